@@ -1,0 +1,304 @@
+#!/usr/bin/env node
+// The one entry point behind `npm start` and `npm test`.
+//
+// It must run on a fresh machine before node_modules exists, so it is plain Node
+// with no dependencies. It installs what the project needs (npm packages from the
+// lock file; PostgreSQL + PostGIS + pgRouting and Chromium from Debian when running
+// as root), provisions a project-local PostgreSQL cluster unless DATABASE_URL is set,
+// then hands over to the TypeScript side (migrations, demo data, server, tests).
+//
+// Usage: node scripts/bootstrap.mjs <start|test|setup|db> [extra args for the runner]
+//   start  build the client if stale, prepare the database, run the server
+//   test   prepare the cluster and Chromium, build the client if stale, run Vitest
+//   setup  prepare everything and exit (used by CI warm-up and by humans)
+//   db     print the DATABASE_URL of the project-local cluster (starting it if needed)
+
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, chownSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const mode = process.argv[2] ?? 'start';
+const passThrough = process.argv.slice(3);
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** Debian packages, by what needs them. Named here once so messages and installs agree. */
+const PG_MAJOR = 15;
+const PG_PACKAGES = [`postgresql-${PG_MAJOR}`, `postgresql-${PG_MAJOR}-postgis-3`, `postgresql-${PG_MAJOR}-pgrouting`];
+const BROWSER_PACKAGES = ['chromium'];
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+class BootstrapError extends Error {}
+
+function log(msg) {
+  process.stderr.write(`[cityops] ${msg}\n`);
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
+  if (r.error) throw new BootstrapError(`could not run ${cmd}: ${r.error.message}`);
+  if (r.status !== 0) throw new BootstrapError(`${cmd} ${args.join(' ')} exited with ${r.status}`);
+  return r;
+}
+
+function capture(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
+  return { status: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '', error: r.error };
+}
+
+/** Reads KEY=VALUE lines from .env without overriding what the shell already set. */
+function loadDotEnv() {
+  const file = path.join(root, '.env');
+  if (!existsSync(file)) return;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = line.match(/^\s*([A-Z0-9_]+)\s*=\s*(.*?)\s*$/);
+    if (!m || line.trimStart().startsWith('#')) continue;
+    const value = m[2].replace(/^(['"])(.*)\1$/, '$2');
+    if (process.env[m[1]] === undefined) process.env[m[1]] = value;
+  }
+}
+
+// ---------------------------------------------------------------- npm packages
+
+function ensureNodeModules() {
+  const lock = path.join(root, 'package-lock.json');
+  const stamp = path.join(root, 'node_modules', '.cityops-lock-hash');
+  const want = createHash('sha256').update(readFileSync(lock)).digest('hex');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return;
+  log('installing npm packages from package-lock.json …');
+  run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root });
+  writeFileSync(stamp, want);
+}
+
+// ---------------------------------------------------------------- Debian packages
+
+function aptInstall(packages, why) {
+  if (!isRoot) {
+    throw new BootstrapError(
+      `${why} needs the Debian packages ${packages.join(' ')}, which are not installed.\n` +
+        `Install them as root (sudo apt-get install -y ${packages.join(' ')}) and run this again,` +
+        (why.includes('PostGIS') ? ' or set DATABASE_URL to a PostgreSQL database with PostGIS 3 and pgRouting.' : ''),
+    );
+  }
+  log(`installing ${packages.join(' ')} for ${why} (apt-get) …`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', ['update', '-q'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...packages], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+function pgBinDir() {
+  return `/usr/lib/postgresql/${PG_MAJOR}/bin`;
+}
+
+function pgExtensionsPresent() {
+  const dir = `/usr/share/postgresql/${PG_MAJOR}/extension`;
+  return (
+    existsSync(path.join(pgBinDir(), 'pg_ctl')) &&
+    existsSync(path.join(dir, 'postgis.control')) &&
+    existsSync(path.join(dir, 'pgrouting.control'))
+  );
+}
+
+function ensurePostgresPackages() {
+  if (pgExtensionsPresent()) return;
+  aptInstall(PG_PACKAGES, `the local PostgreSQL ${PG_MAJOR} cluster with PostGIS and pgRouting`);
+  if (!pgExtensionsPresent()) throw new BootstrapError(`installed ${PG_PACKAGES.join(' ')} but PostGIS or pgRouting is still missing`);
+}
+
+function ensureChromium() {
+  if (existsSync(CHROMIUM_PATH)) return;
+  aptInstall(BROWSER_PACKAGES, 'the browser tests (Chromium)');
+}
+
+// ---------------------------------------------------------------- local cluster
+
+function clusterSettings() {
+  const dataDir = path.resolve(root, process.env.CITYOPS_PGDATA ?? '.pgdata');
+  const port = Number(process.env.CITYOPS_PG_PORT ?? 54329);
+  if (!Number.isInteger(port) || port < 1024 || port > 65535) {
+    throw new BootstrapError(`CITYOPS_PG_PORT must be a port number between 1024 and 65535, got "${process.env.CITYOPS_PG_PORT}"`);
+  }
+  return {
+    dataDir,
+    clusterDir: path.join(dataDir, 'cluster'),
+    socketDir: path.join(dataDir, 'run'),
+    logFile: path.join(dataDir, 'postgres.log'),
+    port,
+    url: `postgres://cityops@127.0.0.1:${port}/cityops`,
+  };
+}
+
+/** Runs a PostgreSQL server binary as the `postgres` system user when we are root (initdb refuses root). */
+function pgCommand(bin, args, opts = {}) {
+  const exe = path.join(pgBinDir(), bin);
+  if (isRoot) return capture('runuser', ['-u', 'postgres', '--', exe, ...args], opts);
+  return capture(exe, args, opts);
+}
+
+function portInUse(port, host = '127.0.0.1') {
+  return new Promise((resolve) => {
+    const sock = net.connect({ port, host });
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+async function ensureCluster() {
+  const s = clusterSettings();
+  if (!existsSync(path.join(s.clusterDir, 'PG_VERSION'))) {
+    log(`creating the project-local PostgreSQL cluster in ${path.relative(root, s.clusterDir)} …`);
+    mkdirSync(s.clusterDir, { recursive: true });
+    mkdirSync(s.socketDir, { recursive: true });
+    if (isRoot) {
+      const uid = Number(capture('id', ['-u', 'postgres']).stdout.trim());
+      const gid = Number(capture('id', ['-g', 'postgres']).stdout.trim());
+      if (!Number.isInteger(uid)) throw new BootstrapError('the postgres system user is missing; reinstall postgresql-common');
+      for (const d of [s.dataDir, s.clusterDir, s.socketDir]) chownSync(d, uid, gid);
+    }
+    const r = pgCommand('initdb', ['-D', s.clusterDir, '-U', 'cityops', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+    if (r.status !== 0) {
+      throw new BootstrapError(
+        `initdb failed: ${r.stderr.trim() || r.error?.message}\n` +
+          (isRoot ? `(the postgres user must be able to enter ${s.dataDir}; check the permissions of its parent folders)` : ''),
+      );
+    }
+    // Only this machine may connect; the socket lives in the project, not in /var/run.
+    writeFileSync(
+      path.join(s.clusterDir, 'postgresql.auto.conf'),
+      [
+        `listen_addresses = '127.0.0.1'`,
+        `unix_socket_directories = '${s.socketDir}'`,
+        `max_connections = 200`,
+        `shared_buffers = '256MB'`,
+        `work_mem = '32MB'`,
+        `maintenance_work_mem = '256MB'`,
+        `logging_collector = off`,
+        '',
+      ].join('\n'),
+    );
+    if (isRoot) run('chown', ['postgres:postgres', path.join(s.clusterDir, 'postgresql.auto.conf')]);
+  }
+
+  const status = pgCommand('pg_ctl', ['status', '-D', s.clusterDir]);
+  if (status.status === 0) return { url: s.url, started: false, settings: s };
+
+  if (await portInUse(s.port)) {
+    throw new BootstrapError(
+      `port ${s.port} is already in use by another program, so the local PostgreSQL cannot start there; ` +
+        `set CITYOPS_PG_PORT to a free port (or DATABASE_URL to an existing database)`,
+    );
+  }
+  log(`starting PostgreSQL ${PG_MAJOR} on 127.0.0.1:${s.port} …`);
+  const start = pgCommand('pg_ctl', ['start', '-w', '-t', '60', '-D', s.clusterDir, '-l', s.logFile, '-o', `-p ${s.port}`]);
+  if (start.status !== 0) {
+    let tail = '';
+    try {
+      tail = readFileSync(s.logFile, 'utf8').split('\n').slice(-8).join('\n');
+    } catch {}
+    throw new BootstrapError(`PostgreSQL did not start (pg_ctl exited ${start.status}).\n${start.stderr}${tail}`);
+  }
+  return { url: s.url, started: true, settings: s };
+}
+
+function stopCluster(settings) {
+  log('stopping the local PostgreSQL cluster …');
+  pgCommand('pg_ctl', ['stop', '-m', 'fast', '-D', settings.clusterDir]);
+}
+
+// ---------------------------------------------------------------- client build
+
+function newestMtime(paths) {
+  let newest = 0;
+  const walk = (p) => {
+    if (!existsSync(p)) return;
+    const st = statSync(p);
+    if (st.isDirectory()) for (const e of readdirSync(p)) walk(path.join(p, e));
+    else newest = Math.max(newest, st.mtimeMs);
+  };
+  paths.forEach(walk);
+  return newest;
+}
+
+/** Builds the client into dist/client unless the build is newer than every source it depends on. */
+function ensureClientBuilt() {
+  const index = path.join(root, 'dist', 'client', 'index.html');
+  const sources = newestMtime(['client', 'vite.config.ts', 'package-lock.json', 'tsconfig.json'].map((p) => path.join(root, p)));
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
+  log('building the client (vite build) …');
+  run(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: root });
+}
+
+// ---------------------------------------------------------------- hand-over
+
+function tsx(script, args, env) {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(root, script), ...args], { stdio: 'inherit', env, cwd: root });
+}
+
+function waitFor(child) {
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+}
+
+async function prepareDatabase(env) {
+  const code = await waitFor(tsx('scripts/setup-db.ts', [], env));
+  if (code !== 0) throw new BootstrapError('the database could not be prepared (see the message above)');
+}
+
+async function main() {
+  loadDotEnv();
+  ensureNodeModules();
+
+  const env = { ...process.env };
+  let cluster = null;
+  if (!env.DATABASE_URL) {
+    ensurePostgresPackages();
+    cluster = await ensureCluster();
+    env.DATABASE_URL = cluster.url;
+    // Lets tests and scripts create their own databases on the same cluster.
+    env.CITYOPS_LOCAL_CLUSTER = '1';
+  }
+
+  if (mode === 'db') {
+    process.stdout.write(env.DATABASE_URL + '\n');
+    return 0;
+  }
+
+  if (mode === 'test') {
+    ensureChromium();
+    ensureClientBuilt();
+    env.CITYOPS_CHROMIUM = CHROMIUM_PATH;
+    const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
+    const child = spawn(process.execPath, [vitest, 'run', ...passThrough], { stdio: 'inherit', env, cwd: root });
+    return waitFor(child);
+  }
+
+  ensureClientBuilt();
+  await prepareDatabase(env);
+  if (mode === 'setup') return 0;
+
+  // mode === 'start': run the server; on Ctrl-C / SIGTERM it shuts down, then we stop the cluster we started.
+  const server = tsx('server/src/server.ts', passThrough, env);
+  const forward = (sig) => server.kill(sig);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  const code = await waitFor(server);
+  if (cluster?.started) stopCluster(cluster.settings);
+  return code;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof BootstrapError) log(`error: ${err.message}`);
+    else log(`unexpected error: ${err?.stack ?? err}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,58 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import type { Config } from './config.ts';
+import type { Pool } from './db/pool.ts';
+import { installErrorHandler, notFound } from './lib/errors.ts';
+import { attachRealtime, type RealtimeServer } from './realtime/socket.ts';
+import { healthRoutes } from './health/routes.ts';
+import { adminRoutes } from './admin/routes.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The process's one PostgreSQL pool. */
+    db: Pool;
+    /** socket.io on the same HTTP server. */
+    io: RealtimeServer;
+    config: Config;
+  }
+}
+
+export interface AppOptions {
+  config: Config;
+  pool: Pool;
+}
+
+/**
+ * The whole application as a Fastify plugin: the boot file and the tests register it on
+ * their own Fastify instance. Domains register their routes here, one plugin each.
+ */
+const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, opts) => {
+  fastify.decorate('config', opts.config);
+  fastify.decorate('db', opts.pool);
+  fastify.decorate('io', attachRealtime(fastify));
+  installErrorHandler(fastify);
+
+  await fastify.register(healthRoutes);
+  await fastify.register(adminRoutes);
+
+  await registerClient(fastify, opts.config.clientDist);
+};
+
+/** Serves the built client; any non-API GET falls back to index.html so /wall etc. are deep-linkable. */
+async function registerClient(fastify: FastifyInstance, dist: string): Promise<void> {
+  const hasClient = existsSync(path.join(dist, 'index.html'));
+  if (hasClient) {
+    await fastify.register(fastifyStatic, { root: dist, index: false, maxAge: '1h' });
+  }
+  fastify.setNotFoundHandler((req, reply) => {
+    const isApi = /^\/(api|tiles|open311|socket\.io)(\/|$)/.test(req.url);
+    if (req.method === 'GET' && !isApi && hasClient) {
+      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    }
+    throw notFound(isApi || hasClient ? `no route for ${req.method} ${req.url.split('?')[0]}` : 'the client is not built: run `npm run build`');
+  });
+}
+
+export default app;

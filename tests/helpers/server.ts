@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type Config } from '../../server/src/config.ts';
+import { createServer } from '../../server/src/create-server.ts';
+import { testDatabaseUrl } from './db.ts';
+
+export interface TestServer {
+  app: FastifyInstance;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  close: () => Promise<void>;
+}
+
+/** Starts the real server on a free loopback port against the run's test database. */
+export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+  const config: Config = { ...loadConfig({ DATABASE_URL: testDatabaseUrl() }), port: 0, host: '127.0.0.1', logLevel: 'silent', ...overrides };
+  const app = await createServer(config);
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}
