@@ -7,11 +7,13 @@
 // as root), provisions a project-local PostgreSQL cluster unless DATABASE_URL is set,
 // then hands over to the TypeScript side (migrations, demo data, server, tests).
 //
-// Usage: node scripts/bootstrap.mjs <start|test|setup|db> [extra args for the runner]
+// Usage: node scripts/bootstrap.mjs <start|test|setup|db|run> [extra args for the runner]
 //   start  build the client if stale, prepare the database, run the server
 //   test   prepare the cluster and Chromium, build the client if stale, run Vitest
-//   setup  prepare everything and exit (used by CI warm-up and by humans)
+//   setup  prepare everything and exit
 //   db     print the DATABASE_URL of the project-local cluster (starting it if needed)
+//   run    prepare the database, then run a TypeScript script with DATABASE_URL set:
+//          `node scripts/bootstrap.mjs run scripts/simulate.ts --rate 5`
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -240,7 +242,7 @@ function ensureClientBuilt() {
 // ---------------------------------------------------------------- hand-over
 
 function tsx(script, args, env) {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(root, script), ...args], { stdio: 'inherit', env, cwd: root });
+  return spawn(process.execPath, ['--import', 'tsx', path.resolve(root, script), ...args], { stdio: 'inherit', env, cwd: root });
 }
 
 function waitFor(child) {
@@ -278,6 +280,13 @@ async function main() {
     const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
     const child = spawn(process.execPath, [vitest, 'run', ...passThrough], { stdio: 'inherit', env, cwd: root });
     return waitFor(child);
+  }
+
+  if (mode === 'run') {
+    const [script, ...args] = passThrough;
+    if (!script) throw new BootstrapError('usage: node scripts/bootstrap.mjs run <script.ts> [args]');
+    await prepareDatabase(env);
+    return waitFor(tsx(script, args, env));
   }
 
   ensureClientBuilt();

@@ -1,11 +1,21 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
-import zhCN from './i18n/zh-CN.json';
-import en from './i18n/en.json';
+
+/**
+ * Translations live in `i18n/<language>/<namespace>.json`, one namespace per feature, so
+ * features add their strings without touching each other's files. Keys are
+ * `<namespace>.<name>` by convention and must be unique across namespaces.
+ */
+function merge(files: Record<string, Record<string, string>>): Record<string, string> {
+  return Object.assign({}, ...Object.values(files));
+}
+const zhCN = merge(import.meta.glob<Record<string, string>>('./i18n/zh-CN/*.json', { eager: true, import: 'default' }));
+const en = merge(import.meta.glob<Record<string, string>>('./i18n/en/*.json', { eager: true, import: 'default' }));
 
 /** Chinese is the default; English is chosen by `?lang=en`, the switch, or a saved choice. */
 export const LANGUAGES = { 'zh-CN': zhCN, en } as const;
 export type Language = keyof typeof LANGUAGES;
-export type MessageKey = keyof typeof zhCN;
+/** A translation key; Chinese holds every key (a test checks English has the same set). */
+export type MessageKey = string;
 
 const STORAGE_KEY = 'cityops.lang';
 
@@ -18,8 +28,7 @@ export function initialLanguage(search = window.location.search): Language {
 
 /** Looks a key up and fills `{name}` placeholders; a missing key shows itself, never a blank. */
 export function translate(lang: Language, key: MessageKey, params?: Record<string, string | number>): string {
-  const table = LANGUAGES[lang] as Record<string, string>;
-  const text = table[key] ?? (zhCN as Record<string, string>)[key] ?? key;
+  const text = LANGUAGES[lang][key] ?? zhCN[key] ?? key;
   return params ? text.replace(/\{(\w+)\}/g, (_, p: string) => String(params[p] ?? `{${p}}`)) : text;
 }
 
