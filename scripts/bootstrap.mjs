@@ -28,7 +28,7 @@ const passThrough = process.argv.slice(3);
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
 /** Debian packages, by what needs them. Named here once so messages and installs agree. */
-const PG_MAJOR = 15;
+const PG_MAJOR = Number(process.env.CITYOPS_PG_MAJOR ?? 15);
 const PG_PACKAGES = [`postgresql-${PG_MAJOR}`, `postgresql-${PG_MAJOR}-postgis-3`, `postgresql-${PG_MAJOR}-pgrouting`];
 const BROWSER_PACKAGES = ['chromium'];
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -120,8 +120,22 @@ function ensureChromium() {
 
 // ---------------------------------------------------------------- local cluster
 
+/**
+ * When we run as root the cluster runs as `postgres`, which may be unable to enter the
+ * checkout (a clone under /root, say). Then the cluster lives in the postgres user's home,
+ * in a folder named after the checkout so two checkouts never share one.
+ */
+function resolveDataDir() {
+  const wanted = path.resolve(root, process.env.CITYOPS_PGDATA ?? '.pgdata');
+  if (!isRoot || process.env.CITYOPS_PGDATA) return wanted;
+  const parent = path.dirname(wanted);
+  if (capture('runuser', ['-u', 'postgres', '--', 'test', '-x', parent]).status === 0) return wanted;
+  const home = capture('sh', ['-c', 'getent passwd postgres | cut -d: -f6']).stdout.trim() || '/var/lib/postgresql';
+  return path.join(home, `cityops-${createHash('sha256').update(root).digest('hex').slice(0, 12)}`);
+}
+
 function clusterSettings() {
-  const dataDir = path.resolve(root, process.env.CITYOPS_PGDATA ?? '.pgdata');
+  const dataDir = resolveDataDir();
   const port = Number(process.env.CITYOPS_PG_PORT ?? 54329);
   if (!Number.isInteger(port) || port < 1024 || port > 65535) {
     throw new BootstrapError(`CITYOPS_PG_PORT must be a port number between 1024 and 65535, got "${process.env.CITYOPS_PG_PORT}"`);
@@ -287,6 +301,14 @@ async function main() {
     if (!script) throw new BootstrapError('usage: node scripts/bootstrap.mjs run <script.ts> [args]');
     await prepareDatabase(env);
     return waitFor(tsx(script, args, env));
+  }
+
+  if (mode === 'start') {
+    // A second `npm start` should say so at once, before building or migrating anything.
+    const port = Number(env.PORT || 8080);
+    if (await portInUse(port)) {
+      throw new BootstrapError(`port ${port} is already in use (is cityops already running?); set PORT to use another port`);
+    }
   }
 
   ensureClientBuilt();

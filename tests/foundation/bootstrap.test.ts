@@ -1,0 +1,55 @@
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, exitOf } from '../helpers/process.ts';
+
+const BOOTSTRAP = path.join(ROOT, 'scripts', 'bootstrap.mjs');
+const isRoot = process.getuid?.() === 0;
+
+/** Runs the bootstrap like `npm start` would; as root, optionally as an unprivileged user. */
+function bootstrap(args: string[], env: Record<string, string | undefined>, asUser?: string) {
+  const cmd = asUser && isRoot ? 'runuser' : process.execPath;
+  const argv = asUser && isRoot ? ['-u', asUser, '--', process.execPath, BOOTSTRAP, ...args] : [BOOTSTRAP, ...args];
+  const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  return { child, output: () => out };
+}
+
+describe('the bootstrap', () => {
+  it('names the exact Debian packages when it may not install them', async () => {
+    // A PostgreSQL major version with no packages on this machine stands in for a fresh one.
+    const run = bootstrap(['db'], { DATABASE_URL: '', CITYOPS_PG_MAJOR: '99', CITYOPS_PGDATA: '/nonexistent/cityops' }, 'nobody');
+    expect(await exitOf(run.child)).toBe(1);
+    expect(run.output()).toContain('postgresql-99 postgresql-99-postgis-3 postgresql-99-pgrouting');
+    expect(run.output()).toContain('DATABASE_URL');
+  });
+
+  it('reuses the running local cluster on a second run without provisioning again', async () => {
+    const first = bootstrap(['db'], { DATABASE_URL: '' });
+    expect(await exitOf(first.child)).toBe(0);
+    const url = first.output().trim().split('\n').pop()!;
+    expect(url).toMatch(/^postgres:\/\/cityops@127\.0\.0\.1:\d+\/cityops$/);
+    const second = bootstrap(['db'], { DATABASE_URL: '' });
+    expect(await exitOf(second.child)).toBe(0);
+    expect(second.output().trim()).toBe(url);
+    expect(second.output()).not.toMatch(/installing|creating|starting/);
+  });
+
+  it('refuses a second start on a busy port at once, naming the port and PORT', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const run = bootstrap(['start'], { PORT: String(port) });
+      expect(await exitOf(run.child)).toBe(1);
+      expect(run.output()).toContain(`port ${port} is already in use`);
+      expect(run.output()).toContain('set PORT');
+      expect(run.output()).not.toContain('building the client');
+    } finally {
+      blocker.close();
+    }
+  });
+});
