@@ -8,6 +8,7 @@ import { installErrorHandler, notFound } from './lib/errors.ts';
 import { attachRealtime, type RealtimeServer } from './realtime/socket.ts';
 import { healthRoutes } from './health/routes.ts';
 import { adminRoutes } from './admin/routes.ts';
+import { tileRoutes } from './tiles/routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -36,6 +37,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, opt
 
   await fastify.register(healthRoutes);
   await fastify.register(adminRoutes);
+  await fastify.register(tileRoutes);
 
   await registerClient(fastify, opts.config.clientDist);
 };
