@@ -1,0 +1,137 @@
+import { PbfReader } from 'pbf';
+import { VectorTile } from '@mapbox/vector-tile';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testPool } from '../helpers/db.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+// The tile's own envelope widened by the MVT buffer (64 of 4096 units), computed here in
+// plain JavaScript from the slippy-map formulas rather than with ST_TileEnvelope.
+const BUFFER_FRACTION = 64 / 4096;
+function lon(x: number, z: number): number {
+  return (x / 2 ** z) * 360 - 180;
+}
+function lat(y: number, z: number): number {
+  const n = Math.PI - (2 * Math.PI * y) / 2 ** z;
+  return (180 / Math.PI) * Math.atan(Math.sinh(n));
+}
+function bufferedBbox(z: number, x: number, y: number): [number, number, number, number] {
+  const b = BUFFER_FRACTION;
+  return [lon(x - b, z), lat(y + 1 + b, z), lon(x + 1 + b, z), lat(y - b, z)];
+}
+function tileOf(lng: number, la: number, z: number): [number, number] {
+  const x = Math.floor(((lng + 180) / 360) * 2 ** z);
+  const r = (la * Math.PI) / 180;
+  const y = Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * 2 ** z);
+  return [x, y];
+}
+
+/** The layer's source rows, as an independent query: table, filter and the zoom rule of the layer. */
+const SOURCES: Record<string, { table: string; where: string }> = {
+  admin: { table: 'admin_unit', where: "(level IN ('district', 'subdistrict') OR (level = 'community' AND $5 >= 13) OR (level = 'grid' AND $5 >= 15))" },
+  streets: { table: 'walk_edge', where: "(kind = 'arterial' OR (kind = 'secondary' AND $5 >= 11) OR (kind = 'hutong' AND $5 >= 13) OR (kind = 'path' AND $5 >= 14) OR (kind = 'footway' AND $5 >= 15))" },
+  buildings: { table: 'building', where: '$5 >= 13' },
+  water: { table: 'land_cover', where: "kind = 'water'" },
+  green: { table: 'land_cover', where: "kind = 'green'" },
+};
+
+async function countInBbox(pool: pg.Pool, layer: string, z: number, bbox: [number, number, number, number]): Promise<number> {
+  const { table, where } = SOURCES[layer]!;
+  const { rows } = await pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM ${table} WHERE ST_Intersects(geom, ST_MakeEnvelope($1, $2, $3, $4, 4326)) AND ${where}`,
+    [...bbox, z],
+  );
+  return rows[0]!.n;
+}
+
+async function decode(res: Response, layer: string): Promise<number> {
+  if (res.status === 204) return 0;
+  const tile = new VectorTile(new PbfReader(new Uint8Array(await res.arrayBuffer())));
+  return tile.layers[layer]?.length ?? 0;
+}
+
+describe('basemap vector tiles', () => {
+  let server: TestServer;
+  let pool: pg.Pool;
+  beforeAll(async () => {
+    server = await startTestServer();
+    pool = testPool();
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await server?.close();
+  });
+
+  for (const layer of Object.keys(SOURCES)) {
+    it(`holds as many ${layer} features as PostGIS has in the buffered tile bbox`, async () => {
+      const { table, where } = SOURCES[layer]!;
+      // A tile at z16 centred on one of the layer's features, so the tile is not empty.
+      const { rows } = await pool.query<{ x: number; y: number }>(
+        `SELECT ST_X(p) AS x, ST_Y(p) AS y FROM (SELECT ST_PointOnSurface(geom) AS p FROM ${table} WHERE ${where.replace(/\$5/g, '16')} ORDER BY id LIMIT 1) s`,
+      );
+      expect(rows.length, `${table} has rows for the ${layer} layer`).toBe(1);
+      for (const z of [16, 14]) {
+        const [x, y] = tileOf(rows[0]!.x, rows[0]!.y, z);
+        const res = await fetch(`${server.url}/tiles/${layer}/${z}/${x}/${y}.mvt`);
+        expect(res.status).toBe(200);
+        const expected = await countInBbox(pool, layer, z, bufferedBbox(z, x, y));
+        expect(expected).toBeGreaterThan(0);
+        expect(await decode(res, layer)).toBe(expected);
+      }
+    });
+  }
+
+  it('thins the streets at low zoom to the kinds drawn there', async () => {
+    const [x, y] = tileOf(116.366, 39.913, 11);
+    const res = await fetch(`${server.url}/tiles/streets/11/${x}/${y}.mvt`);
+    const expected = await countInBbox(pool, 'streets', 11, bufferedBbox(11, x, y));
+    const all = (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM walk_edge')).rows[0]!.n;
+    expect(expected).toBeLessThan(all);
+    expect(await decode(res, 'streets')).toBe(expected);
+  });
+
+  it('answers an empty tile with 204 and no body', async () => {
+    // Over the Atlantic: nothing of the city there.
+    const res = await fetch(`${server.url}/tiles/admin/10/300/400.mvt`);
+    expect(res.status).toBe(204);
+    expect((await res.arrayBuffer()).byteLength).toBe(0);
+  });
+
+  it('sends cache headers and answers a matching If-None-Match with 304', async () => {
+    const [x, y] = tileOf(116.366, 39.913, 12);
+    const first = await fetch(`${server.url}/tiles/admin/12/${x}/${y}.mvt`);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('content-type')).toBe('application/vnd.mapbox-vector-tile');
+    expect(first.headers.get('cache-control')).toMatch(/max-age=\d+/);
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^".+"$/);
+    const again = await fetch(`${server.url}/tiles/admin/12/${x}/${y}.mvt`, { headers: { 'if-none-match': etag! } });
+    expect(again.status).toBe(304);
+  });
+
+  it.each([
+    ['/tiles/admin/23/0/0.mvt', 'params.z'],
+    ['/tiles/admin/-1/0/0.mvt', 'params.z'],
+    ['/tiles/admin/3/8/0.mvt', 'params.x'],
+    ['/tiles/admin/3/0/8.mvt', 'params.y'],
+    ['/tiles/admin/3/a/0.mvt', 'params.x'],
+    ['/tiles/roads/3/0/0.mvt', 'params.layer'],
+  ])('rejects %s with 400 naming %s', async (path, field) => {
+    const res = await fetch(`${server.url}${path}`);
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { field: string; message: string };
+    expect(body.field).toBe(field);
+    expect(body.message).toContain(field);
+  });
+
+  it('describes each layer in TileJSON with an absolute tile URL on this server', async () => {
+    const res = await fetch(`${server.url}/tiles/buildings.json`);
+    expect(res.status).toBe(200);
+    const tj = (await res.json()) as { tilejson: string; tiles: string[]; minzoom: number; vector_layers: { id: string; fields: Record<string, string> }[] };
+    expect(tj.tilejson).toBe('3.0.0');
+    expect(tj.tiles).toEqual([`${server.url}/tiles/buildings/{z}/{x}/{y}.mvt`]);
+    expect(tj.minzoom).toBe(13);
+    expect(tj.vector_layers[0]!.id).toBe('buildings');
+    expect(Object.keys(tj.vector_layers[0]!.fields)).toContain('floors');
+  });
+});
