@@ -10,6 +10,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Folder with the built client (`vite build`); served at `/`. */
   clientDist: string;
+  /** Service coverage: default walking speed (m/s), snapping limit and isochrone band (metres). */
+  coverage: { walkSpeed: number; snapLimitM: number; isochroneBufferM: number };
 }
 
 export class ConfigError extends Error {}
@@ -22,6 +24,13 @@ function parsePort(name: string, raw: string | undefined, fallback: number): num
   if (!Number.isInteger(n) || n < 0 || n > 65535) {
     throw new ConfigError(`${name} must be a port number between 0 and 65535, got "${raw}"`);
   }
+  return n;
+}
+
+function parseNumber(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) throw new ConfigError(`${name} must be a number between ${min} and ${max}, got "${raw}"`);
   return n;
 }
 
@@ -40,5 +49,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl,
     logLevel,
     clientDist: env.CITYOPS_CLIENT_DIST || new URL('../../dist/client/', import.meta.url).pathname,
+    coverage: {
+      walkSpeed: parseNumber('CITYOPS_WALK_SPEED', env.CITYOPS_WALK_SPEED, 1.2, 0.3, 3),
+      snapLimitM: parseNumber('CITYOPS_SNAP_LIMIT_M', env.CITYOPS_SNAP_LIMIT_M, 150, 1, 1000),
+      isochroneBufferM: parseNumber('CITYOPS_ISOCHRONE_BUFFER_M', env.CITYOPS_ISOCHRONE_BUFFER_M, 40, 1, 500),
+    },
   };
 }
