@@ -12,8 +12,18 @@ export interface ServerHeartbeat {
   seq: number;
 }
 
+/** Progress of a long coverage computation, sent only to the socket that asked for it. */
+export interface CoverageProgress {
+  /** The id the client chose for the computation. */
+  job: string;
+  stage: string;
+  done: number;
+  total: number;
+}
+
 export interface ServerToClientEvents {
   'server.heartbeat': (beat: ServerHeartbeat) => void;
+  'coverage.progress': (progress: CoverageProgress) => void;
 }
 
 export interface ClientToServerEvents {
