@@ -9,6 +9,9 @@ import { attachRealtime, type RealtimeServer } from './realtime/socket.ts';
 import { healthRoutes } from './health/routes.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { tileRoutes } from './tiles/routes.ts';
+import { coverageRoutes } from './coverage/routes.ts';
+import { wallRoutes } from './wall/routes.ts';
+import { whistleRoutes } from './whistles/routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -38,6 +41,9 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, opt
   await fastify.register(healthRoutes);
   await fastify.register(adminRoutes);
   await fastify.register(tileRoutes);
+  await fastify.register(coverageRoutes);
+  await fastify.register(wallRoutes);
+  await fastify.register(whistleRoutes);
 
   await registerClient(fastify, opts.config.clientDist);
 };
