@@ -9,6 +9,9 @@ export interface CityModel {
   /** Data version this model was loaded at (see repository.dataVersion). */
   version: number;
   graph: WalkGraph;
+  /** Position of each node index (WGS84), for proposed sites. */
+  nodeLon: Float64Array;
+  nodeLat: Float64Array;
   buildings: Buildings;
   facilities: Facility[];
   units: Map<number, AdminUnitInfo>;

@@ -68,7 +68,7 @@ export async function greedySiting(input: SitingInput): Promise<ProposedSite[]> 
       const d = r.dist[c]!;
       cs.push(c);
       ds.push(d);
-      for (const b of blds) if (d + buildingSnap[b]! <= budget) gain[c] += buildingPopulation[b]!;
+      for (const b of blds) if (d + buildingSnap[b]! <= budget) gain[c] = gain[c]! + buildingPopulation[b]!;
     }
     candList.push(Int32Array.from(cs));
     candDist.push(Float64Array.from(ds));
@@ -108,7 +108,7 @@ export async function greedySiting(input: SitingInput): Promise<ProposedSite[]> 
         addedPop += buildingPopulation[b]!;
         addedBld++;
         // This building no longer counts for any candidate that would have covered it.
-        for (let j = 0; j < cs.length; j++) if (ds[j]! + buildingSnap[b]! <= budget) gain[cs[j]!] -= buildingPopulation[b]!;
+        for (let j = 0; j < cs.length; j++) if (ds[j]! + buildingSnap[b]! <= budget) gain[cs[j]!] = gain[cs[j]!]! - buildingPopulation[b]!;
       }
     }
     cumulative += addedPop;

@@ -1,0 +1,215 @@
+import type { Pool, PoolClient } from '../db/pool.ts';
+import type { EdgeRow } from './graph.ts';
+import type { AdminUnitInfo, FacilitySource } from './model.ts';
+
+type Db = Pool | PoolClient;
+
+export interface DataVersion {
+  network: number;
+  facilities: number;
+}
+
+/** The counters bumped by triggers whenever the network, buildings, units or facilities change. */
+export async function dataVersion(db: Db): Promise<DataVersion> {
+  const { rows } = await db.query<{ n: string; f: string }>('SELECT network_version AS n, facility_version AS f FROM coverage_data_version');
+  const row = rows[0];
+  return { network: Number(row?.n ?? 0), facilities: Number(row?.f ?? 0) };
+}
+
+export interface NodeRow {
+  id: number;
+  lon: number;
+  lat: number;
+  in_district: boolean;
+}
+
+/** Every walk node with its position and whether it lies inside the district (a siting candidate). */
+export async function loadNodes(db: Db): Promise<NodeRow[]> {
+  const { rows } = await db.query<{ id: string; lon: number; lat: number; in_district: boolean }>(
+    `SELECT n.id, ST_X(n.geom) AS lon, ST_Y(n.geom) AS lat,
+            EXISTS (SELECT 1 FROM admin_unit d WHERE d.level = 'district' AND ST_Intersects(d.geom, n.geom)) AS in_district
+       FROM walk_node n ORDER BY n.id`,
+  );
+  return rows.map((r) => ({ id: Number(r.id), lon: r.lon, lat: r.lat, in_district: r.in_district }));
+}
+
+export async function loadEdges(db: Db): Promise<EdgeRow[]> {
+  const { rows } = await db.query<{ id: string; source: string; target: string; length: number }>(
+    'SELECT id, source, target, length_m AS length FROM walk_edge ORDER BY id',
+  );
+  return rows.map((r) => ({ id: Number(r.id), source: Number(r.source), target: Number(r.target), length: r.length }));
+}
+
+/**
+ * The nearest walk node to a point, by geodesic distance, among those within `limit` metres.
+ * The bounding-box prefilter is in degrees and uses the node index; 1° of longitude is at least
+ * 85 km at Beijing's latitude, so `limit / 85000` degrees never cuts a node that is in range.
+ */
+const NEAREST_NODE = (point: string, limit: string) => `
+  SELECT n.id AS node_id, ST_Distance(n.geom::geography, ${point}::geography) AS snap_m
+    FROM walk_node n
+   WHERE n.geom && ST_Expand(${point}, ${limit} / 85000.0)
+     AND ST_DWithin(n.geom::geography, ${point}::geography, ${limit})
+   ORDER BY snap_m, n.id
+   LIMIT 1`;
+
+export interface BuildingRow {
+  id: number;
+  population: number;
+  grid_id: number | null;
+  community_id: number | null;
+  subdistrict_id: number | null;
+  lon: number;
+  lat: number;
+  node_id: number | null;
+  snap_m: number | null;
+}
+
+/** Every building with its population, units and snap to the nearest walk node within `snapLimit` metres. */
+export async function loadBuildings(db: Db, snapLimit: number): Promise<BuildingRow[]> {
+  const { rows } = await db.query<{
+    id: number; population: number; grid_id: number | null; community_id: number | null; subdistrict_id: number | null;
+    lon: number; lat: number; node_id: string | null; snap_m: number | null;
+  }>(
+    `SELECT b.id, b.population, g.id AS grid_id, c.id AS community_id, s.id AS subdistrict_id,
+            ST_X(b.centroid) AS lon, ST_Y(b.centroid) AS lat, nn.node_id, nn.snap_m
+       FROM building b
+       LEFT JOIN admin_unit g ON g.id = b.grid_id AND g.level = 'grid'
+       LEFT JOIN admin_unit c ON c.id = g.parent_id AND c.level = 'community'
+       LEFT JOIN admin_unit s ON s.id = c.parent_id AND s.level = 'subdistrict'
+       LEFT JOIN LATERAL (${NEAREST_NODE('b.centroid', '$1::float8')}) nn ON true
+      ORDER BY b.id`,
+    [snapLimit],
+  );
+  return rows.map((r) => ({ ...r, node_id: r.node_id === null ? null : Number(r.node_id) }));
+}
+
+export interface FacilityRow {
+  id: number;
+  source: FacilitySource;
+  kind: string;
+  name: string;
+  lon: number;
+  lat: number;
+  node_id: number | null;
+  snap_m: number | null;
+}
+
+/**
+ * Every facility and every pocket park (as kind `pocket_park`, placed at a point on its
+ * surface) with its snap to the nearest walk node within `snapLimit` metres.
+ */
+export async function loadFacilities(db: Db, snapLimit: number): Promise<FacilityRow[]> {
+  const { rows } = await db.query<Omit<FacilityRow, 'node_id'> & { node_id: string | null }>(
+    `WITH f AS (
+       SELECT id, 'facility' AS source, kind, name, geom FROM facility
+       UNION ALL
+       SELECT id, 'pocket_park', 'pocket_park', name, ST_PointOnSurface(geom) FROM pocket_park
+     )
+     SELECT f.id, f.source, f.kind, f.name, ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat, nn.node_id, nn.snap_m
+       FROM f LEFT JOIN LATERAL (${NEAREST_NODE('f.geom', '$1::float8')}) nn ON true
+      ORDER BY f.source, f.id`,
+    [snapLimit],
+  );
+  return rows.map((r) => ({ ...r, node_id: r.node_id === null ? null : Number(r.node_id) }));
+}
+
+export async function loadUnits(db: Db): Promise<AdminUnitInfo[]> {
+  const { rows } = await db.query<AdminUnitInfo>(
+    `SELECT id, level, code, name_zh, name_en, parent_id FROM admin_unit WHERE level IN ('subdistrict', 'community', 'grid') ORDER BY code`,
+  );
+  return rows;
+}
+
+export interface PointSnap {
+  node_id: number | null;
+  snap_m: number | null;
+  in_district: boolean;
+}
+
+/** Snaps a candidate point: the nearest walk node within `snapLimit` metres, and whether it lies in the district. */
+export async function snapPoint(db: Db, lon: number, lat: number, snapLimit: number): Promise<PointSnap> {
+  const { rows } = await db.query<{ node_id: string | null; snap_m: number | null; in_district: boolean }>(
+    `WITH p AS (SELECT ST_SetSRID(ST_MakePoint($1::float8, $2::float8), 4326) AS geom)
+     SELECT nn.node_id, nn.snap_m,
+            EXISTS (SELECT 1 FROM admin_unit d, p WHERE d.level = 'district' AND ST_Intersects(d.geom, p.geom)) AS in_district
+       FROM p LEFT JOIN LATERAL (${NEAREST_NODE('p.geom', '$3::float8')}) nn ON true`,
+    [lon, lat, snapLimit],
+  );
+  const r = rows[0]!;
+  return { node_id: r.node_id === null ? null : Number(r.node_id), snap_m: r.snap_m, in_district: r.in_district };
+}
+
+/**
+ * The isochrone polygon around walked edge parts: each part cut out of its edge, buffered by
+ * `bufferM` metres in UTM zone 50N (metric, Beijing) and dissolved into one (multi)polygon.
+ * Buffering the reached streets, not hulling the reached nodes, keeps unreachable blocks out.
+ */
+export async function isochronePolygon(db: Db, edgeIds: number[], from: number[], to: number[], bufferM: number): Promise<string | null> {
+  if (edgeIds.length === 0) return null;
+  const { rows } = await db.query<{ geom: string | null }>(
+    `WITH parts AS (
+       SELECT ST_Transform(ST_LineSubstring(e.geom, p.f, p.t), 32650) AS g
+         FROM unnest($1::bigint[], $2::float8[], $3::float8[]) AS p(id, f, t)
+         JOIN walk_edge e ON e.id = p.id
+     )
+     SELECT ST_AsGeoJSON(ST_Transform(ST_Buffer(ST_Collect(g), $4::float8, 'quad_segs=2'), 4326), 6) AS geom FROM parts`,
+    [edgeIds, from, to, bufferM],
+  );
+  return rows[0]?.geom ?? null;
+}
+
+/** Node positions for a few node ids (proposed sites). */
+export async function nodePositions(db: Db, ids: number[]): Promise<Map<number, [number, number]>> {
+  const { rows } = await db.query<{ id: string; lon: number; lat: number }>(
+    'SELECT id, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM walk_node WHERE id = ANY($1::bigint[])',
+    [ids],
+  );
+  return new Map(rows.map((r) => [Number(r.id), [r.lon, r.lat]]));
+}
+
+export async function insertFacility(db: Db, kind: string, name: string, lon: number, lat: number): Promise<number> {
+  const { rows } = await db.query<{ id: number }>(
+    `INSERT INTO facility (kind, name, geom) VALUES ($1, $2, ST_SetSRID(ST_MakePoint($3::float8, $4::float8), 4326)) RETURNING id`,
+    [kind, name, lon, lat],
+  );
+  return rows[0]!.id;
+}
+
+/** A new pocket park as a small square of `side` metres around the chosen point. */
+export async function insertPocketPark(db: Db, name: string, lon: number, lat: number, side: number): Promise<number> {
+  const { rows } = await db.query<{ id: number }>(
+    `WITH sq AS (
+       SELECT ST_Transform(ST_Expand(ST_Transform(ST_SetSRID(ST_MakePoint($2::float8, $3::float8), 4326), 32650), $4::float8 / 2), 4326) AS geom
+     )
+     INSERT INTO pocket_park (name, area_m2, geom) SELECT $1, $4::float8 * $4::float8, geom FROM sq RETURNING id`,
+    [name, lon, lat, side],
+  );
+  return rows[0]!.id;
+}
+
+export async function moveFacility(db: Db, source: FacilitySource, id: number, lon: number, lat: number): Promise<boolean> {
+  const sql =
+    source === 'facility'
+      ? 'UPDATE facility SET geom = ST_SetSRID(ST_MakePoint($2::float8, $3::float8), 4326) WHERE id = $1'
+      : `UPDATE pocket_park SET geom = ST_Translate(geom, $2::float8 - ST_X(ST_PointOnSurface(geom)), $3::float8 - ST_Y(ST_PointOnSurface(geom))) WHERE id = $1`;
+  const { rowCount } = await db.query(sql, [id, lon, lat]);
+  return Boolean(rowCount);
+}
+
+export async function deleteFacility(db: Db, source: FacilitySource, id: number): Promise<boolean> {
+  const sql = source === 'facility' ? 'DELETE FROM facility WHERE id = $1' : 'DELETE FROM pocket_park WHERE id = $1';
+  const { rowCount } = await db.query(sql, [id]);
+  return Boolean(rowCount);
+}
+
+/** pgRouting's answer to the same question, the floor the benchmark compares against. */
+export async function drivingDistance(db: Db, startIds: number[], distance: number): Promise<Map<number, number>> {
+  const { rows } = await db.query<{ node: string; agg_cost: number }>(
+    `SELECT node, agg_cost FROM pgr_drivingDistance(
+       'SELECT id, source, target, length_m AS cost, length_m AS reverse_cost FROM walk_edge',
+       $1::bigint[], $2::float8, directed => false, equicost => true)`,
+    [startIds, distance],
+  );
+  return new Map(rows.map((r) => [Number(r.node), r.agg_cost]));
+}

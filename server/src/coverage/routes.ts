@@ -1,0 +1,127 @@
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { CIRCLES, KINDS, THRESHOLD_LIMITS } from './standards.ts';
+import { CoverageService, type ProgressFn } from './service.ts';
+
+/**
+ * Thresholds: `minutes` (with an optional walking `speed` in m/s) or `metres`. Kinds are
+ * checked by the service so the refusal can list every allowed kind.
+ */
+const thresholdFields = {
+  minutes: Type.Optional(Type.Number({ minimum: THRESHOLD_LIMITS.minutes.min, maximum: THRESHOLD_LIMITS.minutes.max, description: 'walking minutes (5, 10, 15 in the standard)' })),
+  metres: Type.Optional(Type.Number({ minimum: THRESHOLD_LIMITS.metres.min, maximum: THRESHOLD_LIMITS.metres.max, description: 'walking distance (300, 500, 1000 in GB 50180-2018)' })),
+  speed: Type.Optional(Type.Number({ minimum: THRESHOLD_LIMITS.speed.min, maximum: THRESHOLD_LIMITS.speed.max, description: 'walking speed, m/s' })),
+};
+const kindField = Type.String({ minLength: 1, maxLength: 64, description: 'life-circle kind' });
+/** The socket id that receives `coverage.progress` events, and the job id they carry. */
+const progressFields = {
+  progress_to: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })),
+  job: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' })),
+};
+const LEVELS = ['subdistrict', 'community', 'grid'] as const;
+
+const CoverageQuery = Type.Object(
+  {
+    kind: kindField,
+    ...thresholdFields,
+    level: Type.Optional(Type.Array(Type.Union(LEVELS.map((l) => Type.Literal(l))), { maxItems: 3, description: 'breakdown levels (default subdistrict and community)' })),
+  },
+  { additionalProperties: false },
+);
+const KindQuery = Type.Object({ kind: kindField, ...thresholdFields }, { additionalProperties: false });
+const ThresholdQuery = Type.Object(thresholdFields, { additionalProperties: false });
+const IsochroneParams = Type.Object(
+  { source: Type.Union([Type.Literal('facility'), Type.Literal('pocket_park')]), id: Type.Integer({ minimum: 1 }) },
+  { additionalProperties: false },
+);
+const Lon = Type.Number({ minimum: -180, maximum: 180 });
+const Lat = Type.Number({ minimum: -90, maximum: 90 });
+const WhatIfBody = Type.Object(
+  {
+    kind: kindField,
+    ...thresholdFields,
+    add: Type.Optional(Type.Array(Type.Object({ lon: Lon, lat: Lat, name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }, { additionalProperties: false }), { maxItems: 20 })),
+    move: Type.Optional(Type.Array(Type.Object({ id: Type.Integer({ minimum: 1 }), lon: Lon, lat: Lat }, { additionalProperties: false }), { maxItems: 20 })),
+    remove: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 50 })),
+    save: Type.Optional(Type.Boolean({ description: 'write the change to the database (default false: a what-if only)' })),
+  },
+  { additionalProperties: false },
+);
+const SitingBody = Type.Object(
+  { kind: kindField, ...thresholdFields, count: Type.Integer({ minimum: 1, maximum: 20 }), ...progressFields },
+  { additionalProperties: false },
+);
+const ChecklistQuery = Type.Object({ community_id: Type.Optional(Type.Integer({ minimum: 1 })), ...progressFields }, { additionalProperties: false });
+
+type Q<T extends TSchema> = Static<T>;
+
+export async function coverageRoutes(app: FastifyInstance): Promise<void> {
+  const cfg = app.config.coverage;
+  const service = new CoverageService(app.db, { walkSpeed: cfg.walkSpeed, snapLimit: cfg.snapLimitM, isochroneBuffer: cfg.isochroneBufferM });
+
+  /** Progress goes only to the socket that asked (every socket sits in a room named by its id). */
+  const progressFor = (q: { progress_to?: string; job?: string }): ProgressFn | undefined => {
+    if (!q.progress_to) return undefined;
+    const to = q.progress_to;
+    const job = q.job ?? 'coverage';
+    let last = 0;
+    return (stage, done, total) => {
+      const now = Date.now();
+      if (done < total && now - last < 100) return;
+      last = now;
+      app.io.to(to).emit('coverage.progress', { job, stage, done, total });
+    };
+  };
+
+  /** The life-circle kinds, circles and limits, with how many facilities each kind has. */
+  app.get('/api/coverage/kinds', async () => {
+    const model = await service.current();
+    const counts = new Map<string, number>();
+    for (const f of model.facilities) counts.set(f.kind, (counts.get(f.kind) ?? 0) + 1);
+    return {
+      kinds: KINDS.map((k) => ({ ...k, facilities: counts.get(k.kind) ?? 0 })),
+      circles: CIRCLES,
+      limits: THRESHOLD_LIMITS,
+      defaults: { speed: service.options.walkSpeed, snap_limit_m: service.options.snapLimit, isochrone_buffer_m: service.options.isochroneBuffer },
+    };
+  });
+
+  /** Population within the threshold of a kind, for the district and per unit. */
+  app.get<{ Querystring: Q<typeof CoverageQuery> }>('/api/coverage', { schema: { querystring: CoverageQuery } }, async (req) => {
+    const { kind, level, ...t } = req.query;
+    return service.coverage(kind, t, level ?? ['subdistrict', 'community']);
+  });
+
+  /** Buildings the kind does not reach: GeoJSON points weighted by population. */
+  app.get<{ Querystring: Q<typeof KindQuery> }>('/api/coverage/gaps', { schema: { querystring: KindQuery } }, async (req, reply) => {
+    const { kind, ...t } = req.query;
+    return reply.type('application/geo+json').send(await service.gaps(kind, t));
+  });
+
+  /** The area every facility of a kind reaches (one polygon) and the facilities themselves. */
+  app.get<{ Querystring: Q<typeof KindQuery> }>('/api/coverage/isochrones', { schema: { querystring: KindQuery } }, async (req, reply) => {
+    const { kind, ...t } = req.query;
+    return reply.type('application/geo+json').send(await service.kindIsochrones(kind, t));
+  });
+
+  /** One facility's (or pocket park's) isochrone. */
+  app.get<{ Params: Q<typeof IsochroneParams>; Querystring: Q<typeof ThresholdQuery> }>(
+    '/api/coverage/isochrones/:source/:id',
+    { schema: { params: IsochroneParams, querystring: ThresholdQuery } },
+    async (req, reply) => reply.type('application/geo+json').send(await service.facilityIsochrone(req.params.source, req.params.id, req.query)),
+  );
+
+  /** Coverage with facilities added, moved or removed, against today's; saved only with `save: true`. */
+  app.post<{ Body: Q<typeof WhatIfBody> }>('/api/coverage/what-if', { schema: { body: WhatIfBody } }, async (req) => service.whatIf(req.body));
+
+  /** N proposed sites by greedy maximum coverage, each with the population it adds. */
+  app.post<{ Body: Q<typeof SitingBody> }>('/api/coverage/siting', { schema: { body: SitingBody } }, async (req) => {
+    const { kind, count, progress_to, job, ...t } = req.body;
+    return service.siting(kind, { ...t, count }, progressFor({ progress_to, job }));
+  });
+
+  /** The life-circle checklist per community, with a score. */
+  app.get<{ Querystring: Q<typeof ChecklistQuery> }>('/api/coverage/checklist', { schema: { querystring: ChecklistQuery } }, async (req) =>
+    service.checklist(req.query.community_id, progressFor(req.query)),
+  );
+}

@@ -1,0 +1,461 @@
+import type { Pool } from '../db/pool.ts';
+import { withTransaction } from '../db/pool.ts';
+import { badRequest, notFound } from '../lib/errors.ts';
+import { buildGraph, reachedEdgeParts, type Reach } from './graph.ts';
+import {
+  coveredMask,
+  reachFrom,
+  summarize,
+  type BreakdownLevel,
+  type CityModel,
+  type CoverageFigures,
+  type Facility,
+  type FacilitySource,
+  type UnitCoverage,
+} from './model.ts';
+import * as repo from './repository.ts';
+import { greedySiting } from './siting.ts';
+import { KINDS, POCKET_PARK_KIND, kindInfo, parseThreshold, type Threshold } from './standards.ts';
+
+export interface CoverageOptions {
+  /** Default walking speed, m/s. */
+  walkSpeed: number;
+  /** A building, facility or candidate farther than this from every walk node is off the network, metres. */
+  snapLimit: number;
+  /** Half-width of the band drawn around walked streets in an isochrone polygon, metres. */
+  isochroneBuffer: number;
+}
+
+/** Reports the progress of a long computation (the routes push it over the socket). */
+export type ProgressFn = (stage: string, done: number, total: number) => void;
+
+export interface ThresholdInput {
+  minutes?: number;
+  metres?: number;
+  speed?: number;
+}
+
+export interface CoverageResult {
+  kind: string;
+  threshold: Threshold;
+  facilities: number;
+  /** Facilities of the kind farther than the snapping limit from every walk node (left out). */
+  facilities_off_network: number;
+  district: CoverageFigures;
+  units: UnitCoverage[];
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A point a planner places: a new facility, or where an existing one moves to. */
+export interface PlacedPoint {
+  lon: number;
+  lat: number;
+  name?: string;
+}
+
+export interface WhatIfInput extends ThresholdInput {
+  kind: string;
+  add?: PlacedPoint[];
+  move?: Array<{ id: number; lon: number; lat: number }>;
+  remove?: number[];
+  save?: boolean;
+}
+
+/**
+ * Service coverage: reach, coverage, gaps, isochrones, what-if and siting over an in-memory
+ * model of the city that is reloaded when the data-version counters in PostGIS move.
+ */
+export class CoverageService {
+  private model: CityModel | null = null;
+  private loadedVersion: repo.DataVersion | null = null;
+  private loading: Promise<CityModel> | null = null;
+  private masks = new Map<string, { mask: Uint8Array; reach: Reach }>();
+  private polygons = new Map<string, string | null>();
+
+  constructor(
+    private readonly db: Pool,
+    readonly options: CoverageOptions,
+  ) {}
+
+  /** The model at the database's current data version, reloading only the part that changed. */
+  async current(): Promise<CityModel> {
+    const version = await repo.dataVersion(this.db);
+    const loaded = this.loadedVersion;
+    if (this.model && loaded && loaded.network === version.network && loaded.facilities === version.facilities) return this.model;
+    // One load at a time: concurrent requests share it.
+    if (!this.loading) {
+      this.loading = this.load(version).finally(() => {
+        this.loading = null;
+      });
+    }
+    return this.loading;
+  }
+
+  private async load(version: repo.DataVersion): Promise<CityModel> {
+    const limit = this.options.snapLimit;
+    let model = this.model;
+    if (!model || !this.loadedVersion || this.loadedVersion.network !== version.network) {
+      const [nodes, edges, buildings, units] = await Promise.all([
+        repo.loadNodes(this.db),
+        repo.loadEdges(this.db),
+        repo.loadBuildings(this.db, limit),
+        repo.loadUnits(this.db),
+      ]);
+      const graph = buildGraph(
+        nodes.map((n) => n.id),
+        edges,
+      );
+      const idx = (id: number | null) => (id === null ? -1 : (graph.indexOf.get(id) ?? -1));
+      model = {
+        version: version.network,
+        graph,
+        nodeLon: Float64Array.from(nodes, (n) => n.lon),
+        nodeLat: Float64Array.from(nodes, (n) => n.lat),
+        buildings: {
+          id: Int32Array.from(buildings, (b) => b.id),
+          population: Float64Array.from(buildings, (b) => b.population),
+          node: Int32Array.from(buildings, (b) => idx(b.node_id)),
+          snap: Float64Array.from(buildings, (b) => b.snap_m ?? Infinity),
+          grid: Int32Array.from(buildings, (b) => b.grid_id ?? 0),
+          community: Int32Array.from(buildings, (b) => b.community_id ?? 0),
+          subdistrict: Int32Array.from(buildings, (b) => b.subdistrict_id ?? 0),
+          lon: Float64Array.from(buildings, (b) => b.lon),
+          lat: Float64Array.from(buildings, (b) => b.lat),
+        },
+        facilities: [],
+        units: new Map(units.map((u) => [u.id, u])),
+        districtNodes: Uint8Array.from(nodes, (n) => (n.in_district ? 1 : 0)),
+        snapLimit: limit,
+      };
+    }
+    const facilities = await repo.loadFacilities(this.db, limit);
+    const idx = (id: number | null) => (id === null ? -1 : (model!.graph.indexOf.get(id) ?? -1));
+    model = {
+      ...model,
+      facilities: facilities.map((f) => ({ id: f.id, source: f.source, kind: f.kind, name: f.name, lon: f.lon, lat: f.lat, node: idx(f.node_id), snap: f.snap_m ?? Infinity })),
+    };
+    this.masks.clear();
+    // Polygons are keyed by what they are drawn from (node, snap, budget), so only a network change voids them.
+    if (this.loadedVersion?.network !== version.network) this.polygons.clear();
+    this.model = model;
+    this.loadedVersion = version;
+    return model;
+  }
+
+  threshold(input: ThresholdInput): Threshold {
+    return parseThreshold(input, this.options.walkSpeed);
+  }
+
+  facilitiesOf(model: CityModel, kind: string): Facility[] {
+    return model.facilities.filter((f) => f.kind === kind);
+  }
+
+  /** The covered mask of a kind at a threshold, cached for the current data version. */
+  private kindMask(model: CityModel, kind: string, t: Threshold): { mask: Uint8Array; reach: Reach } {
+    const key = `${kind}|${t.metres}`;
+    let hit = this.masks.get(key);
+    if (!hit) {
+      const reach = reachFrom(model, this.facilitiesOf(model, kind), t.metres);
+      hit = { mask: coveredMask(model, reach), reach };
+      this.masks.set(key, hit);
+    }
+    return hit;
+  }
+
+  async coverage(kind: string, input: ThresholdInput, levels: readonly BreakdownLevel[] = ['subdistrict', 'community']): Promise<CoverageResult> {
+    kindInfo(kind);
+    const t = this.threshold(input);
+    const model = await this.current();
+    const facilities = this.facilitiesOf(model, kind);
+    const { mask } = this.kindMask(model, kind, t);
+    const { district, units } = summarize(model, mask, levels);
+    return { kind, threshold: t, facilities: facilities.length, facilities_off_network: facilities.filter((f) => f.node < 0).length, district, units };
+  }
+
+  /** Buildings a kind does not reach within the threshold, as GeoJSON points weighted by population. */
+  async gaps(kind: string, input: ThresholdInput): Promise<GeoJSON.FeatureCollection<GeoJSON.Point>> {
+    kindInfo(kind);
+    const t = this.threshold(input);
+    const model = await this.current();
+    const { mask } = this.kindMask(model, kind, t);
+    const b = model.buildings;
+    const features: GeoJSON.Feature<GeoJSON.Point>[] = [];
+    for (let i = 0; i < mask.length; i++) {
+      if (mask[i] || b.population[i] === 0) continue;
+      features.push({
+        type: 'Feature',
+        id: b.id[i]!,
+        geometry: { type: 'Point', coordinates: [round6(b.lon[i]!), round6(b.lat[i]!)] },
+        properties: {
+          building_id: b.id[i]!,
+          population: b.population[i]!,
+          community_id: b.community[i]! || null,
+          subdistrict_id: b.subdistrict[i]! || null,
+          // Off the network: no walk node within the snapping limit, so no facility can reach it on foot.
+          reason: b.node[i]! < 0 ? 'off_network' : 'beyond_threshold',
+        },
+      });
+    }
+    return { type: 'FeatureCollection', features };
+  }
+
+  /** The polygon of one search, cached by what it depends on. */
+  private async polygonOf(model: CityModel, key: string, r: Reach): Promise<GeoJSON.Geometry | null> {
+    const fullKey = `${model.version}|${key}|${r.budget}`;
+    if (!this.polygons.has(fullKey)) {
+      const parts = reachedEdgeParts(model.graph, r);
+      const geom = await repo.isochronePolygon(
+        this.db,
+        parts.map((p) => model.graph.edgeIds[p.edge]!),
+        parts.map((p) => p.from),
+        parts.map((p) => p.to),
+        this.options.isochroneBuffer,
+      );
+      if (this.polygons.size > 5000) this.polygons.clear();
+      this.polygons.set(fullKey, geom);
+    }
+    const text = this.polygons.get(fullKey);
+    return text ? (JSON.parse(text) as GeoJSON.Geometry) : null;
+  }
+
+  /** One facility's isochrone: the nodes it reaches and the polygon around the walked streets. */
+  async facilityIsochrone(source: FacilitySource, id: number, input: ThresholdInput): Promise<GeoJSON.Feature> {
+    const t = this.threshold(input);
+    const model = await this.current();
+    const f = model.facilities.find((x) => x.source === source && x.id === id);
+    if (!f) throw notFound(`${source === 'facility' ? 'facility' : 'pocket park'} ${id} does not exist`);
+    if (f.node < 0) throw badRequest(`${source} ${id} is farther than ${model.snapLimit} m from every walk node, so it has no walking isochrone`, { field: 'id' });
+    const r = reachFrom(model, [f], t.metres);
+    const geometry = await this.polygonOf(model, `f${f.node}:${f.snap}`, r);
+    return {
+      type: 'Feature',
+      geometry: geometry ?? { type: 'GeometryCollection', geometries: [] },
+      properties: { source, id, kind: f.kind, name: f.name, threshold: t.key, metres: t.metres, nodes_reached: r.settled.length },
+    };
+  }
+
+  /**
+   * The area a kind covers: one search from all its facilities at once, one polygon. Each
+   * facility's own isochrone is `facilityIsochrone`; their union is this.
+   */
+  async kindIsochrones(kind: string, input: ThresholdInput): Promise<GeoJSON.FeatureCollection> {
+    kindInfo(kind);
+    const t = this.threshold(input);
+    const model = await this.current();
+    const facilities = this.facilitiesOf(model, kind).filter((f) => f.node >= 0);
+    const { reach } = this.kindMask(model, kind, t);
+    const key = `k${kind}:` + facilities.map((f) => `${f.node}:${f.snap}`).join(',');
+    const geometry = facilities.length ? await this.polygonOf(model, key, reach) : null;
+    const features: GeoJSON.Feature[] = [];
+    if (geometry) features.push({ type: 'Feature', geometry, properties: { role: 'isochrone', kind, threshold: t.key, metres: t.metres } });
+    for (const f of this.facilitiesOf(model, kind)) {
+      features.push({
+        type: 'Feature',
+        geometry: { type: 'Point', coordinates: [round6(f.lon), round6(f.lat)] },
+        properties: { role: 'facility', kind, source: f.source, id: f.id, name: f.name, on_network: f.node >= 0 },
+      });
+    }
+    return { type: 'FeatureCollection', features };
+  }
+
+  /** Snaps a placed point, refusing one outside the district or off the network with the reason. */
+  private async snapPlaced(model: CityModel, p: PlacedPoint, field: string): Promise<{ node: number; snap: number }> {
+    const s = await repo.snapPoint(this.db, p.lon, p.lat, model.snapLimit);
+    if (!s.in_district) throw badRequest(`${field} (${p.lon}, ${p.lat}) lies outside the district; place it inside the district outline`, { field });
+    const node = s.node_id === null ? -1 : (model.graph.indexOf.get(s.node_id) ?? -1);
+    if (node < 0 || s.snap_m === null) {
+      throw badRequest(`${field} (${p.lon}, ${p.lat}) is more than ${model.snapLimit} m from any walkable street; place it nearer a street`, { field });
+    }
+    return { node, snap: s.snap_m };
+  }
+
+  /**
+   * What-if: the coverage of a kind with facilities added, moved or removed, against the
+   * coverage as it is. Nothing is written unless `save` is set.
+   */
+  async whatIf(input: WhatIfInput) {
+    const info = kindInfo(input.kind);
+    const t = this.threshold(input);
+    const model = await this.current();
+    const existing = this.facilitiesOf(model, input.kind);
+    const source: FacilitySource = input.kind === POCKET_PARK_KIND ? 'pocket_park' : 'facility';
+    const byId = new Map(existing.filter((f) => f.source === source).map((f) => [f.id, f]));
+    const removed = new Set<number>();
+    (input.remove ?? []).forEach((id, i) => {
+      if (!byId.has(id)) throw badRequest(`remove[${i}]: there is no ${info.name_en.toLowerCase()} with id ${id}`, { field: `remove.${i}` });
+      removed.add(id);
+    });
+    const moved = new Map<number, { node: number; snap: number; lon: number; lat: number }>();
+    for (const [i, m] of (input.move ?? []).entries()) {
+      if (!byId.has(m.id)) throw badRequest(`move[${i}]: there is no ${info.name_en.toLowerCase()} with id ${m.id}`, { field: `move.${i}.id` });
+      if (removed.has(m.id)) throw badRequest(`move[${i}]: facility ${m.id} is also being removed`, { field: `move.${i}.id` });
+      moved.set(m.id, { ...(await this.snapPlaced(model, m, `move.${i}`)), lon: m.lon, lat: m.lat });
+    }
+    const added: Array<{ node: number; snap: number; lon: number; lat: number; name: string }> = [];
+    for (const [i, p] of (input.add ?? []).entries()) {
+      added.push({ ...(await this.snapPlaced(model, p, `add.${i}`)), lon: p.lon, lat: p.lat, name: p.name ?? `${info.name_zh}（规划）` });
+    }
+    const after = [
+      ...existing.filter((f) => !(f.source === source && removed.has(f.id))).map((f) => (f.source === source && moved.has(f.id) ? { ...f, ...moved.get(f.id)! } : f)),
+      ...added,
+    ];
+    const before = this.kindMask(model, input.kind, t);
+    const afterReach = reachFrom(model, after, t.metres);
+    const afterMask = coveredMask(model, afterReach);
+    const levels: BreakdownLevel[] = ['subdistrict', 'community'];
+    const s0 = summarize(model, before.mask, levels);
+    const s1 = summarize(model, afterMask, levels);
+    let gained = 0;
+    let lost = 0;
+    for (let i = 0; i < afterMask.length; i++) {
+      if (afterMask[i] && !before.mask[i]) gained++;
+      else if (!afterMask[i] && before.mask[i]) lost++;
+    }
+    const unitDelta = s1.units
+      .map((u, i) => ({ ...pickUnit(u), population_covered_before: s0.units[i]!.population_covered, population_covered_after: u.population_covered, delta: u.population_covered - s0.units[i]!.population_covered, share_before: s0.units[i]!.share, share_after: u.share }))
+      .filter((u) => u.delta !== 0);
+    // The isochrone of each placed point, so the planner sees what it reaches.
+    const placed = [...added.map((a) => ({ ...a, role: 'added' })), ...[...moved.entries()].map(([id, m]) => ({ ...m, id, role: 'moved' }))];
+    const candidates = await Promise.all(
+      placed.map(async (p) => {
+        const r = reachFrom(model, [p], t.metres);
+        const geometry = await this.polygonOf(model, `p${p.node}:${p.snap}`, r);
+        return {
+          type: 'Feature' as const,
+          geometry: geometry ?? { type: 'GeometryCollection' as const, geometries: [] },
+          properties: { role: p.role, lon: p.lon, lat: p.lat, node_id: model.graph.nodeIds[p.node]!, snap_m: round2(p.snap), ...('id' in p ? { id: p.id } : {}) },
+        };
+      }),
+    );
+    let saved: { added: number[]; moved: number[]; removed: number[] } | null = null;
+    if (input.save) saved = await this.save(source, input, added);
+    return {
+      kind: input.kind,
+      threshold: t,
+      before: s0.district,
+      after: s1.district,
+      delta: {
+        population_covered: s1.district.population_covered - s0.district.population_covered,
+        share: s1.district.share - s0.district.share,
+        buildings_gained: gained,
+        buildings_lost: lost,
+      },
+      units: unitDelta,
+      candidates: { type: 'FeatureCollection' as const, features: candidates },
+      saved,
+    };
+  }
+
+  private async save(source: FacilitySource, input: WhatIfInput, added: Array<{ lon: number; lat: number; name: string }>) {
+    return withTransaction(this.db, async (client) => {
+      const out = { added: [] as number[], moved: [] as number[], removed: [] as number[] };
+      for (const a of added) {
+        out.added.push(source === 'facility' ? await repo.insertFacility(client, input.kind, a.name, a.lon, a.lat) : await repo.insertPocketPark(client, a.name, a.lon, a.lat, 30));
+      }
+      for (const m of input.move ?? []) if (await repo.moveFacility(client, source, m.id, m.lon, m.lat)) out.moved.push(m.id);
+      for (const id of input.remove ?? []) if (await repo.deleteFacility(client, source, id)) out.removed.push(id);
+      return out;
+    });
+  }
+
+  /**
+   * Proposes `count` new sites for a kind by greedy maximum coverage over the walk nodes inside
+   * the district. The work yields to the event loop regularly and reports its progress.
+   */
+  async siting(kind: string, input: ThresholdInput & { count: number }, progress?: ProgressFn) {
+    kindInfo(kind);
+    const t = this.threshold(input);
+    const model = await this.current();
+    const { mask } = this.kindMask(model, kind, t);
+    const base = summarize(model, mask, []).district;
+    const sites = await greedySiting({
+      graph: model.graph,
+      buildingNode: model.buildings.node,
+      buildingSnap: model.buildings.snap,
+      buildingPopulation: model.buildings.population,
+      covered: mask,
+      candidates: model.districtNodes,
+      budget: t.metres,
+      count: input.count,
+      progress: async (done, total) => {
+        progress?.('siting', done, total);
+        await yieldToEventLoop();
+      },
+    });
+    progress?.('siting', 1, 1);
+    return {
+      kind,
+      threshold: t,
+      method: 'greedy maximum coverage over walk nodes inside the district',
+      before: base,
+      sites: sites.map((s, i) => ({
+        rank: i + 1,
+        node_id: model.graph.nodeIds[s.node]!,
+        lon: round6(model.nodeLon[s.node]!),
+        lat: round6(model.nodeLat[s.node]!),
+        added_population: s.added_population,
+        added_buildings: s.added_buildings,
+        cumulative_population: s.cumulative_population,
+        share_after: base.population > 0 ? (base.population_covered + s.cumulative_population) / base.population : 0,
+      })),
+    };
+  }
+
+  /**
+   * The life-circle checklist: for each community and each kind the standard requires, the
+   * share of its residents within the kind's standard walking distance (GB 50180-2018 3.0.4),
+   * met when at least half of them are. The score is the mean share over those kinds, 0–100.
+   */
+  async checklist(communityId?: number, progress?: ProgressFn) {
+    const model = await this.current();
+    const kinds = KINDS.filter((k) => k.provision === 'required');
+    const perKind: Array<{ kind: string; circle: number; metres: number; units: Map<number, UnitCoverage> }> = [];
+    for (const [i, k] of kinds.entries()) {
+      const t = this.threshold({ metres: k.walk_distance_m });
+      const { mask } = this.kindMask(model, k.kind, t);
+      const { units } = summarize(model, mask, ['community']);
+      perKind.push({ kind: k.kind, circle: k.circle, metres: k.walk_distance_m, units: new Map(units.map((u) => [u.id, u])) });
+      progress?.('checklist', i + 1, kinds.length);
+      if (i % 4 === 3) await yieldToEventLoop();
+    }
+    const communities = [...model.units.values()].filter((u) => u.level === 'community' && (communityId === undefined || u.id === communityId));
+    if (communityId !== undefined && communities.length === 0) throw notFound(`community ${communityId} does not exist`);
+    return {
+      rule: 'an item is met when at least half of the community lives within its walking distance; score = mean share × 100',
+      communities: communities.map((c) => {
+        const items = perKind.map((k) => {
+          const u = k.units.get(c.id);
+          const share = u?.share ?? 0;
+          return { kind: k.kind, circle: k.circle, metres: k.metres, share, met: (u?.population ?? 0) > 0 && share >= 0.5 };
+        });
+        const population = perKind[0]?.units.get(c.id)?.population ?? 0;
+        return {
+          ...pickUnit(c),
+          population,
+          met: items.filter((i) => i.met).length,
+          items_total: items.length,
+          score: items.length ? Math.round((1000 * items.reduce((s, i) => s + i.share, 0)) / items.length) / 10 : 0,
+          items,
+        };
+      }),
+    };
+  }
+
+  /** A reach from raw node ids, for the benchmark and the comparison with pgRouting. */
+  async reachFromNodes(nodeIds: number[], metres: number): Promise<Reach> {
+    const model = await this.current();
+    return reachFrom(
+      model,
+      nodeIds.map((id) => ({ node: model.graph.indexOf.get(id) ?? -1, snap: 0 })),
+      metres,
+    );
+  }
+}
+
+function pickUnit(u: { id: number; level: string; code: string; name_zh: string; name_en: string; parent_id: number | null }) {
+  return { id: u.id, level: u.level, code: u.code, name_zh: u.name_zh, name_en: u.name_en, parent_id: u.parent_id };
+}
+
+const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+const round2 = (x: number) => Math.round(x * 100) / 100;
