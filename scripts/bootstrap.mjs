@@ -78,9 +78,11 @@ function ensureNodeModules() {
 // ---------------------------------------------------------------- Debian packages
 
 function aptInstall(packages, why) {
-  if (!isRoot) {
+  const mayInstall = isRoot && process.env.CITYOPS_NO_INSTALL !== '1';
+  if (!mayInstall) {
     throw new BootstrapError(
-      `${why} needs the Debian packages ${packages.join(' ')}, which are not installed.\n` +
+      `${why} needs the Debian packages ${packages.join(' ')}, which are not installed` +
+        (isRoot ? ' (CITYOPS_NO_INSTALL=1 forbids installing them).\n' : '.\n') +
         `Install them as root (sudo apt-get install -y ${packages.join(' ')}) and run this again,` +
         (why.includes('PostGIS') ? ' or set DATABASE_URL to a PostgreSQL database with PostGIS 3 and pgRouting.' : ''),
     );
