@@ -5,7 +5,10 @@ import fastifyStatic from '@fastify/static';
 import type { Config } from './config.ts';
 import type { Pool } from './db/pool.ts';
 import { installErrorHandler, notFound } from './lib/errors.ts';
-import { attachRealtime, type RealtimeServer } from './realtime/socket.ts';
+import type { RealtimeServer } from './realtime/socket.ts';
+import { attachEventPush } from './events/plugin.ts';
+import { caseRoutes } from './cases/routes.ts';
+import { kpiRoutes } from './kpis/routes.ts';
 import { healthRoutes } from './health/routes.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { tileRoutes } from './tiles/routes.ts';
@@ -35,11 +38,14 @@ export interface AppOptions {
 const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, opts) => {
   fastify.decorate('config', opts.config);
   fastify.decorate('db', opts.pool);
-  fastify.decorate('io', attachRealtime(fastify));
+  // socket.io, pushed from the event log (LISTEN/NOTIFY), heartbeats carrying the newest seq.
+  fastify.decorate('io', attachEventPush(fastify, opts.config, opts.pool));
   installErrorHandler(fastify);
 
   await fastify.register(healthRoutes);
   await fastify.register(adminRoutes);
+  await fastify.register(caseRoutes);
+  await fastify.register(kpiRoutes);
   await fastify.register(tileRoutes);
   await fastify.register(coverageRoutes);
   await fastify.register(wallRoutes);

@@ -12,6 +12,8 @@ export interface Config {
   clientDist: string;
   /** Service coverage: default walking speed (m/s), snapping limit and isochrone band (metres). */
   coverage: { walkSpeed: number; snapLimitM: number; isochroneBufferM: number };
+  /** Live push: `kpi.updated` is sent at most once per this many milliseconds while cases change. */
+  kpiPushIntervalMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -54,5 +56,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       snapLimitM: parseNumber('CITYOPS_SNAP_LIMIT_M', env.CITYOPS_SNAP_LIMIT_M, 150, 1, 1000),
       isochroneBufferM: parseNumber('CITYOPS_ISOCHRONE_BUFFER_M', env.CITYOPS_ISOCHRONE_BUFFER_M, 40, 1, 500),
     },
+    kpiPushIntervalMs: parseNumber('CITYOPS_KPI_PUSH_MS', env.CITYOPS_KPI_PUSH_MS, 2000, 100, 60_000),
   };
 }

@@ -5,6 +5,9 @@
  * Domains add their events here.
  */
 
+import type { CaseSummary } from '../cases/schemas.ts';
+import type { KpiSnapshot } from '../kpis/schemas.ts';
+
 export interface ServerHeartbeat {
   /** Server time, ISO 8601. */
   at: string;
@@ -21,7 +24,51 @@ export interface CoverageProgress {
   total: number;
 }
 
+/** The fields every pushed event-log row carries. */
+export interface LoggedEvent {
+  /** The row's sequence number: send the last one seen to catch up after a reconnect. */
+  seq: number;
+  at: string;
+  actor: string;
+  type: string;
+  /** What changed, e.g. `case:12`. */
+  subject: string;
+}
+export interface CaseCreated extends LoggedEvent {
+  type: 'case.created';
+  case: CaseSummary;
+}
+export interface CaseUpdated extends LoggedEvent {
+  type: 'case.updated';
+  action: string;
+  from: string;
+  to: string;
+  note: string | null;
+  case: CaseSummary;
+}
+export interface CaseCommented extends LoggedEvent {
+  type: 'case.commented';
+  comment: { id: number; actor: string; body: string; created_at: string };
+  case: CaseSummary;
+}
+/** History was loaded in bulk (the demo backfill): reload lists and KPIs over REST. */
+export interface CasesBackfilled extends LoggedEvent {
+  type: 'cases.backfilled';
+  cases: number;
+  days: number;
+}
+/** Coalesced (at most one per interval); `seq` is the newest row the figures include. */
+export interface KpiUpdated extends KpiSnapshot {
+  seq: number;
+  at: string;
+}
+
 export interface ServerToClientEvents {
+  'case.created': (e: CaseCreated) => void;
+  'case.updated': (e: CaseUpdated) => void;
+  'case.commented': (e: CaseCommented) => void;
+  'cases.backfilled': (e: CasesBackfilled) => void;
+  'kpi.updated': (e: KpiUpdated) => void;
   'server.heartbeat': (beat: ServerHeartbeat) => void;
   'coverage.progress': (progress: CoverageProgress) => void;
 }
@@ -29,4 +76,13 @@ export interface ServerToClientEvents {
 export interface ClientToServerEvents {
   /** Joins rooms (`wall`, `subdistrict:<id>`, `department:<id>`); the ack lists those joined. */
   subscribe: (rooms: string[], ack?: (result: { joined: string[] }) => void) => void;
+  /**
+   * Replays the event-log rows after `since` that belong to `rooms`, in order, then joins the
+   * rooms for the live stream: nothing missed, nothing twice. The same happens at connection
+   * time when the handshake's `auth` is `{since, rooms}`.
+   */
+  catch_up: (
+    req: { since: number; rooms: string[] },
+    ack?: (result: { joined: string[]; replayed: number; seq: number; error?: string }) => void,
+  ) => void;
 }

@@ -1,0 +1,285 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { withTransaction, type Pool } from '../db/pool.ts';
+import { parseCoordinateSystem, toWgs84 } from '../geo/coord-systems.ts';
+import { badRequest, HttpError, notFound } from '../lib/errors.ts';
+import { appendEvents, eventsOfSubject, type NewEvent } from '../events/repository.ts';
+import { dueTimes, findCategory } from './categories.ts';
+import * as repo from './repository.ts';
+import type { CaseDetail, CaseInput, CaseListQuery, CaseList, CaseSummary, TransitionInput } from './schemas.ts';
+import { actionsFrom, nextStatus, TRANSITIONS } from './state-machine.ts';
+
+/** A point this far outside the district whose swapped twin lies inside it had its coordinates swapped. */
+const SWAP_CHECK_METRES = 20_000;
+/** Reports may be back-dated by imports, but not into the future (clock skew allowed). */
+const FUTURE_SKEW_MS = 5 * 60_000;
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function toSummary(row: repo.SummaryRow): CaseSummary {
+  const cat = findCategory(row.category);
+  return {
+    ...row,
+    category_name_zh: cat?.name_zh ?? row.category,
+    category_name_en: cat?.name_en ?? row.category,
+    reported_at: row.reported_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+    due_at: iso(row.due_at),
+  };
+}
+
+/** The socket rooms a case event belongs to, carried in its payload so catch-up needs no lookup. */
+function caseRooms(summary: CaseSummary, extraDepartment?: number | null): string[] {
+  const rooms = ['wall'];
+  if (summary.subdistrict_id) rooms.push(`subdistrict:${summary.subdistrict_id}`);
+  if (summary.department_id) rooms.push(`department:${summary.department_id}`);
+  if (extraDepartment && extraDepartment !== summary.department_id) rooms.push(`department:${extraDepartment}`);
+  return rooms;
+}
+
+const field = (prefix: string, name: string) => (prefix ? `${prefix}.${name}` : name);
+
+/**
+ * Checks what the schema cannot (the category exists, the coordinates are finite and not
+ * swapped, the report time is not in the future) and converts the point to WGS84.
+ */
+export function normalizeCase(input: CaseInput, prefix = '', extra: { contact?: Record<string, string> | null } = {}): repo.NewCaseRow {
+  const category = findCategory(input.category);
+  if (!category) {
+    throw badRequest(`${field(prefix, 'category')} "${input.category}" is not a known category; GET /api/case-categories lists them`, {
+      field: field(prefix, 'category'),
+      rule: 'known_category',
+    });
+  }
+  for (const k of ['lng', 'lat'] as const) {
+    if (typeof input[k] !== 'number' || !Number.isFinite(input[k])) {
+      throw badRequest(`${field(prefix, k)} must be a finite number`, { field: field(prefix, k), rule: 'finite' });
+    }
+  }
+  const crs = parseCoordinateSystem(input.crs ?? 'WGS84');
+  if (!crs) throw badRequest(`${field(prefix, 'crs')} must be WGS84, GCJ02 or BD09`, { field: field(prefix, 'crs'), rule: 'crs' });
+  const [lng, lat] = toWgs84(input.lng, input.lat, crs);
+  let reportedAt = new Date();
+  if (input.reported_at) {
+    reportedAt = new Date(input.reported_at);
+    if (Number.isNaN(reportedAt.getTime())) {
+      throw badRequest(`${field(prefix, 'reported_at')} must be an ISO 8601 date-time`, { field: field(prefix, 'reported_at'), rule: 'date-time' });
+    }
+    if (reportedAt.getTime() > Date.now() + FUTURE_SKEW_MS) {
+      throw badRequest(`${field(prefix, 'reported_at')} must not be in the future`, { field: field(prefix, 'reported_at'), rule: 'not_future' });
+    }
+  }
+  return {
+    source: input.source,
+    external_id: input.external_id ?? `${input.source}-${randomUUID()}`,
+    category: category.code,
+    description: input.description,
+    address: input.address ?? null,
+    media_url: input.media_url ?? null,
+    contact: extra.contact ?? null,
+    lng,
+    lat,
+    input_crs: crs,
+    priority: input.priority ?? category.priority,
+    department_code: category.department,
+    reported_at: reportedAt,
+    due: dueTimes(category, reportedAt),
+  };
+}
+
+async function checkNotSwapped(client: pg.ClientBase, row: repo.NewCaseRow, prefix: string): Promise<void> {
+  const { near, swappedNear } = await repo.nearDistrict(client, row.lng, row.lat, SWAP_CHECK_METRES);
+  if (!near && swappedNear) {
+    throw badRequest(`${field(prefix, 'lat')} and ${field(prefix, 'lng')} look swapped: (${row.lng}, ${row.lat}) is far from the district but (${row.lat}, ${row.lng}) lies in it; send lng as the longitude (about 116) and lat as the latitude (about 39.9)`, {
+      field: field(prefix, 'lat'),
+      rule: 'lat_lng_swapped',
+    });
+  }
+}
+
+export interface CreateResult {
+  created: boolean;
+  case: CaseSummary;
+}
+
+/**
+ * Stores cases in one transaction (all or nothing). A repeated (source, external_id)
+ * returns the stored case with `created: false` and writes nothing for it.
+ */
+export async function createCases(
+  db: Pool,
+  rows: { row: repo.NewCaseRow; prefix: string; actor?: string }[],
+): Promise<CreateResult[]> {
+  return withTransaction(db, async (client) => {
+    const results: { id: number; created: boolean; actor: string }[] = [];
+    for (const { row, prefix, actor } of rows) {
+      await checkNotSwapped(client, row, prefix);
+      const r = await repo.insertCase(client, row);
+      results.push({ ...r, actor: actor ?? row.source });
+    }
+    const summaries = new Map((await repo.summariesByIds(client, results.map((r) => r.id))).map((s) => [s.id, toSummary(s)]));
+    const events: NewEvent[] = results
+      .filter((r) => r.created)
+      .map((r) => {
+        const c = summaries.get(r.id)!;
+        return { actor: r.actor, type: 'case.created', subject: `case:${r.id}`, payload: { case: c, rooms: caseRooms(c) } };
+      });
+    await appendEvents(client, events);
+    return results.map((r) => ({ created: r.created, case: summaries.get(r.id)! }));
+  });
+}
+
+export async function createCase(db: Pool, input: CaseInput): Promise<CreateResult> {
+  const [result] = await createCases(db, [{ row: normalizeCase(input), prefix: '', actor: input.actor }]);
+  return result!;
+}
+
+export async function createCaseBatch(db: Pool, inputs: CaseInput[]): Promise<CreateResult[]> {
+  const rows = inputs.map((input, i) => ({ row: normalizeCase(input, `body.cases.${i}`), prefix: `body.cases.${i}`, actor: input.actor }));
+  return createCases(db, rows);
+}
+
+/** Moves a case along the loop, or answers 409 naming the current status and the requested action. */
+export async function transitionCase(db: Pool, id: number, input: TransitionInput): Promise<CaseSummary> {
+  const { action } = input;
+  if (action === 'evaluate' && input.satisfaction === undefined) {
+    throw badRequest('satisfaction is required to evaluate a case (1 = very dissatisfied … 5 = satisfied)', { field: 'body.satisfaction', rule: 'required' });
+  }
+  if (action !== 'evaluate' && input.satisfaction !== undefined) {
+    throw badRequest('satisfaction is only given with the evaluate action', { field: 'body.satisfaction', rule: 'only_with_evaluate' });
+  }
+  if (input.department_code !== undefined && action !== 'dispatch' && action !== 'reassign') {
+    throw badRequest('department_code is only given with dispatch or reassign', { field: 'body.department_code', rule: 'only_with_dispatch' });
+  }
+  if ((action === 'reject' || action === 'return' || action === 'reopen') && !input.note?.trim()) {
+    throw badRequest(`a note giving the reason is required to ${action} a case`, { field: 'body.note', rule: 'required' });
+  }
+  if (action === 'reassign' && !input.department_code) {
+    throw badRequest('department_code is required to reassign a case', { field: 'body.department_code', rule: 'required' });
+  }
+  return withTransaction(db, async (client) => {
+    const current = await repo.lockCase(client, id);
+    if (!current) throw notFound(`case ${id} does not exist`);
+    const to = nextStatus(current.status, action);
+    if (!to) {
+      const allowed = actionsFrom(current.status);
+      throw new HttpError(
+        409,
+        'illegal_transition',
+        `cannot ${action} case ${id}: it is ${current.status}, and ${action} leads to ${TRANSITIONS[action].to} only from ${TRANSITIONS[action].from.join(' or ')}` +
+          (allowed.length ? `; from ${current.status} the allowed actions are ${allowed.join(', ')}` : `; ${current.status} is final`),
+        { current: current.status, requested: action, requested_status: TRANSITIONS[action].to, allowed },
+      );
+    }
+    let departmentId: number | null | undefined;
+    if (action === 'dispatch' || action === 'reassign') {
+      const code = input.department_code ?? findCategory(current.category)?.department;
+      departmentId = code ? await repo.departmentIdByCode(client, code) : undefined;
+      if (departmentId === undefined) {
+        if (input.department_code) {
+          throw badRequest(`department_code "${input.department_code}" is not a known department`, { field: 'body.department_code', rule: 'known_department' });
+        }
+        departmentId = null;
+      }
+      if (action === 'reassign' && departmentId === current.department_id) {
+        throw badRequest('reassign needs a department other than the current one', { field: 'body.department_code', rule: 'different_department' });
+      }
+    }
+    await repo.applyTransition(client, id, action, to, { departmentId, note: input.note ?? null, satisfaction: input.satisfaction ?? null });
+    const summary = toSummary((await repo.summariesByIds(client, [id]))[0]!);
+    await appendEvents(client, [
+      {
+        actor: input.actor ?? 'api',
+        type: 'case.updated',
+        subject: `case:${id}`,
+        payload: {
+          action,
+          from: current.status,
+          to,
+          note: input.note ?? null,
+          case: summary,
+          rooms: caseRooms(summary, current.department_id),
+        },
+      },
+    ]);
+    return summary;
+  });
+}
+
+export async function addComment(db: Pool, id: number, actor: string, body: string) {
+  return withTransaction(db, async (client) => {
+    const current = await repo.lockCase(client, id);
+    if (!current) throw notFound(`case ${id} does not exist`);
+    const comment = await repo.insertComment(client, id, actor, body);
+    const summary = toSummary((await repo.summariesByIds(client, [id]))[0]!);
+    const view = { id: comment.id, actor, body, created_at: comment.created_at.toISOString() };
+    await appendEvents(client, [{ actor, type: 'case.commented', subject: `case:${id}`, payload: { comment: view, case: summary, rooms: caseRooms(summary) } }]);
+    return view;
+  });
+}
+
+export function parseBbox(bbox: string | undefined): [number, number, number, number] | undefined {
+  if (!bbox) return undefined;
+  const v = bbox.split(',').map(Number) as [number, number, number, number];
+  const [a, b, c, d] = v;
+  if (v.some((x) => !Number.isFinite(x)) || a < -180 || c > 180 || b < -90 || d > 90 || a >= c || b >= d) {
+    throw badRequest('querystring.bbox must be minLng,minLat,maxLng,maxLat with min < max, in WGS84 degrees', { field: 'querystring.bbox', rule: 'bbox' });
+  }
+  return v;
+}
+
+export async function listCases(db: Pool, q: CaseListQuery): Promise<CaseList> {
+  if (q.from && q.to && new Date(q.from) >= new Date(q.to)) {
+    throw badRequest('querystring.from must be before querystring.to', { field: 'querystring.from', rule: 'from_before_to' });
+  }
+  const { total, rows } = await repo.listCases(db, { ...q, bboxValues: parseBbox(q.bbox) });
+  const limit = q.limit ?? 100;
+  const offset = q.offset ?? 0;
+  return { total, limit, offset, next_offset: offset + rows.length < total ? offset + rows.length : null, items: rows.map(toSummary) };
+}
+
+export async function getCase(db: Pool, id: number): Promise<CaseDetail> {
+  const row = await repo.caseDetail(db, id);
+  if (!row) throw notFound(`case ${id} does not exist`);
+  const [comments, history] = await Promise.all([repo.commentsOf(db, id), eventsOfSubject(db, `case:${id}`)]);
+  const s = toSummary(row);
+  return {
+    ...s,
+    description: row.description,
+    media_url: row.media_url,
+    input_crs: row.input_crs,
+    status_note: row.status_note,
+    return_count: row.return_count,
+    reopen_count: row.reopen_count,
+    stages: {
+      reported_at: row.reported_at.toISOString(),
+      registered_at: iso(row.registered_at),
+      dispatched_at: iso(row.dispatched_at),
+      accepted_at: iso(row.accepted_at),
+      handled_at: iso(row.handled_at),
+      verified_at: iso(row.verified_at),
+      closed_at: iso(row.closed_at),
+      evaluated_at: iso(row.evaluated_at),
+      rejected_at: iso(row.rejected_at),
+    },
+    due: {
+      register: row.register_due_at.toISOString(),
+      dispatch: row.dispatch_due_at.toISOString(),
+      accept: row.accept_due_at.toISOString(),
+      handle: row.handle_due_at.toISOString(),
+      close: row.close_due_at.toISOString(),
+    },
+    comments: comments.map((c) => ({ ...c, created_at: c.created_at.toISOString() })),
+    history: history.map((e) => ({
+      seq: e.seq,
+      at: e.at,
+      actor: e.actor,
+      type: e.type,
+      action: (e.payload.action as string | undefined) ?? null,
+      from: (e.payload.from as string | undefined) ?? null,
+      to: (e.payload.to as string | undefined) ?? null,
+      note: (e.payload.note as string | undefined) ?? null,
+    })),
+  };
+}
+

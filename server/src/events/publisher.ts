@@ -1,0 +1,286 @@
+import pg from 'pg';
+import type { Pool } from '../db/pool.ts';
+import type { RealtimeServer } from '../realtime/socket.ts';
+import { latestSeq, readEvents, type EventRow } from './repository.ts';
+
+/** The rooms a client may join; the same rule as the `subscribe` handler. */
+const ROOM_PATTERN = /^(wall|subdistrict:\d+|department:\d+)$/;
+const PAGE = 1000;
+
+/** Log rows carry their event name as data, so they are emitted without the typed map's per-name check. */
+interface LooseEmitter {
+  emit(event: string, message: unknown): unknown;
+}
+
+export interface Logger {
+  info: (obj: object, msg?: string) => void;
+  warn: (obj: object, msg?: string) => void;
+  error: (obj: object, msg?: string) => void;
+}
+
+export interface EventPublisherOptions {
+  databaseUrl: string;
+  /** Used for catch-up reads, so a slow client never holds up the live stream. */
+  pool: Pool;
+  log: Logger;
+  /** How often at most `kpi.updated` is sent while cases change (coalescing window). */
+  kpiIntervalMs?: number;
+  /** Computes the figures carried by `kpi.updated`. */
+  computeKpis?: () => Promise<Record<string, unknown>>;
+  /** Safety net: read the log this often even without a notification. */
+  pollMs?: number;
+  /** Longest wait between reconnection attempts of the LISTEN connection. */
+  maxBackoffMs?: number;
+}
+
+/** The part of a socket.io socket that catch-up uses. */
+export interface CatchUpSocket {
+  emit(event: string, message: unknown): unknown;
+  join(room: string): unknown;
+  leave(room: string): unknown;
+}
+
+/** The rooms an event goes to: its payload names them (`rooms`), else the wall only. */
+export function roomsOf(event: EventRow): string[] {
+  const rooms = event.payload.rooms;
+  return Array.isArray(rooms) ? rooms.filter((r): r is string => typeof r === 'string' && ROOM_PATTERN.test(r)) : ['wall'];
+}
+
+/** What a socket receives for a log row: the row's fields and its payload, without the routing. */
+export function messageOf(event: EventRow): Record<string, unknown> {
+  const { rooms: _rooms, ...payload } = event.payload;
+  return { seq: event.seq, at: event.at, actor: event.actor, type: event.type, subject: event.subject, ...payload };
+}
+
+/**
+ * Pushes the event log to socket.io rooms. Any writer (this process, another server, the
+ * simulator, psql) inserts into `event`; a trigger NOTIFYs, and this process's LISTEN
+ * connection wakes up and reads every row after the last one it published, in seq order.
+ * The connection reconnects with backoff when the database goes away and then catches up
+ * from its last seq, so nothing written meanwhile is skipped.
+ *
+ * Clients that reconnect send the last seq they saw (`auth.since` in the handshake, or a
+ * `catch_up` event); they get exactly the rows after it, then the live stream.
+ */
+export class EventPublisher {
+  /** The newest seq emitted to the rooms; every row up to it has been emitted, none after. */
+  private published = 0;
+  private initialized = false;
+  private io?: RealtimeServer;
+  private listener?: pg.Client;
+  private draining = false;
+  private drainAgain = false;
+  private closed = false;
+  private backoffMs = 100;
+  private reconnectTimer?: NodeJS.Timeout;
+  private pollTimer?: NodeJS.Timeout;
+  private kpiTimer?: NodeJS.Timeout;
+  private kpiDirty = false;
+  private waiters: { seq: number; resolve: () => void }[] = [];
+
+  constructor(private readonly opts: EventPublisherOptions) {}
+
+  /** The newest published seq: carried by heartbeats so screens can tell whether they are behind. */
+  get currentSeq(): number {
+    return this.published;
+  }
+
+  /** The backend pid of the LISTEN connection (for diagnostics and fault tests). */
+  get listenerPid(): number | undefined {
+    return (this.listener as unknown as { processID?: number } | undefined)?.processID;
+  }
+
+  get connected(): boolean {
+    return this.initialized && this.listener !== undefined;
+  }
+
+  attach(io: RealtimeServer): void {
+    this.io = io;
+    io.on('connection', (socket) => {
+      const auth = (socket.handshake.auth ?? {}) as { since?: unknown; rooms?: unknown };
+      if (auth.since !== undefined && Array.isArray(auth.rooms)) {
+        void this.catchUp(socket as unknown as CatchUpSocket, Number(auth.since), auth.rooms).catch((err) => this.opts.log.warn({ err }, 'catch-up failed'));
+      }
+      socket.on('catch_up', (req, ack) => {
+        const since = Number((req as { since?: unknown })?.since);
+        const rooms = (req as { rooms?: unknown })?.rooms;
+        if (!Number.isInteger(since) || since < 0 || !Array.isArray(rooms)) {
+          if (typeof ack === 'function') ack({ error: 'catch_up needs {since: a non-negative integer seq, rooms: string[]}', joined: [], replayed: 0, seq: this.published });
+          return;
+        }
+        this.catchUp(socket as unknown as CatchUpSocket, since, rooms).then(
+          (r) => typeof ack === 'function' && ack(r),
+          (err) => {
+            this.opts.log.warn({ err }, 'catch-up failed');
+            if (typeof ack === 'function') ack({ error: 'catch-up failed; try again', joined: [], replayed: 0, seq: this.published });
+          },
+        );
+      });
+    });
+  }
+
+  start(): void {
+    this.connect();
+    this.pollTimer = setInterval(() => void this.drain(), this.opts.pollMs ?? 5000);
+    this.pollTimer.unref();
+    this.kpiTimer = setInterval(() => void this.flushKpis(), this.opts.kpiIntervalMs ?? 2000);
+    this.kpiTimer.unref();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.pollTimer);
+    clearInterval(this.kpiTimer);
+    const l = this.listener;
+    this.listener = undefined;
+    if (l) await l.end().catch(() => {});
+    for (const w of this.waiters) w.resolve();
+    this.waiters = [];
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    const client = new pg.Client({ connectionString: this.opts.databaseUrl, application_name: 'cityops-listener' });
+    let lost = false;
+    const onLost = (err?: Error) => {
+      if (lost) return;
+      lost = true;
+      if (this.listener === client) this.listener = undefined;
+      client.end().catch(() => {});
+      if (this.closed) return;
+      this.opts.log.warn({ err: err?.message }, `event listener lost its connection; reconnecting in ${this.backoffMs} ms`);
+      this.scheduleReconnect();
+    };
+    client.on('error', onLost);
+    client.on('end', () => onLost());
+    client.on('notification', () => void this.drain());
+    client
+      .connect()
+      .then(async () => {
+        // LISTEN before reading the newest seq, so a row committed in between is not missed.
+        await client.query('LISTEN cityops_event');
+        if (!this.initialized) {
+          this.published = await latestSeq(client);
+          this.initialized = true;
+        }
+        if (this.closed) return void client.end().catch(() => {});
+        this.listener = client;
+        this.backoffMs = 100;
+        this.opts.log.info({ seq: this.published }, 'event listener connected');
+        await this.drain();
+      })
+      .catch((err: Error) => onLost(err));
+  }
+
+  private scheduleReconnect(): void {
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => this.connect(), this.backoffMs);
+    this.reconnectTimer.unref();
+    this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs ?? 5000);
+  }
+
+  /** Reads and emits every row after the last published one; concurrent calls fold into one more pass. */
+  async drain(): Promise<void> {
+    const client = this.listener;
+    if (!client || !this.initialized || this.closed) return;
+    if (this.draining) {
+      this.drainAgain = true;
+      return;
+    }
+    this.draining = true;
+    try {
+      do {
+        this.drainAgain = false;
+        for (;;) {
+          const rows = await readEvents(client, this.published, null, PAGE);
+          for (const row of rows) this.emit(row);
+          if (rows.length < PAGE) break;
+        }
+      } while (this.drainAgain && !this.closed);
+    } catch (err) {
+      // The connection is probably gone; its 'error' handler reconnects and drains again.
+      this.opts.log.warn({ err: (err as Error).message }, 'reading the event log failed');
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private emit(row: EventRow): void {
+    if (row.seq <= this.published) return;
+    this.published = row.seq;
+    if (row.type.startsWith('case')) this.kpiDirty = true;
+    if (this.io) (this.io.to(roomsOf(row)) as unknown as LooseEmitter).emit(row.type, messageOf(row));
+    if (this.waiters.length) {
+      const ready = this.waiters.filter((w) => w.seq <= this.published);
+      this.waiters = this.waiters.filter((w) => w.seq > this.published);
+      for (const w of ready) w.resolve();
+    }
+  }
+
+  private waitForPublished(seq: number, timeoutMs: number): Promise<void> {
+    if (seq <= this.published) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.waiters.push({
+        seq,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+      void this.drain();
+    });
+  }
+
+  /**
+   * Sends one socket the rows after `since` that belong to its rooms, then joins the rooms.
+   * The join happens in the same tick as the check that nothing newer was published while
+   * the replay was read, so every row reaches the socket exactly once: by replay up to the
+   * published seq, through the rooms after it.
+   */
+  async catchUp(
+    socket: CatchUpSocket,
+    since: number,
+    requested: unknown[],
+  ): Promise<{ joined: string[]; replayed: number; seq: number }> {
+    const rooms = requested.filter((r): r is string => typeof r === 'string' && ROOM_PATTERN.test(r));
+    for (const r of rooms) socket.leave(r);
+    // A client that saw rows this process has not published yet (another server was ahead)
+    // waits for this process to reach them, or it would get them twice.
+    if (since > this.published) await this.waitForPublished(since, 3000);
+    let from = since;
+    let replayed = 0;
+    const wanted = new Set(rooms);
+    for (;;) {
+      const target = this.published;
+      while (from < target) {
+        const rows = await readEvents(this.opts.pool, from, target, PAGE);
+        for (const row of rows) {
+          if (roomsOf(row).some((r) => wanted.has(r))) {
+            socket.emit(row.type, messageOf(row));
+            replayed++;
+          }
+        }
+        from = rows.length ? rows[rows.length - 1]!.seq : target;
+      }
+      if (this.published === target) {
+        for (const r of rooms) socket.join(r);
+        return { joined: rooms, replayed, seq: Math.max(target, since) };
+      }
+    }
+  }
+
+  private async flushKpis(): Promise<void> {
+    if (!this.kpiDirty || !this.io || !this.opts.computeKpis) return;
+    this.kpiDirty = false;
+    const seq = this.published;
+    try {
+      const figures = await this.opts.computeKpis();
+      (this.io as unknown as LooseEmitter).emit('kpi.updated', { seq, at: new Date().toISOString(), ...figures });
+    } catch (err) {
+      this.kpiDirty = true;
+      this.opts.log.warn({ err: (err as Error).message }, 'computing the KPIs for the push failed');
+    }
+  }
+}
