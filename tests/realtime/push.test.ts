@@ -1,0 +1,188 @@
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activePublishers } from '../../server/src/events/plugin.ts';
+import { testDatabaseUrl, testPool } from '../helpers/db.ts';
+import { exitOf, spawnTs } from '../helpers/process.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { expectedSeqs, maxSeq, recordingClient, until } from './helpers.ts';
+
+const run = `rt${process.pid}${Date.now().toString(36)}`;
+let n = 0;
+const caseBody = (extra: Record<string, unknown> = {}) => ({
+  source: 'grid_patrol',
+  external_id: `${run}-${n++}`,
+  category: 'street_vending',
+  description: '占道经营',
+  lng: 116.366,
+  lat: 39.912,
+  ...extra,
+});
+
+describe('live push from the event log', () => {
+  let server: TestServer;
+  let pool: pg.Pool;
+  beforeAll(async () => {
+    server = await startTestServer({ kpiPushIntervalMs: 300 });
+    pool = testPool();
+    await until(() => [...activePublishers].some((p) => p.connected), 'the event listener to connect');
+  });
+  afterAll(async () => {
+    await server?.close();
+    await pool?.end();
+  });
+
+  const post = (path: string, body: unknown) =>
+    fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('pushes case.created with the seq of its log row to the wall', async () => {
+    const client = recordingClient(server.url, ['wall'], await maxSeq(pool));
+    await client.connected();
+    try {
+      const res = await post('/api/cases', caseBody());
+      const { case: c } = await res.json();
+      await until(() => client.received.some((r) => (r.msg.case as { id: number })?.id === c.id), 'the push');
+      const push = client.received.find((r) => (r.msg.case as { id: number }).id === c.id)!;
+      const { rows } = await pool.query("SELECT seq::float8 AS seq, type FROM event WHERE subject = $1", [`case:${c.id}`]);
+      expect(push.event).toBe('case.created');
+      expect(push.seq).toBe(rows[0].seq);
+      expect(push.msg.case).toEqual(c);
+    } finally {
+      client.socket.close();
+    }
+  });
+
+  it('delivers a write made by another process to a socket client', async () => {
+    const client = recordingClient(server.url, ['wall'], await maxSeq(pool));
+    await client.connected();
+    try {
+      const prefix = `${run}-proc`;
+      const child = spawnTs('tests/realtime/fixtures/write-cases.ts', { DATABASE_URL: testDatabaseUrl(), COUNT: '3', PREFIX: prefix });
+      expect(await exitOf(child)).toBe(0);
+      const { rows } = await pool.query("SELECT id::int AS id FROM cases WHERE source = 'sensor' AND external_id LIKE $1 ORDER BY id", [`${prefix}-%`]);
+      expect(rows).toHaveLength(3);
+      const ids = rows.map((r) => r.id);
+      await until(() => ids.every((id) => client.received.some((r) => (r.msg.case as { id: number })?.id === id)), 'pushes of the other process');
+      const pushed = client.received.filter((r) => ids.includes((r.msg.case as { id: number }).id));
+      expect(pushed.map((p) => p.event)).toEqual(['case.created', 'case.created', 'case.created']);
+      expect(pushed.map((p) => (p.msg.case as { id: number }).id)).toEqual(ids);
+    } finally {
+      client.socket.close();
+    }
+  });
+
+  it('replays exactly what a client missed when its connection drops mid-stream, then goes on live', async () => {
+    const start = await maxSeq(pool);
+    const client = recordingClient(server.url, ['wall'], start);
+    await client.connected();
+    try {
+      const prefix = `${run}-drop`;
+      // A second process writes a steady stream while the client's transport is cut twice.
+      const writer = spawnTs('tests/realtime/fixtures/write-cases.ts', { DATABASE_URL: testDatabaseUrl(), COUNT: '30', PREFIX: prefix, GAP_MS: '15' });
+      await until(() => client.received.length >= 3, 'the first pushes');
+      client.socket.io.engine.close();
+      await until(() => client.socket.connected && client.received.length >= 12, 'pushes after the first reconnect');
+      client.socket.io.engine.close();
+      expect(await exitOf(writer)).toBe(0);
+      const { rows } = await pool.query("SELECT max(e.seq)::float8 AS s FROM event e JOIN cases c ON e.subject = 'case:' || c.id WHERE c.external_id LIKE $1", [`${prefix}-%`]);
+      const lastWritten = rows[0].s as number;
+      await until(() => client.last >= lastWritten, 'the last written case');
+      const want = await expectedSeqs(pool, 'wall', start, client.last);
+      expect(client.received.map((r) => r.seq)).toEqual(want);
+      const ids = new Set(client.received.map((r) => (r.msg.case as { external_id: string })?.external_id).filter((x) => x?.startsWith(prefix)));
+      expect(ids.size).toBe(30);
+    } finally {
+      client.socket.close();
+    }
+  });
+
+  it('answers catch_up with the missed rows of the asked rooms only, in order, with an ack', async () => {
+    const dept = `${run}_dept`;
+    const { rows: d } = await pool.query("INSERT INTO department (code, name_zh, name_en, kind) VALUES ($1, '测试部门', 'Test department', 'government') RETURNING id", [dept]);
+    const departmentId = d[0].id as number;
+    const before = await maxSeq(pool);
+    const created: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { case: c } = await (await post('/api/cases', caseBody())).json();
+      created.push(c.id);
+      await post(`/api/cases/${c.id}/transitions`, { action: 'register' });
+      if (i < 2) await post(`/api/cases/${c.id}/transitions`, { action: 'dispatch', department_code: dept });
+    }
+    const { io } = await import('socket.io-client');
+    const socket = io(server.url, { transports: ['websocket'] });
+    const got: { event: string; seq: number; msg: Record<string, unknown> }[] = [];
+    socket.onAny((event, msg) => {
+      if (event !== 'server.heartbeat' && event !== 'kpi.updated') got.push({ event, seq: msg.seq, msg });
+    });
+    try {
+      await new Promise<void>((r) => socket.once('connect', () => r()));
+      const ack = await socket.timeout(10_000).emitWithAck('catch_up', { since: before, rooms: [`department:${departmentId}`, 'nonsense'] });
+      expect(ack.joined).toEqual([`department:${departmentId}`]);
+      expect(ack.replayed).toBe(2);
+      expect(got.map((g) => g.seq)).toEqual(await expectedSeqs(pool, `department:${departmentId}`, before, ack.seq));
+      expect(got.map((g) => [(g.msg.case as { id: number }).id, g.msg.action])).toEqual([
+        [created[0], 'dispatch'],
+        [created[1], 'dispatch'],
+      ]);
+      // Live after the replay: accepting a case of this department reaches the socket once.
+      await post(`/api/cases/${created[0]}/transitions`, { action: 'accept' });
+      await until(() => got.some((g) => g.msg.action === 'accept'), 'the live push');
+      expect(got.filter((g) => g.msg.action === 'accept')).toHaveLength(1);
+      const bad = await socket.timeout(5000).emitWithAck('catch_up', { since: -1, rooms: ['wall'] });
+      expect(bad.error).toMatch(/since/);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('keeps pushing after its LISTEN connection is killed, catching up on what was written meanwhile', async () => {
+    const publisher = [...activePublishers].find((p) => p.connected)!;
+    const client = recordingClient(server.url, ['wall'], await maxSeq(pool));
+    await client.connected();
+    try {
+      const oldPid = publisher.listenerPid!;
+      await pool.query('SELECT pg_terminate_backend($1)', [oldPid]);
+      // Written while the listener is down or reconnecting.
+      const { case: c } = await (await post('/api/cases', caseBody())).json();
+      await until(() => client.received.some((r) => (r.msg.case as { id: number })?.id === c.id), 'the push after the listener reconnected');
+      expect(publisher.listenerPid).not.toBe(oldPid);
+      const { rows } = await pool.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1', [publisher.listenerPid]);
+      expect(rows[0].n).toBe(1);
+    } finally {
+      client.socket.close();
+    }
+  });
+
+  it('coalesces kpi.updated while many cases change, and carries the newest seq it includes', async () => {
+    const { io } = await import('socket.io-client');
+    const socket = io(server.url, { transports: ['websocket'] });
+    const kpi: { seq: number; district: { cases: number } }[] = [];
+    socket.on('kpi.updated', (k) => kpi.push(k));
+    try {
+      await new Promise<void>((r) => socket.once('connect', () => r()));
+      const results = await Promise.all(Array.from({ length: 20 }, () => post('/api/cases/batch', { cases: [caseBody()] })));
+      expect(results.every((r) => r.status === 200)).toBe(true);
+      const last = await maxSeq(pool);
+      await until(() => kpi.some((k) => k.seq >= last), 'a kpi.updated covering the writes');
+      expect(kpi.length).toBeGreaterThan(0);
+      expect(kpi.length).toBeLessThan(20);
+      expect(kpi.at(-1)!.district.cases).toBeGreaterThan(0);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('carries the newest published seq in the heartbeat', async () => {
+    const fast = await startTestServer();
+    const { io } = await import('socket.io-client');
+    const socket = io(fast.url, { transports: ['websocket'] });
+    try {
+      await until(() => [...activePublishers].every((p) => p.connected), 'listeners');
+      const seq = await maxSeq(pool);
+      const beat = await new Promise<{ seq: number }>((r) => socket.once('server.heartbeat', r));
+      expect(beat.seq).toBeGreaterThanOrEqual(seq);
+    } finally {
+      socket.close();
+      await fast.close();
+    }
+  });
+});
