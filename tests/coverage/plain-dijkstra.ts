@@ -4,6 +4,7 @@
  * sharing no code with server/src/coverage, so agreeing with it means something.
  */
 export interface PlainEdge {
+  id?: number;
   source: number;
   target: number;
   length: number;

@@ -1,4 +1,5 @@
 import { reach, type Reach, type Source, type WalkGraph } from './graph.ts';
+import type { EdgeShapes } from './isochrone.ts';
 
 /**
  * Everything coverage needs, held in memory as arrays: the walking graph, every building with
@@ -12,6 +13,8 @@ export interface CityModel {
   /** Position of each node index (WGS84), for proposed sites. */
   nodeLon: Float64Array;
   nodeLat: Float64Array;
+  /** Each edge's polyline (by edge index), oriented from its source node to its target node. */
+  shapes: EdgeShapes;
   buildings: Buildings;
   facilities: Facility[];
   units: Map<number, AdminUnitInfo>;

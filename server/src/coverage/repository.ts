@@ -33,11 +33,22 @@ export async function loadNodes(db: Db): Promise<NodeRow[]> {
   return rows.map((r) => ({ id: Number(r.id), lon: r.lon, lat: r.lat, in_district: r.in_district }));
 }
 
-export async function loadEdges(db: Db): Promise<EdgeRow[]> {
-  const { rows } = await db.query<{ id: string; source: string; target: string; length: number }>(
-    'SELECT id, source, target, length_m AS length FROM walk_edge ORDER BY id',
+export interface EdgeWithShape extends EdgeRow {
+  /** The polyline as stored, [lon, lat] pairs. */
+  coordinates: Array<[number, number]>;
+}
+
+export async function loadEdges(db: Db): Promise<EdgeWithShape[]> {
+  const { rows } = await db.query<{ id: string; source: string; target: string; length: number; shape: string }>(
+    'SELECT id, source, target, length_m AS length, ST_AsGeoJSON(geom, 7) AS shape FROM walk_edge ORDER BY id',
   );
-  return rows.map((r) => ({ id: Number(r.id), source: Number(r.source), target: Number(r.target), length: r.length }));
+  return rows.map((r) => ({
+    id: Number(r.id),
+    source: Number(r.source),
+    target: Number(r.target),
+    length: r.length,
+    coordinates: (JSON.parse(r.shape) as { coordinates: Array<[number, number]> }).coordinates,
+  }));
 }
 
 /**

@@ -51,6 +51,7 @@ const SitingBody = Type.Object(
   { kind: kindField, ...thresholdFields, count: Type.Integer({ minimum: 1, maximum: 20 }), ...progressFields },
   { additionalProperties: false },
 );
+const ReachQuery = Type.Object({ node: Type.Integer({ minimum: 1, description: 'walk node id' }), ...thresholdFields }, { additionalProperties: false });
 const ChecklistQuery = Type.Object({ community_id: Type.Optional(Type.Integer({ minimum: 1 })), ...progressFields }, { additionalProperties: false });
 
 type Q<T extends TSchema> = Static<T>;
@@ -90,6 +91,12 @@ export async function coverageRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Querystring: Q<typeof CoverageQuery> }>('/api/coverage', { schema: { querystring: CoverageQuery } }, async (req) => {
     const { kind, level, ...t } = req.query;
     return service.coverage(kind, t, level ?? ['subdistrict', 'community']);
+  });
+
+  /** The walking distance (metres) from one walk node to every node within the threshold. */
+  app.get<{ Querystring: Q<typeof ReachQuery> }>('/api/coverage/reach', { schema: { querystring: ReachQuery } }, async (req) => {
+    const { node, ...t } = req.query;
+    return service.reachFromNode(node, t);
   });
 
   /** Buildings the kind does not reach: GeoJSON points weighted by population. */

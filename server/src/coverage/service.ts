@@ -2,6 +2,7 @@ import type { Pool } from '../db/pool.ts';
 import { withTransaction } from '../db/pool.ts';
 import { badRequest, notFound } from '../lib/errors.ts';
 import { buildGraph, reachedEdgeParts, type Reach } from './graph.ts';
+import { buildEdgeShapes, isochroneFromParts, projectionAt } from './isochrone.ts';
 import {
   coveredMask,
   reachFrom,
@@ -71,7 +72,7 @@ export class CoverageService {
   private loadedVersion: repo.DataVersion | null = null;
   private loading: Promise<CityModel> | null = null;
   private masks = new Map<string, { mask: Uint8Array; reach: Reach }>();
-  private polygons = new Map<string, string | null>();
+  private polygons = new Map<string, GeoJSON.MultiPolygon | null>();
 
   constructor(
     private readonly db: Pool,
@@ -107,11 +108,27 @@ export class CoverageService {
         edges,
       );
       const idx = (id: number | null) => (id === null ? -1 : (graph.indexOf.get(id) ?? -1));
+      const nodeLon = Float64Array.from(nodes, (n) => n.lon);
+      const nodeLat = Float64Array.from(nodes, (n) => n.lat);
+      const byId = new Map(edges.map((e) => [e.id, e]));
+      const lines = Array.from(graph.edgeIds, (id) => {
+        const e = byId.get(id)!;
+        const s = graph.indexOf.get(e.source)!;
+        const first = e.coordinates[0]!;
+        const last = e.coordinates.at(-1)!;
+        // Stored lines may run either way; the cut fractions are measured from the source node.
+        const d = (p: [number, number], i: number) => Math.hypot(p[0] - nodeLon[i]!, p[1] - nodeLat[i]!);
+        return d(first, s) <= d(last, s) ? e.coordinates : [...e.coordinates].reverse();
+      });
+      const mid = (a: Float64Array, fallback: number) => (a.length ? (a.reduce((m, x) => Math.min(m, x), Infinity) + a.reduce((m, x) => Math.max(m, x), -Infinity)) / 2 : fallback);
+      const lonMid = mid(nodeLon, 116.37);
+      const latMid = mid(nodeLat, 39.91);
       model = {
         version: version.network,
         graph,
-        nodeLon: Float64Array.from(nodes, (n) => n.lon),
-        nodeLat: Float64Array.from(nodes, (n) => n.lat),
+        nodeLon,
+        nodeLat,
+        shapes: buildEdgeShapes(projectionAt(lonMid, latMid), lines),
         buildings: {
           id: Int32Array.from(buildings, (b) => b.id),
           population: Float64Array.from(buildings, (b) => b.population),
@@ -201,22 +218,15 @@ export class CoverageService {
   }
 
   /** The polygon of one search, cached by what it depends on. */
-  private async polygonOf(model: CityModel, key: string, r: Reach): Promise<GeoJSON.Geometry | null> {
+  private polygonOf(model: CityModel, key: string, r: Reach): GeoJSON.MultiPolygon | null {
     const fullKey = `${model.version}|${key}|${r.budget}`;
-    if (!this.polygons.has(fullKey)) {
-      const parts = reachedEdgeParts(model.graph, r);
-      const geom = await repo.isochronePolygon(
-        this.db,
-        parts.map((p) => model.graph.edgeIds[p.edge]!),
-        parts.map((p) => p.from),
-        parts.map((p) => p.to),
-        this.options.isochroneBuffer,
-      );
-      if (this.polygons.size > 5000) this.polygons.clear();
-      this.polygons.set(fullKey, geom);
+    let hit = this.polygons.get(fullKey);
+    if (hit === undefined) {
+      hit = isochroneFromParts(model.shapes, reachedEdgeParts(model.graph, r), this.options.isochroneBuffer, (2 * model.snapLimit) ** 2);
+      if (this.polygons.size > 2000) this.polygons.clear();
+      this.polygons.set(fullKey, hit);
     }
-    const text = this.polygons.get(fullKey);
-    return text ? (JSON.parse(text) as GeoJSON.Geometry) : null;
+    return hit;
   }
 
   /** One facility's isochrone: the nodes it reaches and the polygon around the walked streets. */
@@ -227,7 +237,7 @@ export class CoverageService {
     if (!f) throw notFound(`${source === 'facility' ? 'facility' : 'pocket park'} ${id} does not exist`);
     if (f.node < 0) throw badRequest(`${source} ${id} is farther than ${model.snapLimit} m from every walk node, so it has no walking isochrone`, { field: 'id' });
     const r = reachFrom(model, [f], t.metres);
-    const geometry = await this.polygonOf(model, `f${f.node}:${f.snap}`, r);
+    const geometry = this.polygonOf(model, `f${f.node}:${f.snap}`, r);
     return {
       type: 'Feature',
       geometry: geometry ?? { type: 'GeometryCollection', geometries: [] },
@@ -246,7 +256,7 @@ export class CoverageService {
     const facilities = this.facilitiesOf(model, kind).filter((f) => f.node >= 0);
     const { reach } = this.kindMask(model, kind, t);
     const key = `k${kind}:` + facilities.map((f) => `${f.node}:${f.snap}`).join(',');
-    const geometry = facilities.length ? await this.polygonOf(model, key, reach) : null;
+    const geometry = facilities.length ? this.polygonOf(model, key, reach) : null;
     const features: GeoJSON.Feature[] = [];
     if (geometry) features.push({ type: 'Feature', geometry, properties: { role: 'isochrone', kind, threshold: t.key, metres: t.metres } });
     for (const f of this.facilitiesOf(model, kind)) {
@@ -320,7 +330,7 @@ export class CoverageService {
     const candidates = await Promise.all(
       placed.map(async (p) => {
         const r = reachFrom(model, [p], t.metres);
-        const geometry = await this.polygonOf(model, `p${p.node}:${p.snap}`, r);
+        const geometry = this.polygonOf(model, `p${p.node}:${p.snap}`, r);
         return {
           type: 'Feature' as const,
           geometry: geometry ?? { type: 'GeometryCollection' as const, geometries: [] },
@@ -440,6 +450,18 @@ export class CoverageService {
         };
       }),
     };
+  }
+
+  /** Distances from one walk node, by node id: the raw search, comparable with pgr_drivingDistance. */
+  async reachFromNode(nodeId: number, input: ThresholdInput): Promise<{ node: number; threshold: Threshold; nodes: Record<string, number> }> {
+    const t = this.threshold(input);
+    const model = await this.current();
+    const idx = model.graph.indexOf.get(nodeId);
+    if (idx === undefined) throw notFound(`walk node ${nodeId} does not exist`);
+    const r = reachFrom(model, [{ node: idx, snap: 0 }], t.metres);
+    const nodes: Record<string, number> = {};
+    for (const v of r.settled) nodes[model.graph.nodeIds[v]!] = r.dist[v]!;
+    return { node: nodeId, threshold: t, nodes };
   }
 
   /** A reach from raw node ids, for the benchmark and the comparison with pgRouting. */
