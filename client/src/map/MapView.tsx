@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { Map as MaplibreMap } from 'maplibre-gl';
+import { Map as MaplibreMap, type StyleSpecification } from 'maplibre-gl';
 import { MapboxOverlay } from '@deck.gl/mapbox';
 import type { LayersList } from '@deck.gl/core';
 import 'maplibre-gl/dist/maplibre-gl.css';
@@ -10,32 +10,47 @@ export interface MapViewProps {
   layers: LayersList;
   /** [west, south, east, north] to fit once it is known. */
   fitBounds?: [number, number, number, number] | null;
+  /** Padding in CSS pixels around `fitBounds` (default 40). */
+  fitPadding?: number;
   /** Signals to tests and screenshots that data is drawn: sets data-map-state="ready". */
   ready?: boolean;
   className?: string;
+  /** The MapLibre style; read once when the map is created (default: the plain dark background). */
+  mapStyle?: StyleSpecification;
+  /** Called once the style has loaded, with the map, for views that move the camera themselves. */
+  onMapLoad?: (map: MaplibreMap) => void;
+  /** Keeps redrawing every frame while true (for animated deck.gl layers). */
+  animate?: boolean;
 }
 
 /** A MapLibre map with a deck.gl overlay in interleaved mode (deck layers share the map's WebGL context). */
-export function MapView({ layers, fitBounds, ready, className }: MapViewProps) {
+export function MapView({ layers, fitBounds, fitPadding, ready, className, mapStyle, onMapLoad, animate }: MapViewProps) {
   const container = useRef<HTMLDivElement>(null);
   const mapRef = useRef<MaplibreMap | null>(null);
   const overlayRef = useRef<MapboxOverlay | null>(null);
+  const onLoadRef = useRef(onMapLoad);
+  onLoadRef.current = onMapLoad;
   const [loaded, setLoaded] = useState(false);
   const [drawn, setDrawn] = useState(false);
 
   useEffect(() => {
     const map = new MaplibreMap({
       container: container.current!,
-      style: BASE_STYLE,
+      style: mapStyle ?? BASE_STYLE,
       center: [INITIAL_VIEW.longitude, INITIAL_VIEW.latitude],
       zoom: INITIAL_VIEW.zoom,
       attributionControl: false,
+      // CJK text, should any MapLibre layer draw it, comes from the bundled web font, never from a glyph server.
+      localIdeographFontFamily: "'Noto Sans SC', sans-serif",
       // Screenshots and pixel checks read the canvas after the frame.
       canvasContextAttributes: { preserveDrawingBuffer: true, antialias: true },
     });
     const overlay = new MapboxOverlay({ interleaved: true, layers: [] });
     map.addControl(overlay);
-    map.on('load', () => setLoaded(true));
+    map.on('load', () => {
+      setLoaded(true);
+      onLoadRef.current?.(map);
+    });
     mapRef.current = map;
     overlayRef.current = overlay;
     return () => {
@@ -43,6 +58,8 @@ export function MapView({ layers, fitBounds, ready, className }: MapViewProps) {
       mapRef.current = null;
       overlayRef.current = null;
     };
+    // The style is read once: views that need another style mount another map.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   useEffect(() => {
@@ -52,20 +69,39 @@ export function MapView({ layers, fitBounds, ready, className }: MapViewProps) {
   useEffect(() => {
     const map = mapRef.current;
     if (!map || !loaded || !fitBounds) return;
-    map.fitBounds(fitBounds, { padding: 40, duration: 0 });
-  }, [fitBounds, loaded]);
+    map.fitBounds(fitBounds, { padding: fitPadding ?? 40, duration: 0 });
+  }, [fitBounds, fitPadding, loaded]);
+
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!map || !loaded || !animate) return;
+    let frame = 0;
+    const tick = () => {
+      map.triggerRepaint();
+      frame = requestAnimationFrame(tick);
+    };
+    frame = requestAnimationFrame(tick);
+    return () => cancelAnimationFrame(frame);
+  }, [animate, loaded]);
 
   useEffect(() => {
     const map = mapRef.current;
     if (!map || !loaded || !ready) return;
     setDrawn(false);
+    if (animate) {
+      // A map redrawn every frame never goes idle: judge by the tiles instead.
+      const timer = setInterval(() => {
+        if (map.isStyleLoaded() && map.areTilesLoaded()) setDrawn(true);
+      }, 200);
+      return () => clearInterval(timer);
+    }
     const onIdle = () => setDrawn(true);
     map.once('idle', onIdle);
     map.triggerRepaint();
     return () => {
       map.off('idle', onIdle);
     };
-  }, [ready, loaded, layers]);
+  }, [ready, loaded, layers, animate]);
 
   return <div ref={container} className={className ?? 'map'} data-map-state={drawn ? 'ready' : 'loading'} />;
 }

@@ -66,6 +66,9 @@ export interface WallCase {
   reported_at: string;
   due_at: string | null;
   overdue: boolean;
+  /** Filled by the service from the category list. */
+  category_name_zh?: string;
+  category_name_en?: string;
 }
 
 const WALL_CASE_COLUMNS = `id::int AS id, category, priority, status, ST_X(geom) AS lng, ST_Y(geom) AS lat, subdistrict_id,

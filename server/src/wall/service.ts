@@ -53,6 +53,8 @@ export interface WallSummary {
     resolution_day_ago: number;
     satisfaction_day_ago: number;
     targets: typeof KPI_TARGETS;
+    /** How many cases each rate judges; a rate over none is shown as a dash, not 100 %. */
+    judged: { response: number; resolution: number; satisfaction: number };
   };
   score_period_days: number;
   subdistricts: (RankedUnit & { lng: number; lat: number })[];
@@ -80,7 +82,7 @@ function rank<T extends { id: number }>(units: T[], counts: GroupCounts[]): (T &
         overdue: c.overdue,
       };
     })
-    .sort((a, b) => b.score - a.score || a.overdue - b.overdue || a.id - b.id) as (T & Omit<RankedUnit, keyof T>)[];
+    .sort((a, b) => b.score - a.score || a.overdue - b.overdue || a.id - b.id) as unknown as (T & Omit<RankedUnit, keyof T>)[];
 }
 
 /** Everything the wall's panels show, in one read (the map's heat points come separately). */
@@ -103,6 +105,7 @@ export async function readWallSummary(db: Pool, now = new Date()): Promise<WallS
     listActiveWhistles(db),
   ]);
   const names = new Map(listCategories().map((c) => [c.code, c]));
+  const named = (c: WallCase): WallCase => ({ ...c, category_name_zh: names.get(c.category)?.name_zh ?? c.category, category_name_en: names.get(c.category)?.name_en ?? c.category });
   return {
     as_of: now.toISOString(),
     seq,
@@ -119,6 +122,7 @@ export async function readWallSummary(db: Pool, now = new Date()): Promise<WallS
       resolution_day_ago: rate(ratesDayAgo.resolvedOnTime, ratesDayAgo.resolutionDue),
       satisfaction_day_ago: rate(ratesDayAgo.satisfied, ratesDayAgo.evaluated),
       targets: KPI_TARGETS,
+      judged: { response: rates.responseDue, resolution: rates.resolutionDue, satisfaction: rates.evaluated },
     },
     score_period_days: SCORE_PERIOD_DAYS,
     subdistricts: rank(subdistricts, subCounts),
@@ -131,8 +135,8 @@ export async function readWallSummary(db: Pool, now = new Date()): Promise<WallS
       previous: c.previous,
     })),
     trend,
-    latest,
-    overdue: overdue.cases,
+    latest: latest.map(named),
+    overdue: overdue.cases.map(named),
     whistles,
   };
 }

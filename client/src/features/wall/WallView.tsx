@@ -1,12 +1,287 @@
-import { DistrictMap } from '../district/DistrictMap.tsx';
-import { ViewHeader } from '../../app/ViewHeader.tsx';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { Map as MaplibreMap } from 'maplibre-gl';
+import type { Feature } from 'geojson';
+import type { LayersList } from '@deck.gl/core';
+import { MapView } from '../../map/MapView.tsx';
+import { wallStyle, INITIAL_VIEW } from '../../map/style.ts';
+import {
+  circleColor,
+  focusAreaLayer,
+  focusLayer,
+  heatLayer,
+  newCaseLayers,
+  overdueLayer,
+  pocketParkLayer,
+  renovationLayers,
+  serviceAreaLayers,
+  subdistrictLabelLayer,
+  whistleLayers,
+  WALL_FONT,
+} from '../../map/wall-layers.ts';
+import { featureCollectionBounds } from '../../lib/bbox.ts';
+import { useI18n } from '../../app/i18n.tsx';
+import { parseWallSettings, layersToUrl, type WallLayerId } from './settings.ts';
+import { useWallLive, type LiveArrival, type WallCase } from './use-wall-live.ts';
+import { useWallMapData } from './use-map-data.ts';
+import { countdown, hhmmss, KpiTiles, Panel, Ranking, RedBlackList, Ticker, TopCategories, TrendChart, WhistleBoard } from './panels.tsx';
+import { Legend } from './Legend.tsx';
+import './wall.css';
 
-/** The operations-center wall (3840×2160). */
+/** How long a new case pulses, and how long the tour stays on an interrupting case. */
+const PULSE_MS = 90_000;
+const INTERRUPT_MS = 12_000;
+
+/** The wall's text scale relative to a 1080p layout: deck.gl sizes follow the CSS rem. */
+function useScale(): number {
+  const [scale, setScale] = useState(1);
+  useEffect(() => {
+    const measure = () => setScale(parseFloat(getComputedStyle(document.querySelector('.wall') ?? document.body).fontSize) / 14 || 1);
+    measure();
+    window.addEventListener('resize', measure);
+    return () => window.removeEventListener('resize', measure);
+  }, []);
+  return scale;
+}
+
+/** Labels wait for the bundled font so the glyph atlas is built from Noto Sans SC, not a fallback. */
+function useFontReady(sample: string): boolean {
+  const [ready, setReady] = useState(false);
+  useEffect(() => {
+    let alive = true;
+    Promise.all([document.fonts.load(`700 32px "${WALL_FONT}"`, sample), document.fonts.load(`400 32px "${WALL_FONT}"`, sample)])
+      .catch(() => {})
+      .finally(() => alive && setReady(true));
+    return () => {
+      alive = false;
+    };
+  }, [sample]);
+  return ready;
+}
+
+function isInterrupting(a: LiveArrival): boolean {
+  return a.kind === 'overdue' || a.kase.priority === 'urgent' || a.kase.priority === 'high';
+}
+
+/** The operations-center wall: designed for 3840×2160, right at 1920×1080 and 7680×2160. */
 export function WallView() {
+  const { t, lang, setLang } = useI18n();
+  const settings = useMemo(() => parseWallSettings(window.location.search), []);
+  const [layers, setLayers] = useState<Set<WallLayerId>>(settings.layers);
+  const live = useWallLive(settings.window);
+  const mapData = useWallMapData();
+  const scale = useScale();
+  const [now, setNow] = useState(Date.now());
+  const [map, setMap] = useState<MaplibreMap | null>(null);
+  const [stop, setStop] = useState<{ id: number | null; caption: string } | null>(null);
+  const [focusCase, setFocusCase] = useState<(WallCase & { reason: 'new' | 'overdue' }) | null>(null);
+  const summary = live.summary;
+
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+
+  const toggle = useCallback((id: WallLayerId) => {
+    setLayers((prev) => {
+      const next = new Set(prev);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      layersToUrl(next);
+      return next;
+    });
+  }, []);
+
+  const stale = now - live.lastBeat > settings.staleAfterMs;
+  const asOf = live.connected && !stale ? new Date(live.lastBeat) : summary ? new Date(summary.as_of) : null;
+
+  const subFeatures = useMemo(() => new Map((live.subdistricts?.features ?? []).map((f) => [Number(f.properties?.id ?? f.id), f])), [live.subdistricts]);
+  const districtBounds = useMemo(() => (live.subdistricts && live.subdistricts.features.length ? featureCollectionBounds(live.subdistricts) : null), [live.subdistricts]);
+
+  // The focused subdistrict from the URL: by code, id, or name in either language.
+  const focusSub = useMemo(() => {
+    if (!settings.focus || !summary) return null;
+    const f = settings.focus.toLowerCase();
+    return summary.subdistricts.find((s) => s.code === settings.focus || String(s.id) === settings.focus || s.name_zh === settings.focus || s.name_en.toLowerCase() === f) ?? null;
+  }, [settings.focus, summary]);
+
+  useEffect(() => {
+    if (!map || !focusSub) return;
+    const f = subFeatures.get(focusSub.id);
+    const b = f ? featureCollectionBounds({ type: 'FeatureCollection', features: [f] }) : null;
+    if (b) map.fitBounds(b, { padding: 80 * scale, duration: 1500 });
+    else map.flyTo({ center: [focusSub.lng, focusSub.lat], zoom: 14 });
+    setStop({ id: focusSub.id, caption: lang === 'en' ? focusSub.name_en : focusSub.name_zh });
+  }, [map, focusSub, subFeatures, scale, lang]);
+
+  // The tour: the district, then the hottest subdistricts in turn; a new urgent or newly
+  // overdue case interrupts it, is flown to and ringed, then the cycle resumes.
+  const tourIndex = useRef(0);
+  const interruptUntil = useRef(0);
+  const handledArrival = useRef(0);
+  const hotspots = useMemo(() => {
+    if (!summary) return [];
+    return [...summary.subdistricts].sort((a, b) => b.overdue * 3 + b.cases - (a.overdue * 3 + a.cases)).filter((s) => s.cases > 0).slice(0, 5);
+  }, [summary]);
+
+  useEffect(() => {
+    if (!map || !settings.tour) return;
+    const step = () => {
+      if (Date.now() < interruptUntil.current) return;
+      setFocusCase(null);
+      const stops = hotspots.length + 1;
+      const i = tourIndex.current++ % stops;
+      if (i === 0) {
+        if (districtBounds) map.fitBounds(districtBounds, { padding: 60 * scale, duration: 3000 });
+        else map.flyTo({ center: [INITIAL_VIEW.longitude, INITIAL_VIEW.latitude], zoom: INITIAL_VIEW.zoom, duration: 3000 });
+        setStop(null);
+      } else {
+        const s = hotspots[i - 1]!;
+        map.flyTo({ center: [s.lng, s.lat], zoom: 14.3, duration: 3500, essential: true });
+        setStop({ id: s.id, caption: t('wall.tour.hotspot', { name: lang === 'en' ? s.name_en : s.name_zh, n: s.overdue }) });
+      }
+    };
+    step();
+    const timer = setInterval(step, settings.dwellMs);
+    return () => clearInterval(timer);
+  }, [map, settings.tour, settings.dwellMs, hotspots, districtBounds, scale, lang, t]);
+
+  useEffect(() => {
+    const next = live.arrivals.filter((a) => a.at > handledArrival.current && isInterrupting(a)).at(-1);
+    if (!next) return;
+    handledArrival.current = next.at;
+    setFocusCase({ ...next.kase, reason: next.kind });
+    interruptUntil.current = Date.now() + INTERRUPT_MS;
+    if (map && settings.tour) map.flyTo({ center: [next.kase.lng, next.kase.lat], zoom: 15.5, duration: 2500, essential: true });
+    const timer = setTimeout(() => setFocusCase(null), INTERRUPT_MS);
+    return () => clearTimeout(timer);
+  }, [live.arrivals, map, settings.tour]);
+
+  const labelSample = useMemo(() => (summary?.subdistricts ?? []).map((s) => s.name_zh).join('') + '0123456789:-', [summary]);
+  const fontReady = useFontReady(labelSample);
+
+  const pulsing = useMemo(
+    () => live.arrivals.filter((a) => a.kind === 'new' && now - a.at < PULSE_MS).map((a) => ({ ...a.kase, at: a.at })),
+    [live.arrivals, now],
+  );
+  const animate = pulsing.length > 0 || focusCase !== null || (summary?.whistles.length ?? 0) > 0;
+  // A coarse animation clock: the pulse and countdown layers update at ~8 fps, which reads
+  // as motion from across the room without redrawing 4K every frame.
+  const [animNow, setAnimNow] = useState(Date.now());
+  useEffect(() => {
+    if (!animate) return;
+    const timer = setInterval(() => setAnimNow(Date.now()), 125);
+    return () => clearInterval(timer);
+  }, [animate]);
+
+  const deckLayers = useMemo<LayersList>(() => {
+    const out: LayersList = [];
+    if (layers.has('circles')) out.push(...serviceAreaLayers(mapData.areas.map((a, i) => ({ ...a, color: circleColor(i) })), scale));
+    if (layers.has('parks') && mapData.parks) out.push(pocketParkLayer(mapData.parks, scale));
+    if (layers.has('heat') && live.heat && live.heat.points.length) out.push(heatLayer(live.heat.points, scale));
+    out.push(focusAreaLayer(stop?.id ? (subFeatures.get(stop.id) as Feature | undefined) ?? null : null, scale));
+    if (layers.has('renovation')) out.push(...renovationLayers(mapData.renovation, scale));
+    if (layers.has('cases') && summary) {
+      out.push(overdueLayer(summary.overdue, scale));
+      out.push(...newCaseLayers(pulsing, animNow, scale));
+    }
+    if (layers.has('whistles') && summary) {
+      const marks = summary.whistles.map((w) => {
+        const left = new Date(w.deadline_at).getTime() - animNow;
+        return { id: w.id, lng: w.lng, lat: w.lat, radius_m: w.radius_m, label: `${t('wall.whistle')} ${countdown(left)}`, late: left < 0 };
+      });
+      out.push(...whistleLayers(marks, animNow, scale));
+    }
+    out.push(focusLayer(focusCase, animNow, scale));
+    if (fontReady && summary) out.push(subdistrictLabelLayer(summary.subdistricts.map((s) => ({ lng: s.lng, lat: s.lat, text: lang === 'en' ? s.name_en : s.name_zh })), scale));
+    return out;
+  }, [layers, mapData, live.heat, summary, pulsing, animNow, focusCase, stop, subFeatures, fontReady, lang, scale, t]);
+
+  const style = useMemo(() => wallStyle(), []);
+  const newIds = useMemo(() => new Set(pulsing.map((c) => c.id)), [pulsing]);
+  const latest = summary?.latest ?? [];
+  const layerState = [
+    `heat:${live.heat ? live.heat.points.length / 3 : 'none'}`,
+    `overdue:${summary?.overdue.length ?? 'none'}`,
+    `parks:${mapData.parks?.features.length ?? 'none'}`,
+    `renovation:${mapData.renovation.length}`,
+    `circles:${mapData.areas.length}`,
+    `whistles:${summary?.whistles.length ?? 'none'}`,
+  ].join(' ');
+
   return (
-    <div className="view view--wall">
-      <ViewHeader titleKey="nav.wall" />
-      <DistrictMap />
+    <div className={`wall ${stale ? 'wall--stale' : ''}`} data-testid="wall">
+      <header className="wall-header">
+        <div className="wall-header__brand">
+          <span className="wall-header__logo" aria-hidden>◆</span>
+          <h1>{t('wall.title')}</h1>
+          <span className="wall-header__tag">{t('app.tagline')}</span>
+        </div>
+        <div className="wall-header__status">
+          <span className={`pill ${live.connected && !stale ? 'pill--live' : 'pill--off'}`} data-testid="wall-connection">
+            {t(live.connected && !stale ? 'wall.live' : 'wall.offline')}
+          </span>
+          <span className="wall-asof" data-testid="wall-asof">
+            {t('wall.asOf', { time: asOf ? hhmmss(asOf) : '--:--:--' })}
+            {live.fromCache && <em> · {t('wall.cached')}</em>}
+          </span>
+          <span className="wall-clock">{hhmmss(new Date(now))}</span>
+          <button type="button" className="wall-lang" onClick={() => setLang(lang === 'en' ? 'zh-CN' : 'en')}>{t('lang.switch')}</button>
+        </div>
+      </header>
+      {stale && (
+        <div className="wall-stale" role="alert" data-testid="wall-stale">
+          <strong>{t('wall.stale.title')}</strong>
+          <span>{t('wall.stale.body', { s: Math.round((now - live.lastBeat) / 1000), time: asOf ? hhmmss(asOf) : '--:--:--' })}</span>
+        </div>
+      )}
+      <main className="wall-grid">
+        <div className="wall-col wall-col--left">
+          <Panel title={t('wall.panel.kpis')} className="wall-panel--kpis">
+            <KpiTiles summary={summary} />
+          </Panel>
+          <Panel title={t('wall.panel.ranking')} note={t('wall.panel.rankingNote', { days: summary?.score_period_days ?? 30 })} className="wall-panel--ranking">
+            <Ranking summary={summary} focusId={stop?.id ?? null} />
+          </Panel>
+          <Panel title={t('wall.panel.categories')} note={t('wall.panel.categoriesNote')} className="wall-panel--cats">
+            <TopCategories summary={summary} />
+          </Panel>
+        </div>
+        <div className="wall-map" data-layers={layerState} data-new-cases={[...newIds].join(',')} data-testid="wall-map">
+          <MapView
+            layers={deckLayers}
+            mapStyle={style}
+            onMapLoad={setMap}
+            fitBounds={settings.focus ? null : districtBounds}
+            fitPadding={60 * scale}
+            ready={Boolean(summary) && live.heat !== null}
+            animate={animate}
+          />
+          {summary && !summary.cases_available && <div className="wall-map__note">{t('wall.casesUnavailable')}</div>}
+          {stop && !focusCase && <div className="wall-caption" data-testid="wall-caption">{stop.caption}</div>}
+          {focusCase && (
+            <div className={`wall-callout wall-callout--${focusCase.reason}`} data-testid="wall-callout">
+              <strong>{t(focusCase.reason === 'overdue' ? 'wall.callout.overdue' : 'wall.callout.new')}</strong>
+              <span>{(lang === 'en' ? focusCase.category_name_en : focusCase.category_name_zh) ?? focusCase.category}</span>
+              <span>{t(`wall.priority.${focusCase.priority}`)} · #{focusCase.id}</span>
+            </div>
+          )}
+          <Legend layers={layers} onToggle={toggle} areas={mapData.areas} window={settings.window} />
+        </div>
+        <div className="wall-col wall-col--right">
+          <Panel title={t('wall.panel.trend')} className="wall-panel--trend">
+            <TrendChart summary={summary} />
+          </Panel>
+          <Panel title={t('wall.panel.redblack')} note={t('wall.panel.rankingNote', { days: summary?.score_period_days ?? 30 })} className="wall-panel--rb">
+            <RedBlackList summary={summary} />
+          </Panel>
+          <Panel title={t('wall.panel.ticker')} className="wall-panel--ticker">
+            <Ticker cases={latest} summary={summary} newIds={newIds} />
+          </Panel>
+          <Panel title={t('wall.panel.whistles')} className="wall-panel--whistles">
+            <WhistleBoard summary={summary} now={now} />
+          </Panel>
+        </div>
+      </main>
     </div>
   );
 }

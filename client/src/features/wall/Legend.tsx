@@ -1,0 +1,55 @@
+import { useI18n } from '../../app/i18n.tsx';
+import { RENOVATION_COLORS, WALL_LAYER_COLORS, circleColor } from '../../map/wall-layers.ts';
+import { LAYER_IDS, type HeatWindow, type WallLayerId } from './settings.ts';
+import type { ServiceArea } from './use-map-data.ts';
+
+const rgb = (c: readonly number[] | undefined, a = 1) => !c ? 'transparent' : `rgba(${c[0]}, ${c[1]}, ${c[2]}, ${a})`;
+
+/** One entry per map layer, each a toggle; the swatches use the layers' own colours. */
+export function Legend({ layers, onToggle, areas, window }: { layers: Set<WallLayerId>; onToggle: (id: WallLayerId) => void; areas: ServiceArea[]; window: HeatWindow }) {
+  const { t, lang } = useI18n();
+  const heat = WALL_LAYER_COLORS.heat.map((c) => rgb(c, 1)).join(', ');
+  const swatch: Record<WallLayerId, React.ReactNode> = {
+    heat: <span className="sw sw--heat" style={{ background: `linear-gradient(90deg, ${heat})` }} />,
+    cases: (
+      <span className="sw-pair">
+        <span className="sw sw--dot" style={{ background: rgb(WALL_LAYER_COLORS.newCase) }} />
+        <span className="sw sw--dot sw--ring" style={{ background: rgb(WALL_LAYER_COLORS.overdue), borderColor: '#ffc8cd' }} />
+      </span>
+    ),
+    circles: <span className="sw sw--circle" style={{ borderColor: rgb(circleColor(0)) }} />,
+    parks: <span className="sw sw--square" style={{ background: rgb(WALL_LAYER_COLORS.parkFill, 0.6), borderColor: rgb(WALL_LAYER_COLORS.parkLine) }} />,
+    renovation: <span className="sw sw--dot sw--ring" style={{ borderColor: rgb(RENOVATION_COLORS.under_construction), background: '#0a1222' }} />,
+    whistles: <span className="sw sw--circle" style={{ borderColor: rgb(WALL_LAYER_COLORS.whistle), background: rgb(WALL_LAYER_COLORS.whistle, 0.25) }} />,
+  };
+  return (
+    <aside className="wall-legend" data-testid="wall-legend">
+      <h2>{t('wall.legend.title')}</h2>
+      <ul>
+        {LAYER_IDS.map((id) => (
+          <li key={id}>
+            <button type="button" className={layers.has(id) ? 'is-on' : 'is-off'} aria-pressed={layers.has(id)} data-layer={id} onClick={() => onToggle(id)}>
+              {swatch[id]}
+              <span className="wall-legend__label">{t(`wall.legend.${id}`, { window: t(`wall.window.${window}`) })}</span>
+            </button>
+            {id === 'cases' && layers.has(id) && <div className="wall-legend__sub">{t('wall.legend.casesSub')}</div>}
+            {id === 'renovation' && layers.has(id) && (
+              <div className="wall-legend__sub wall-legend__chips">
+                {Object.entries(RENOVATION_COLORS).map(([s, c]) => (
+                  <span key={s}><i style={{ background: rgb(c) }} />{t(`wall.renovation.${s}`)}</span>
+                ))}
+              </div>
+            )}
+            {id === 'circles' && layers.has(id) && areas.length > 0 && (
+              <div className="wall-legend__sub wall-legend__chips">
+                {areas.map((a, i) => (
+                  <span key={a.kind}><i style={{ background: rgb(circleColor(i)) }} />{lang === 'en' ? a.name_en : a.name_zh}{a.polygons ? '' : ' ≈1 km'}</span>
+                ))}
+              </div>
+            )}
+          </li>
+        ))}
+      </ul>
+    </aside>
+  );
+}

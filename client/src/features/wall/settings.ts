@@ -1,0 +1,58 @@
+/**
+ * A wall is configured by its URL alone (nobody has a keyboard at a video wall):
+ *
+ *   /wall?lang=en&layers=heat,cases,whistles&tour=0&focus=110102003&window=7d&stale=15
+ *
+ * - `layers`: the map layers shown, any of LAYER_IDS (default: all);
+ * - `tour`: `0` keeps the camera still, `1` (default) flies between hotspots;
+ * - `focus`: a subdistrict (code, id, or Chinese or English name) to frame instead of touring;
+ * - `window`: heatmap window `1h`, `today` (default) or `7d`;
+ * - `stale`: seconds without a server heartbeat before the stale banner (default 15);
+ * - `dwell`: seconds the tour stays at each stop (default 14);
+ * - `lang`: handled by the i18n provider.
+ */
+export const LAYER_IDS = ['heat', 'cases', 'circles', 'parks', 'renovation', 'whistles'] as const;
+export type WallLayerId = (typeof LAYER_IDS)[number];
+export const HEAT_WINDOWS = ['1h', 'today', '7d'] as const;
+export type HeatWindow = (typeof HEAT_WINDOWS)[number];
+
+export interface WallSettings {
+  layers: Set<WallLayerId>;
+  tour: boolean;
+  focus: string | null;
+  window: HeatWindow;
+  staleAfterMs: number;
+  dwellMs: number;
+}
+
+export const DEFAULT_STALE_S = 15;
+
+export function parseWallSettings(search: string): WallSettings {
+  const q = new URLSearchParams(search);
+  const layerList = q.get('layers');
+  const layers = new Set<WallLayerId>(
+    layerList === null ? LAYER_IDS : (layerList.split(',').filter((l) => (LAYER_IDS as readonly string[]).includes(l)) as WallLayerId[]),
+  );
+  const num = (name: string, fallback: number, min: number, max: number) => {
+    const v = Number(q.get(name));
+    return q.has(name) && Number.isFinite(v) && v >= min && v <= max ? v : fallback;
+  };
+  const window = q.get('window');
+  const focus = q.get('focus');
+  return {
+    layers,
+    tour: q.get('tour') !== '0' && !focus,
+    focus: focus || null,
+    window: (HEAT_WINDOWS as readonly string[]).includes(window ?? '') ? (window as HeatWindow) : 'today',
+    staleAfterMs: num('stale', DEFAULT_STALE_S, 1, 3600) * 1000,
+    dwellMs: num('dwell', 14, 3, 600) * 1000,
+  };
+}
+
+/** Writes the layer toggles back into the URL so a reload (or a copied link) keeps them. */
+export function layersToUrl(layers: Set<WallLayerId>): void {
+  const url = new URL(window.location.href);
+  if (layers.size === LAYER_IDS.length) url.searchParams.delete('layers');
+  else url.searchParams.set('layers', LAYER_IDS.filter((l) => layers.has(l)).join(','));
+  window.history.replaceState(null, '', url);
+}

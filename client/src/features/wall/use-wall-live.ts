@@ -1,0 +1,240 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { io, type Socket } from 'socket.io-client';
+import type { FeatureCollection } from 'geojson';
+import type { WallSummary } from '../../../../server/src/wall/service.ts';
+import type { WallCase } from '../../../../server/src/wall/repository.ts';
+import type { ServerHeartbeat } from '../../../../server/src/realtime/events.ts';
+import { getJson } from '../../lib/api.ts';
+import { cacheGet, cachePut } from './cache.ts';
+import type { HeatWindow } from './settings.ts';
+
+export type { WallSummary, WallCase };
+
+/** A case that arrived (or turned overdue) while the wall was watching, for the pulse and the tour. */
+export interface LiveArrival {
+  kase: WallCase;
+  at: number;
+  kind: 'new' | 'overdue';
+}
+
+export interface HeatData {
+  /** [lng, lat, weight] triplets. */
+  points: Float32Array;
+  window: HeatWindow;
+  as_of: string;
+}
+
+export interface WallLive {
+  summary: WallSummary | null;
+  heat: HeatData | null;
+  subdistricts: FeatureCollection | null;
+  /** Whether what is drawn came from the browser's cache and has not been refreshed yet. */
+  fromCache: boolean;
+  connected: boolean;
+  /** ms since the epoch of the last heartbeat (or of page load, before the first). */
+  lastBeat: number;
+  /** The newest event seq the wall has seen. */
+  seq: number;
+  arrivals: LiveArrival[];
+  error: string | null;
+}
+
+/** Fields of a case pushed by the server (`case.created` / `case.updated`), read defensively. */
+interface PushedCase {
+  id: number;
+  category: string;
+  priority: string;
+  status: string;
+  lng: number;
+  lat: number;
+  subdistrict_id?: number | null;
+  reported_at: string;
+  due_at?: string | null;
+  overdue?: boolean;
+  category_name_zh?: string;
+  category_name_en?: string;
+}
+
+function toWallCase(c: PushedCase): WallCase {
+  return {
+    id: c.id,
+    category: c.category,
+    priority: c.priority,
+    status: c.status,
+    lng: c.lng,
+    lat: c.lat,
+    subdistrict_id: c.subdistrict_id ?? null,
+    reported_at: c.reported_at,
+    due_at: c.due_at ?? null,
+    overdue: Boolean(c.overdue),
+    category_name_zh: c.category_name_zh,
+    category_name_en: c.category_name_en,
+  };
+}
+
+/** The case and seq of a push, whether the payload is `{seq, case}` or the case with a `seq`. */
+function readPush(p: unknown): { kase: WallCase; seq: number } | null {
+  if (!p || typeof p !== 'object') return null;
+  const o = p as { seq?: number; case?: PushedCase } & Partial<PushedCase>;
+  const c = (o.case ?? o) as PushedCase;
+  if (typeof c.id !== 'number' || typeof c.lng !== 'number') return null;
+  return { kase: toWallCase(c), seq: Number(o.seq ?? 0) };
+}
+
+const ARRIVAL_KEEP_MS = 10 * 60_000;
+const SUMMARY_EVERY_MS = 30_000;
+const HEAT_EVERY_MS = 60_000;
+
+async function fetchHeat(window: HeatWindow): Promise<HeatData> {
+  const res = await fetch(`/api/wall/heatmap?window=${window}`);
+  if (!res.ok) throw new Error(`heatmap: ${res.status}`);
+  const buf = await res.arrayBuffer();
+  return { points: new Float32Array(buf), window, as_of: res.headers.get('x-data-as-of') ?? new Date().toISOString() };
+}
+
+/**
+ * Everything live on the wall: the cached state at once, then the server's, then socket
+ * pushes. A reconnect re-reads the summary and the heat points; cases whose ids the wall had
+ * not seen, reported since the last seq it saw, arrive on the ticker as they would have live.
+ */
+export function useWallLive(window: HeatWindow): WallLive {
+  const [state, setState] = useState<WallLive>(() => ({
+    summary: null,
+    heat: null,
+    subdistricts: null,
+    fromCache: false,
+    connected: false,
+    lastBeat: Date.now(),
+    seq: 0,
+    arrivals: [],
+    error: null,
+  }));
+  const seenIds = useRef(new Set<number>());
+  const seqRef = useRef(0);
+  const freshRef = useRef(false);
+
+  const applySummary = useCallback((s: WallSummary, live: boolean) => {
+    setState((prev) => {
+      const arrivals = [...prev.arrivals];
+      if (live && seenIds.current.size > 0) {
+        // Cases the wall missed while it was cut off, oldest first so the newest pulses last.
+        for (const c of [...s.latest].reverse()) {
+          if (!seenIds.current.has(c.id)) arrivals.push({ kase: c, at: Date.now(), kind: 'new' });
+        }
+      }
+      for (const c of s.latest) seenIds.current.add(c.id);
+      seqRef.current = Math.max(seqRef.current, s.seq);
+      return { ...prev, summary: s, fromCache: !live, seq: seqRef.current, arrivals, error: null };
+    });
+  }, []);
+
+  const refreshSummary = useCallback(async () => {
+    try {
+      const s = await getJson<WallSummary>('/api/wall/summary');
+      freshRef.current = true;
+      applySummary(s, true);
+      void cachePut('summary', s);
+    } catch (err) {
+      setState((prev) => ({ ...prev, error: (err as Error).message }));
+    }
+  }, [applySummary]);
+
+  const refreshHeat = useCallback(async () => {
+    try {
+      const heat = await fetchHeat(window);
+      setState((prev) => ({ ...prev, heat }));
+      void cachePut(`heat:${window}`, heat);
+    } catch {
+      // Keep drawing the last heat points; the stale banner tells the room.
+    }
+  }, [window]);
+
+  // The last known state first, then the server's.
+  useEffect(() => {
+    let alive = true;
+    void (async () => {
+      const [s, h, sub] = await Promise.all([
+        cacheGet<WallSummary>('summary'),
+        cacheGet<HeatData>(`heat:${window}`),
+        cacheGet<FeatureCollection>('subdistricts'),
+      ]);
+      if (!alive) return;
+      if (s && !freshRef.current) applySummary(s, false);
+      setState((prev) => ({ ...prev, heat: prev.heat ?? h ?? null, subdistricts: prev.subdistricts ?? sub ?? null }));
+    })();
+    void refreshSummary();
+    void refreshHeat();
+    getJson<FeatureCollection>('/api/admin-units?level=subdistrict')
+      .then((fc) => {
+        if (!alive) return;
+        setState((prev) => ({ ...prev, subdistricts: fc }));
+        void cachePut('subdistricts', fc);
+      })
+      .catch(() => {});
+    const t1 = setInterval(() => void refreshSummary(), SUMMARY_EVERY_MS);
+    const t2 = setInterval(() => void refreshHeat(), HEAT_EVERY_MS);
+    return () => {
+      alive = false;
+      clearInterval(t1);
+      clearInterval(t2);
+    };
+  }, [window, applySummary, refreshSummary, refreshHeat]);
+
+  // The socket: heartbeats, pushes, and a catch-up on every reconnect.
+  useEffect(() => {
+    const socket: Socket = io({ path: '/socket.io', transports: ['websocket'], reconnectionDelay: 500, reconnectionDelayMax: 2000 });
+    let summaryTimer: ReturnType<typeof setTimeout> | undefined;
+    // KPIs and rankings follow pushes within a couple of seconds, without a read per event.
+    const soon = () => {
+      clearTimeout(summaryTimer);
+      summaryTimer = setTimeout(() => void refreshSummary(), 1500);
+    };
+    let connectedBefore = false;
+    socket.on('connect', () => {
+      socket.emit('subscribe', ['wall']);
+      setState((prev) => ({ ...prev, connected: true, lastBeat: Date.now() }));
+      if (connectedBefore) {
+        void refreshSummary();
+        void refreshHeat();
+      }
+      connectedBefore = true;
+    });
+    socket.on('disconnect', () => setState((prev) => ({ ...prev, connected: false })));
+    socket.on('server.heartbeat', (beat: ServerHeartbeat) => {
+      if (beat.seq > seqRef.current && seqRef.current > 0) soon();
+      setState((prev) => ({ ...prev, lastBeat: Date.now() }));
+    });
+    socket.on('case.created', (p: unknown) => {
+      const push = readPush(p);
+      if (!push) return;
+      seqRef.current = Math.max(seqRef.current, push.seq);
+      const fresh = !seenIds.current.has(push.kase.id);
+      seenIds.current.add(push.kase.id);
+      setState((prev) => {
+        const latest = prev.summary ? [push.kase, ...prev.summary.latest.filter((c) => c.id !== push.kase.id)].slice(0, 40) : [push.kase];
+        const arrivals = fresh ? [...prev.arrivals.filter((a) => Date.now() - a.at < ARRIVAL_KEEP_MS), { kase: push.kase, at: Date.now(), kind: 'new' as const }] : prev.arrivals;
+        return { ...prev, seq: seqRef.current, arrivals, summary: prev.summary ? { ...prev.summary, latest } : prev.summary };
+      });
+      soon();
+    });
+    socket.on('case.updated', (p: unknown) => {
+      const push = readPush(p);
+      if (!push) return;
+      seqRef.current = Math.max(seqRef.current, push.seq);
+      setState((prev) => {
+        const before = prev.summary?.latest.find((c) => c.id === push.kase.id) ?? prev.summary?.overdue.find((c) => c.id === push.kase.id);
+        const turnedOverdue = push.kase.overdue && !(before?.overdue ?? false);
+        const latest = prev.summary?.latest.map((c) => (c.id === push.kase.id ? push.kase : c)) ?? [];
+        const arrivals = turnedOverdue ? [...prev.arrivals, { kase: push.kase, at: Date.now(), kind: 'overdue' as const }] : prev.arrivals;
+        return { ...prev, seq: seqRef.current, arrivals, summary: prev.summary ? { ...prev.summary, latest } : prev.summary };
+      });
+      soon();
+    });
+    return () => {
+      clearTimeout(summaryTimer);
+      socket.close();
+    };
+  }, [refreshSummary, refreshHeat]);
+
+  return state;
+}
