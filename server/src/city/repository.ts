@@ -1,0 +1,264 @@
+/**
+ * SQL of the city: bulk inserts of the generated (or imported) city, administrative
+ * partitions cut by Voronoi cells in PostGIS, and the read-only GeoJSON queries. Bulk rows
+ * travel as parallel arrays through unnest(), one statement per table.
+ */
+import type pg from 'pg';
+
+type Q = Pick<pg.ClientBase, 'query'>;
+
+/** Walking speed behind walk_edge.cost_s (m/s): a kind-neutral adult pace. */
+export const WALK_SPEED_MPS = 1.2;
+
+/** Every table that makes up the city, children first. */
+export const CITY_TABLES = [
+  'renovation_project', 'pocket_park', 'facility', 'building', 'compound', 'walk_edge', 'walk_node', 'land_cover',
+  'department', 'admin_unit', 'city_meta',
+] as const;
+
+/** Empties the city. CASCADE also clears rows of other domains that point at it (cases, dispatches). */
+export async function wipeCity(db: Q): Promise<void> {
+  await db.query(`TRUNCATE ${CITY_TABLES.join(', ')} RESTART IDENTITY CASCADE`);
+}
+
+export async function maxId(db: Q, table: (typeof CITY_TABLES)[number]): Promise<number> {
+  const { rows } = await db.query<{ m: string | null }>(`SELECT max(id)::text AS m FROM ${table}`);
+  return Number(rows[0]!.m ?? 0);
+}
+
+/** Keeps a serial column's sequence ahead of ids that were inserted explicitly. */
+export async function syncSequence(db: Q, table: 'compound' | 'walk_edge' | 'building' | 'facility' | 'pocket_park' | 'renovation_project' | 'land_cover' | 'admin_unit'): Promise<void> {
+  await db.query(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), GREATEST((SELECT max(id) FROM ${table}), 1))`);
+}
+
+export async function insertDistrict(db: Q, d: { code: string; name_zh: string; name_en: string; geojson: string; synthetic: boolean }): Promise<void> {
+  await db.query(
+    `INSERT INTO admin_unit (level, code, name_zh, name_en, synthetic, geom)
+     VALUES ('district', $1, $2, $3, $5, ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON($4), 4326)), 3)))`,
+    [d.code, d.name_zh, d.name_en, d.geojson, d.synthetic],
+  );
+}
+
+export interface PartitionSite {
+  code: string;
+  name_zh: string;
+  name_en: string;
+  parentCode: string;
+  at: [number, number];
+}
+
+/**
+ * Inserts one administrative level as the Voronoi cells of its sites, grouped by parent,
+ * each clipped to its parent: the children of a parent cover it exactly, without overlaps.
+ * A parent with a single site gets one child equal to itself.
+ */
+export async function insertPartition(db: Q, level: 'subdistrict' | 'community' | 'grid', sites: PartitionSite[]): Promise<void> {
+  await db.query(
+    `WITH site AS (
+       SELECT s.code, s.name_zh, s.name_en, p.id AS parent_id, p.geom AS pgeom, s.ord,
+              ST_SetSRID(ST_MakePoint(s.lng, s.lat), 4326) AS g,
+              count(*) OVER (PARTITION BY p.id) AS n
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::float8[])
+              WITH ORDINALITY AS s(code, name_zh, name_en, parent_code, lng, lat, ord)
+       JOIN admin_unit p ON p.code = s.parent_code
+     ),
+     parent AS (
+       SELECT parent_id, (array_agg(pgeom))[1] AS pgeom, ST_Collect(g ORDER BY ord) AS pts
+       FROM site WHERE n > 1 GROUP BY parent_id
+     ),
+     cell AS (
+       SELECT p.parent_id, d.geom AS cell
+       FROM parent p CROSS JOIN LATERAL ST_Dump(ST_VoronoiPolygons(p.pts, 0, ST_Expand(p.pgeom, 0.01))) d
+     )
+     INSERT INTO admin_unit (level, code, name_zh, name_en, parent_id, synthetic, geom)
+     SELECT $7, s.code, s.name_zh, s.name_en, s.parent_id, true,
+            CASE WHEN s.n = 1 THEN s.pgeom
+                 ELSE ST_Multi(ST_CollectionExtract(ST_Intersection(c.cell, s.pgeom), 3)) END
+     FROM site s LEFT JOIN cell c ON c.parent_id = s.parent_id AND ST_Intersects(c.cell, s.g)
+     ORDER BY s.ord`,
+    [
+      sites.map((s) => s.code), sites.map((s) => s.name_zh), sites.map((s) => s.name_en), sites.map((s) => s.parentCode),
+      sites.map((s) => s.at[0]), sites.map((s) => s.at[1]), level,
+    ],
+  );
+}
+
+export async function insertDepartments(db: Q, rows: { code: string; name_zh: string; name_en: string; kind: string; synthetic: boolean }[]): Promise<void> {
+  await db.query(
+    `INSERT INTO department (code, name_zh, name_en, kind, synthetic)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[])`,
+    [rows.map((r) => r.code), rows.map((r) => r.name_zh), rows.map((r) => r.name_en), rows.map((r) => r.kind), rows.map((r) => r.synthetic)],
+  );
+}
+
+/** Land cover is kept to the district: the basemap outside it belongs to other districts. */
+export async function insertLandCover(db: Q, rows: { kind: 'water' | 'green'; name: string | null; wkt: string; synthetic: boolean }[]): Promise<void> {
+  await db.query(
+    `INSERT INTO land_cover (kind, name, synthetic, geom)
+     SELECT * FROM (SELECT kind, name, syn, ST_Multi(ST_CollectionExtract(
+              CASE WHEN d.geom IS NULL THEN ST_MakeValid(ST_GeomFromText(wkt, 4326))
+                   ELSE ST_Intersection(ST_MakeValid(ST_GeomFromText(wkt, 4326)), d.geom) END, 3)) AS g
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[]) WITH ORDINALITY AS t(kind, name, wkt, syn, ord)
+     LEFT JOIN admin_unit d ON d.level = 'district'
+     ORDER BY ord) x
+     WHERE NOT ST_IsEmpty(g)`,
+    [rows.map((r) => r.kind), rows.map((r) => r.name), rows.map((r) => r.wkt), rows.map((r) => r.synthetic)],
+  );
+}
+
+/** Nodes with explicit ids, then edges as straight lines between them with geodesic lengths. */
+export async function insertNetwork(
+  db: Q,
+  nodes: { id: number; lng: number; lat: number }[],
+  edges: { source: number; target: number; kind: string; name: string | null; synthetic: boolean; geomWkt?: string }[],
+): Promise<void> {
+  await db.query(
+    `INSERT INTO walk_node (id, geom)
+     SELECT id, ST_SetSRID(ST_MakePoint(lng, lat), 4326) FROM unnest($1::bigint[], $2::float8[], $3::float8[]) AS t(id, lng, lat) ORDER BY id`,
+    [nodes.map((n) => n.id), nodes.map((n) => n.lng), nodes.map((n) => n.lat)],
+  );
+  await db.query(
+    `INSERT INTO walk_edge (source, target, length_m, cost_s, kind, name, synthetic, geom)
+     SELECT e.source, e.target, ST_Length(x.g::geography), ST_Length(x.g::geography) / $7, e.kind, e.name, e.syn, x.g
+     FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::boolean[], $6::text[])
+            WITH ORDINALITY AS e(source, target, kind, name, syn, wkt, ord)
+     CROSS JOIN LATERAL (
+       SELECT COALESCE(ST_GeomFromText(e.wkt, 4326), ST_MakeLine(a.geom, b.geom)) AS g
+       FROM walk_node a, walk_node b WHERE a.id = e.source AND b.id = e.target
+     ) x
+     ORDER BY e.ord`,
+    [
+      edges.map((e) => e.source), edges.map((e) => e.target), edges.map((e) => e.kind), edges.map((e) => e.name),
+      edges.map((e) => e.synthetic), edges.map((e) => e.geomWkt ?? null), WALK_SPEED_MPS,
+    ],
+  );
+}
+
+export async function insertCompounds(db: Q, rows: { id: number; name: string; builtYear: number | null; wkt: string; synthetic: boolean }[]): Promise<void> {
+  // Clipped to the district: a compound on the edge keeps only its part inside.
+  await db.query(
+    `INSERT INTO compound (id, name, built_year, synthetic, geom)
+     SELECT t.id, t.name, t.y, t.syn,
+            ST_Multi(ST_CollectionExtract(ST_Intersection(ST_GeomFromText(t.wkt, 4326), COALESCE(d.geom, ST_GeomFromText(t.wkt, 4326))), 3))
+     FROM unnest($1::int[], $2::text[], $3::int[], $4::text[], $5::boolean[]) AS t(id, name, y, wkt, syn)
+     LEFT JOIN admin_unit d ON d.level = 'district'
+     ORDER BY t.id`,
+    [rows.map((r) => r.id), rows.map((r) => r.name), rows.map((r) => r.builtYear), rows.map((r) => r.wkt), rows.map((r) => r.synthetic)],
+  );
+  await syncSequence(db, 'compound');
+}
+
+export async function insertBuildings(
+  db: Q,
+  rows: { compoundId: number | null; floors: number; households: number; population: number; builtYear: number | null; wkt: string; synthetic: boolean }[],
+): Promise<void> {
+  await db.query(
+    `INSERT INTO building (compound_id, floors, households, population, built_year, synthetic, geom)
+     SELECT c, f, h, p, y, syn, ST_GeomFromText(wkt, 4326)
+     FROM unnest($1::int[], $2::int[], $3::int[], $4::int[], $5::int[], $6::text[], $7::boolean[]) WITH ORDINALITY AS t(c, f, h, p, y, wkt, syn, ord)
+     ORDER BY ord`,
+    [
+      rows.map((r) => r.compoundId), rows.map((r) => r.floors), rows.map((r) => r.households), rows.map((r) => r.population),
+      rows.map((r) => r.builtYear), rows.map((r) => r.wkt), rows.map((r) => r.synthetic),
+    ],
+  );
+}
+
+/**
+ * Puts each building in the grid holding its centroid (the lowest id on a shared edge; the
+ * nearest grid for one outside every grid), then sums population up the hierarchy, so every
+ * unit's population is the sum of the buildings inside it.
+ */
+export async function refreshPopulation(db: Q): Promise<void> {
+  await db.query(
+    `UPDATE building b SET grid_id = m.gid
+     FROM (SELECT DISTINCT ON (b.id) b.id AS bid, g.id AS gid
+           FROM building b JOIN admin_unit g ON g.level = 'grid' AND ST_Intersects(g.geom, b.centroid)
+           ORDER BY b.id, g.id) m
+     WHERE b.id = m.bid AND b.grid_id IS DISTINCT FROM m.gid`,
+  );
+  await db.query(
+    `UPDATE building b SET grid_id = (SELECT g.id FROM admin_unit g WHERE g.level = 'grid' ORDER BY g.geom <-> b.centroid, g.id LIMIT 1)
+     WHERE b.grid_id IS NULL AND EXISTS (SELECT 1 FROM admin_unit WHERE level = 'grid')`,
+  );
+  await db.query(
+    `UPDATE admin_unit g SET population = COALESCE(s.p, 0)
+     FROM admin_unit g2 LEFT JOIN (SELECT grid_id, sum(population)::int AS p FROM building GROUP BY grid_id) s ON s.grid_id = g2.id
+     WHERE g.id = g2.id AND g.level = 'grid'`,
+  );
+  for (const [level, child] of [['community', 'grid'], ['subdistrict', 'community'], ['district', 'subdistrict']] as const) {
+    await db.query(
+      `UPDATE admin_unit u SET population = COALESCE((SELECT sum(c.population)::int FROM admin_unit c WHERE c.parent_id = u.id AND c.level = $2), 0)
+       WHERE u.level = $1`,
+      [level, child],
+    );
+  }
+}
+
+export async function insertFacilities(
+  db: Q,
+  rows: { kind: string; name: string; capacity: number | null; openedOn: string | null; lng: number; lat: number; synthetic: boolean }[],
+): Promise<void> {
+  await db.query(
+    `INSERT INTO facility (kind, name, capacity, opened_on, synthetic, geom)
+     SELECT kind, name, cap, opened::date, syn, ST_SetSRID(ST_MakePoint(lng, lat), 4326)
+     FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::float8[], $6::float8[], $7::boolean[])
+            WITH ORDINALITY AS t(kind, name, cap, opened, lng, lat, syn, ord)
+     ORDER BY ord`,
+    [
+      rows.map((r) => r.kind), rows.map((r) => r.name), rows.map((r) => r.capacity), rows.map((r) => r.openedOn),
+      rows.map((r) => r.lng), rows.map((r) => r.lat), rows.map((r) => r.synthetic),
+    ],
+  );
+}
+
+export async function insertPocketParks(db: Q, rows: { name: string; openedOn: string | null; wkt: string; synthetic: boolean }[]): Promise<void> {
+  await db.query(
+    `INSERT INTO pocket_park (name, area_m2, opened_on, synthetic, geom)
+     SELECT name, round(ST_Area(g::geography)::numeric, 1), opened::date, syn, g
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[]) WITH ORDINALITY AS t(name, opened, wkt, syn, ord)
+     CROSS JOIN LATERAL (SELECT ST_GeomFromText(t.wkt, 4326) AS g) x
+     ORDER BY ord`,
+    [rows.map((r) => r.name), rows.map((r) => r.openedOn), rows.map((r) => r.wkt), rows.map((r) => r.synthetic)],
+  );
+}
+
+export interface RenovationRow {
+  compoundId: number | null;
+  name: string;
+  status: string;
+  budget: number;
+  spent: number;
+  progress: number;
+  elevatorsPlanned: number;
+  elevatorsDone: number;
+  startsOn: string | null;
+  endsOn: string | null;
+  lng: number;
+  lat: number;
+  synthetic: boolean;
+}
+
+export async function insertRenovations(db: Q, rows: RenovationRow[]): Promise<void> {
+  await db.query(
+    `INSERT INTO renovation_project (compound_id, name, status, budget_cny, spent_cny, progress, elevators_planned, elevators_done,
+                                     starts_on, ends_on, synthetic, geom)
+     SELECT c, name, st, b, s, p, ep, ed, so::date, eo::date, syn, ST_SetSRID(ST_MakePoint(lng, lat), 4326)
+     FROM unnest($1::int[], $2::text[], $3::text[], $4::numeric[], $5::numeric[], $6::float8[], $7::int[], $8::int[],
+                 $9::text[], $10::text[], $11::float8[], $12::float8[], $13::boolean[])
+            WITH ORDINALITY AS t(c, name, st, b, s, p, ep, ed, so, eo, lng, lat, syn, ord)
+     ORDER BY ord`,
+    [
+      rows.map((r) => r.compoundId), rows.map((r) => r.name), rows.map((r) => r.status), rows.map((r) => r.budget), rows.map((r) => r.spent),
+      rows.map((r) => r.progress), rows.map((r) => r.elevatorsPlanned), rows.map((r) => r.elevatorsDone), rows.map((r) => r.startsOn),
+      rows.map((r) => r.endsOn), rows.map((r) => r.lng), rows.map((r) => r.lat), rows.map((r) => r.synthetic),
+    ],
+  );
+}
+
+export async function setMeta(db: Q, key: string, value: unknown): Promise<void> {
+  await db.query(
+    `INSERT INTO city_meta (key, value) VALUES ($1, $2::jsonb) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+    [key, JSON.stringify(value)],
+  );
+}
