@@ -1,5 +1,5 @@
 import type { Pool } from '../db/pool.ts';
-import { PRIORITY_WEIGHT, SCORE_PERIOD_DAYS, type HeatWindow, type RateCounts } from './scoring.ts';
+import { PRIORITY_WEIGHT, type HeatWindow } from './scoring.ts';
 
 /** The SQL start of a heatmap window, relative to `$1` (now). */
 const WINDOW_START: Record<HeatWindow, string> = {
@@ -96,34 +96,6 @@ export async function readOverdueCases(db: Pool, now: Date, limit: number): Prom
   return { cases: list.rows, total: count.rows[0]!.n };
 }
 
-/** The counts behind the three rates per group (subdistrict or department), over the scoring period. */
-const RATE_COUNTS_SQL = (groupColumn: 'subdistrict_id' | 'department_id') => `
-  SELECT ${groupColumn} AS group_id,
-    count(*) FILTER (WHERE accept_due_at <= $1 OR accepted_at IS NOT NULL)::int AS "responseDue",
-    count(*) FILTER (WHERE accepted_at IS NOT NULL AND accepted_at <= accept_due_at)::int AS "respondedOnTime",
-    count(*) FILTER (WHERE close_due_at <= $1 OR closed_at IS NOT NULL)::int AS "resolutionDue",
-    count(*) FILTER (WHERE closed_at IS NOT NULL AND closed_at <= close_due_at)::int AS "resolvedOnTime",
-    count(*) FILTER (WHERE satisfaction IS NOT NULL)::int AS evaluated,
-    count(*) FILTER (WHERE satisfaction >= 4)::int AS satisfied,
-    count(*) FILTER (WHERE status NOT IN ('closed', 'evaluated', 'rejected') AND ${STAGE_DUE_SQL} < $1)::int AS overdue,
-    count(*)::int AS cases
-  FROM cases
-  WHERE ${groupColumn} IS NOT NULL AND status <> 'rejected'
-    AND reported_at > $1::timestamptz - interval '${SCORE_PERIOD_DAYS} days' AND reported_at <= $1
-  GROUP BY ${groupColumn}`;
-
-export interface GroupCounts extends RateCounts {
-  group_id: number;
-  overdue: number;
-  cases: number;
-}
-
-export async function readRateCounts(db: Pool, by: 'subdistrict' | 'department', now: Date): Promise<GroupCounts[]> {
-  if (!(await hasCases(db))) return [];
-  const { rows } = await db.query<GroupCounts>(RATE_COUNTS_SQL(by === 'subdistrict' ? 'subdistrict_id' : 'department_id'), [now]);
-  return rows;
-}
-
 export interface UnitName {
   id: number;
   code: string;
@@ -139,78 +111,23 @@ export async function readSubdistricts(db: Pool): Promise<(UnitName & { lng: num
   return rows;
 }
 
-export async function readDepartments(db: Pool): Promise<UnitName[]> {
-  const { rows } = await db.query<UnitName>(`SELECT id, code, name_zh, name_en FROM department WHERE kind <> 'subdistrict' ORDER BY code`);
-  return rows;
-}
-
-/** Case counts per category in the last 7 days and the 7 days before. */
-export async function readCategoryCounts(db: Pool, now: Date): Promise<{ category: string; count: number; previous: number }[]> {
-  if (!(await hasCases(db))) return [];
-  const { rows } = await db.query<{ category: string; count: number; previous: number }>(
-    `SELECT category,
-            count(*) FILTER (WHERE reported_at > $1::timestamptz - interval '7 days')::int AS count,
-            count(*) FILTER (WHERE reported_at <= $1::timestamptz - interval '7 days')::int AS previous
-     FROM cases
-     WHERE status <> 'rejected' AND reported_at > $1::timestamptz - interval '14 days' AND reported_at <= $1
-     GROUP BY category ORDER BY 2 DESC, 1`,
-    [now],
+/**
+ * How many cases were open and past their stage's due time at moment `at`, judging the
+ * stage a case was in then from its stage timestamps (for the overdue trend arrow).
+ */
+export async function readOverdueCountAt(db: Pool, at: Date): Promise<number> {
+  if (!(await hasCases(db))) return 0;
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM cases
+     WHERE reported_at <= $1 AND coalesce(closed_at, rejected_at, 'infinity') > $1
+       AND CASE WHEN registered_at IS NULL OR registered_at > $1 THEN register_due_at
+                WHEN dispatched_at IS NULL OR dispatched_at > $1 THEN dispatch_due_at
+                WHEN accepted_at IS NULL OR accepted_at > $1 THEN accept_due_at
+                WHEN handled_at IS NULL OR handled_at > $1 THEN handle_due_at
+                ELSE close_due_at END < $1`,
+    [at],
   );
-  return rows;
-}
-
-/** Cases reported and closed in each of the last 24 whole hours plus the current one (25 buckets, oldest first). */
-export async function readHourlyTrend(db: Pool, now: Date): Promise<{ hour: string; reported: number; closed: number }[]> {
-  if (!(await hasCases(db))) return [];
-  const { rows } = await db.query<{ hour: string; reported: number; closed: number }>(
-    `WITH hours AS (
-       SELECT generate_series(date_trunc('hour', $1::timestamptz) - interval '24 hours', date_trunc('hour', $1::timestamptz), interval '1 hour') AS h
-     )
-     SELECT to_json(h) #>> '{}' AS hour,
-            (SELECT count(*) FROM cases WHERE reported_at >= h AND reported_at < h + interval '1 hour' AND reported_at <= $1 AND status <> 'rejected')::int AS reported,
-            (SELECT count(*) FROM cases WHERE closed_at >= h AND closed_at < h + interval '1 hour' AND closed_at <= $1)::int AS closed
-     FROM hours ORDER BY h`,
-    [now],
-  );
-  return rows;
-}
-
-/** Today's headline counts (since midnight Beijing time) and the same span yesterday, for trend arrows. */
-export interface HeadlineCounts {
-  today: number;
-  yesterday: number;
-  overdue: number;
-  /** Open cases that were overdue 24 hours ago, for the overdue trend. */
-  overdueDayAgo: number;
-}
-
-export async function readHeadline(db: Pool, now: Date): Promise<HeadlineCounts> {
-  if (!(await hasCases(db))) return { today: 0, yesterday: 0, overdue: 0, overdueDayAgo: 0 };
-  const { rows } = await db.query<HeadlineCounts>(
-    `WITH d AS (SELECT date_trunc('day', $1::timestamptz AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai' AS midnight)
-     SELECT
-       (SELECT count(*) FROM cases, d WHERE reported_at >= d.midnight AND reported_at <= $1 AND status <> 'rejected')::int AS today,
-       (SELECT count(*) FROM cases, d WHERE reported_at >= d.midnight - interval '1 day' AND reported_at <= $1::timestamptz - interval '1 day' AND status <> 'rejected')::int AS yesterday,
-       (SELECT count(*) FROM cases WHERE status NOT IN ('closed', 'evaluated', 'rejected') AND ${STAGE_DUE_SQL} < $1)::int AS overdue,
-       (SELECT count(*) FROM cases WHERE reported_at <= $1::timestamptz - interval '1 day' AND status <> 'rejected'
-          AND coalesce(closed_at, rejected_at, 'infinity') > $1::timestamptz - interval '1 day'
-          AND close_due_at < $1::timestamptz - interval '1 day')::int AS "overdueDayAgo"`,
-    [now],
-  );
-  return rows[0]!;
-}
-
-/** The three rates district-wide for the period ending `now` (and the same for 24 h earlier, for arrows). */
-export async function readDistrictRates(db: Pool, now: Date): Promise<RateCounts> {
-  if (!(await hasCases(db))) return { responseDue: 0, respondedOnTime: 0, resolutionDue: 0, resolvedOnTime: 0, evaluated: 0, satisfied: 0 };
-  const { rows } = await db.query<RateCounts>(
-    `SELECT coalesce(sum("responseDue"), 0)::int AS "responseDue", coalesce(sum("respondedOnTime"), 0)::int AS "respondedOnTime",
-            coalesce(sum("resolutionDue"), 0)::int AS "resolutionDue", coalesce(sum("resolvedOnTime"), 0)::int AS "resolvedOnTime",
-            coalesce(sum(evaluated), 0)::int AS evaluated, coalesce(sum(satisfied), 0)::int AS satisfied
-     FROM (${RATE_COUNTS_SQL('subdistrict_id').replace('WHERE subdistrict_id IS NOT NULL AND', 'WHERE')}) g`,
-    [now],
-  );
-  return rows[0]!;
+  return rows[0]!.n;
 }
 
 /** The newest event-log sequence number (0 before the log exists). */

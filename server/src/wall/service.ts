@@ -1,22 +1,9 @@
 import type { Pool } from '../db/pool.ts';
-import { listCategories } from '../cases/categories.ts';
+import { kpis, series } from '../kpis/service.ts';
+import type { KpiRow } from '../kpis/schemas.ts';
 import { listActiveWhistles, type WhistleView } from '../whistles/repository.ts';
-import {
-  hasCases,
-  readCategoryCounts,
-  readDepartments,
-  readDistrictRates,
-  readHeadline,
-  readHourlyTrend,
-  readLatestCases,
-  readLatestSeq,
-  readOverdueCases,
-  readRateCounts,
-  readSubdistricts,
-  type GroupCounts,
-  type WallCase,
-} from './repository.ts';
-import { compositeScore, rate, SCORE_PERIOD_DAYS } from './scoring.ts';
+import { hasCases, readLatestCases, readLatestSeq, readOverdueCases, readOverdueCountAt, readSubdistricts, type WallCase } from './repository.ts';
+import { compositeScore, SCORE_PERIOD_DAYS } from './scoring.ts';
 
 /**
  * Targets the KPI tiles compare against (the project's choice, in the spirit of the
@@ -26,13 +13,12 @@ export const KPI_TARGETS = { response: 0.95, resolution: 0.85, satisfaction: 0.9
 
 export interface RankedUnit {
   id: number;
-  code: string;
   name_zh: string;
   name_en: string;
   score: number;
-  response: number;
-  resolution: number;
-  satisfaction: number;
+  response: number | null;
+  resolution: number | null;
+  satisfaction: number | null;
   cases: number;
   overdue: number;
 }
@@ -46,18 +32,17 @@ export interface WallSummary {
     yesterday_same_time: number;
     overdue: number;
     overdue_day_ago: number;
-    response: number;
-    resolution: number;
-    satisfaction: number;
-    response_day_ago: number;
-    resolution_day_ago: number;
-    satisfaction_day_ago: number;
+    /** Rates over the scoring period (null: nothing to judge yet), now and 24 hours earlier. */
+    response: number | null;
+    resolution: number | null;
+    satisfaction: number | null;
+    response_day_ago: number | null;
+    resolution_day_ago: number | null;
+    satisfaction_day_ago: number | null;
     targets: typeof KPI_TARGETS;
-    /** How many cases each rate judges; a rate over none is shown as a dash, not 100 %. */
-    judged: { response: number; resolution: number; satisfaction: number };
   };
   score_period_days: number;
-  subdistricts: (RankedUnit & { lng: number; lat: number })[];
+  subdistricts: (RankedUnit & { code: string; lng: number; lat: number })[];
   departments: RankedUnit[];
   categories: { code: string; name_zh: string; name_en: string; count: number; previous: number }[];
   trend: { hour: string; reported: number; closed: number }[];
@@ -66,77 +51,90 @@ export interface WallSummary {
   whistles: WhistleView[];
 }
 
-function rank<T extends { id: number }>(units: T[], counts: GroupCounts[]): (T & Omit<RankedUnit, keyof T>)[] {
-  const byId = new Map(counts.map((c) => [c.group_id, c]));
-  const empty = { responseDue: 0, respondedOnTime: 0, resolutionDue: 0, resolvedOnTime: 0, evaluated: 0, satisfied: 0, overdue: 0, cases: 0 };
-  return units
-    .map((u) => {
-      const c = byId.get(u.id) ?? { ...empty, group_id: u.id };
-      return {
-        ...u,
-        score: compositeScore(c),
-        response: rate(c.respondedOnTime, c.responseDue),
-        resolution: rate(c.resolvedOnTime, c.resolutionDue),
-        satisfaction: rate(c.satisfied, c.evaluated),
-        cases: c.cases,
-        overdue: c.overdue,
-      };
-    })
-    .sort((a, b) => b.score - a.score || a.overdue - b.overdue || a.id - b.id) as unknown as (T & Omit<RankedUnit, keyof T>)[];
+function ranked(rows: KpiRow[]): RankedUnit[] {
+  return rows
+    .map((r) => ({
+      id: Number(r.key),
+      name_zh: r.name_zh,
+      name_en: r.name_en,
+      score: compositeScore(r),
+      response: r.response_rate,
+      resolution: r.resolution_rate,
+      satisfaction: r.satisfaction_rate,
+      cases: r.cases,
+      overdue: r.overdue,
+    }))
+    .sort((a, b) => b.score - a.score || a.overdue - b.overdue || a.id - b.id);
 }
+
+const PERIOD = '30d' as const;
 
 /** Everything the wall's panels show, in one read (the map's heat points come separately). */
 export async function readWallSummary(db: Pool, now = new Date()): Promise<WallSummary> {
-  const dayAgo = new Date(now.getTime() - 86_400_000);
+  const available = await hasCases(db);
+  const subdistrictPlaces = await readSubdistricts(db);
+  const as_of = now.toISOString();
+  const dayAgo = new Date(now.getTime() - 86_400_000).toISOString();
+  const weekAgo = new Date(now.getTime() - 7 * 86_400_000).toISOString();
+  if (!available) {
+    return {
+      as_of, seq: 0, cases_available: false,
+      kpis: { today: 0, yesterday_same_time: 0, overdue: 0, overdue_day_ago: 0, response: null, resolution: null, satisfaction: null, response_day_ago: null, resolution_day_ago: null, satisfaction_day_ago: null, targets: KPI_TARGETS },
+      score_period_days: SCORE_PERIOD_DAYS,
+      subdistricts: subdistrictPlaces.map((s) => ({ ...s, score: 100, response: null, resolution: null, satisfaction: null, cases: 0, overdue: 0 })),
+      departments: [], categories: [], trend: [], latest: [], overdue: [], whistles: await listActiveWhistles(db),
+    };
+  }
   const seq = await readLatestSeq(db);
-  const [available, headline, rates, ratesDayAgo, subdistricts, departments, subCounts, depCounts, cats, trend, latest, overdue, whistles] = await Promise.all([
-    hasCases(db),
-    readHeadline(db, now),
-    readDistrictRates(db, now),
-    readDistrictRates(db, dayAgo),
-    readSubdistricts(db),
-    readDepartments(db),
-    readRateCounts(db, 'subdistrict', now),
-    readRateCounts(db, 'department', now),
-    readCategoryCounts(db, now),
-    readHourlyTrend(db, now),
+  const [today, yesterday, period, periodDayAgo, bySub, byDep, cats, catsBefore, trend, latest, overdue, overdueDayAgo, whistles] = await Promise.all([
+    kpis(db, { window: 'today', group: 'district', as_of }),
+    kpis(db, { window: 'today', group: 'district', as_of: dayAgo }),
+    kpis(db, { window: PERIOD, group: 'district', as_of }),
+    kpis(db, { window: PERIOD, group: 'district', as_of: dayAgo }),
+    kpis(db, { window: PERIOD, group: 'subdistrict', as_of }),
+    kpis(db, { window: PERIOD, group: 'department', as_of }),
+    kpis(db, { window: '7d', group: 'category', as_of }),
+    kpis(db, { window: '7d', group: 'category', as_of: weekAgo }),
+    series(db, { window: '24h', as_of }),
     readLatestCases(db, now, 40),
     readOverdueCases(db, now, 3000),
+    readOverdueCountAt(db, new Date(now.getTime() - 86_400_000)),
     listActiveWhistles(db),
   ]);
-  const names = new Map(listCategories().map((c) => [c.code, c]));
-  const named = (c: WallCase): WallCase => ({ ...c, category_name_zh: names.get(c.category)?.name_zh ?? c.category, category_name_en: names.get(c.category)?.name_en ?? c.category });
+  const place = new Map(subdistrictPlaces.map((s) => [s.id, s]));
+  const d = period.rows[0];
+  const dBefore = periodDayAgo.rows[0];
+  const before = new Map(catsBefore.rows.map((r) => [r.key as string, r.cases]));
   return {
-    as_of: now.toISOString(),
+    as_of,
     seq,
-    cases_available: available,
+    cases_available: true,
     kpis: {
-      today: headline.today,
-      yesterday_same_time: headline.yesterday,
+      today: today.rows[0]?.cases ?? 0,
+      yesterday_same_time: yesterday.rows[0]?.cases ?? 0,
       overdue: overdue.total,
-      overdue_day_ago: headline.overdueDayAgo,
-      response: rate(rates.respondedOnTime, rates.responseDue),
-      resolution: rate(rates.resolvedOnTime, rates.resolutionDue),
-      satisfaction: rate(rates.satisfied, rates.evaluated),
-      response_day_ago: rate(ratesDayAgo.respondedOnTime, ratesDayAgo.responseDue),
-      resolution_day_ago: rate(ratesDayAgo.resolvedOnTime, ratesDayAgo.resolutionDue),
-      satisfaction_day_ago: rate(ratesDayAgo.satisfied, ratesDayAgo.evaluated),
+      overdue_day_ago: overdueDayAgo,
+      response: d?.response_rate ?? null,
+      resolution: d?.resolution_rate ?? null,
+      satisfaction: d?.satisfaction_rate ?? null,
+      response_day_ago: dBefore?.response_rate ?? null,
+      resolution_day_ago: dBefore?.resolution_rate ?? null,
+      satisfaction_day_ago: dBefore?.satisfaction_rate ?? null,
       targets: KPI_TARGETS,
-      judged: { response: rates.responseDue, resolution: rates.resolutionDue, satisfaction: rates.evaluated },
     },
     score_period_days: SCORE_PERIOD_DAYS,
-    subdistricts: rank(subdistricts, subCounts),
-    departments: rank(departments, depCounts),
-    categories: cats.slice(0, 10).map((c) => ({
-      code: c.category,
-      name_zh: names.get(c.category)?.name_zh ?? c.category,
-      name_en: names.get(c.category)?.name_en ?? c.category,
-      count: c.count,
-      previous: c.previous,
-    })),
-    trend,
-    latest: latest.map(named),
-    overdue: overdue.cases.map(named),
+    subdistricts: ranked(bySub.rows)
+      .filter((r) => place.has(r.id))
+      .map((r) => ({ ...r, code: place.get(r.id)!.code, lng: place.get(r.id)!.lng, lat: place.get(r.id)!.lat })),
+    departments: ranked(byDep.rows),
+    categories: cats.rows
+      .filter((r) => r.cases > 0)
+      .sort((a, b) => b.cases - a.cases || String(a.key).localeCompare(String(b.key)))
+      .slice(0, 10)
+      .map((r) => ({ code: r.key as string, name_zh: r.name_zh, name_en: r.name_en, count: r.cases, previous: before.get(r.key as string) ?? 0 })),
+    trend: trend.points.map((p) => ({ hour: p.start, reported: p.reported, closed: p.closed })),
+    latest,
+    overdue: overdue.cases,
     whistles,
   };
 }

@@ -182,7 +182,19 @@ export function useWallLive(window: HeatWindow): WallLive {
 
   // The socket: heartbeats, pushes, and a catch-up on every reconnect.
   useEffect(() => {
-    const socket: Socket = io({ path: '/socket.io', transports: ['websocket'], reconnectionDelay: 500, reconnectionDelayMax: 2000 });
+    // Every (re)connection hands the server the last seq seen: it replays the wall's events
+    // after it, then joins the room, so nothing is missed and nothing comes twice.
+    let caughtUpFrom = 0;
+    const socket: Socket = io({
+      path: '/socket.io',
+      transports: ['websocket'],
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 2000,
+      auth: (cb) => {
+        caughtUpFrom = seqRef.current;
+        cb(caughtUpFrom > 0 ? { since: caughtUpFrom, rooms: ['wall'] } : {});
+      },
+    });
     let summaryTimer: ReturnType<typeof setTimeout> | undefined;
     // KPIs and rankings follow pushes within a couple of seconds, without a read per event.
     const soon = () => {
@@ -191,7 +203,7 @@ export function useWallLive(window: HeatWindow): WallLive {
     };
     let connectedBefore = false;
     socket.on('connect', () => {
-      socket.emit('subscribe', ['wall']);
+      if (caughtUpFrom === 0) socket.emit('subscribe', ['wall']);
       setState((prev) => ({ ...prev, connected: true, lastBeat: Date.now() }));
       if (connectedBefore) {
         void refreshSummary();
@@ -229,6 +241,11 @@ export function useWallLive(window: HeatWindow): WallLive {
         return { ...prev, seq: seqRef.current, arrivals, summary: prev.summary ? { ...prev.summary, latest } : prev.summary };
       });
       soon();
+    });
+    socket.on('kpi.updated', soon);
+    socket.on('cases.backfilled', () => {
+      void refreshSummary();
+      void refreshHeat();
     });
     return () => {
       clearTimeout(summaryTimer);
