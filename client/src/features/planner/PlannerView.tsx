@@ -1,14 +1,393 @@
-import { DistrictMap } from '../district/DistrictMap.tsx';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { FeatureCollection, Point } from 'geojson';
+import { MapView } from '../../map/MapView.tsx';
+import { districtOutlineLayer } from '../../map/admin-layers.ts';
+import { featureCollectionBounds } from '../../lib/bbox.ts';
+import { getJson } from '../../lib/api.ts';
 import { ViewHeader } from '../../app/ViewHeader.tsx';
 import { useI18n } from '../../app/i18n.tsx';
+import { useDistrict } from '../district/use-district.ts';
+import { plannerApi, type CoverageResponse, type KindInfo, type SitingResponse, type ThresholdChoice, type UnitRow, type WhatIfResponse } from './api.ts';
+import { candidateLayers, clickTargetLayer, gapLayer, isochroneLayers, siteLayers, unitOutlineLayer } from './layers.ts';
+import { download, renderReport, toCsv, toGeoJsonBlob } from './export.ts';
+import { useCoverageProgress } from './use-coverage-progress.ts';
+import './planner.css';
+
+type Level = 'subdistrict' | 'community';
+type SortKey = 'name' | 'population' | 'population_covered' | 'uncovered' | 'share';
+
+const THRESHOLDS: ThresholdChoice[] = [
+  { by: 'minutes', value: 5 },
+  { by: 'minutes', value: 10 },
+  { by: 'minutes', value: 15 },
+  { by: 'metres', value: 300 },
+  { by: 'metres', value: 500 },
+  { by: 'metres', value: 1000 },
+];
+const sameThreshold = (a: ThresholdChoice, b: ThresholdChoice) => a.by === b.by && a.value === b.value;
+const circleThreshold = (k: KindInfo): ThresholdChoice => ({ by: 'minutes', value: k.circle });
+
+interface Layers {
+  coverage: CoverageResponse;
+  isochrones: FeatureCollection;
+  gaps: FeatureCollection<Point, { building_id: number; population: number; reason: string }>;
+}
 
 export function PlannerView() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
+  const district = useDistrict();
+  const { socketId, progress, clear: clearProgress } = useCoverageProgress();
+  const [kinds, setKinds] = useState<KindInfo[] | null>(null);
+  const [kind, setKind] = useState<string | null>(null);
+  const [threshold, setThreshold] = useState<ThresholdChoice>({ by: 'minutes', value: 15 });
+  const [data, setData] = useState<Layers | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [level, setLevel] = useState<Level>('subdistrict');
+  const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'share', desc: false });
+  const [units, setUnits] = useState<Record<Level, FeatureCollection | null>>({ subdistrict: null, community: null });
+  const [selected, setSelected] = useState<number | null>(null);
+  const [candidate, setCandidate] = useState<[number, number] | null>(null);
+  const [whatIf, setWhatIf] = useState<WhatIfResponse | null>(null);
+  const [whatIfError, setWhatIfError] = useState<string | null>(null);
+  const [siteCount, setSiteCount] = useState(5);
+  const [siting, setSiting] = useState<SitingResponse | null>(null);
+  const [sitingBusy, setSitingBusy] = useState(false);
+  const [show, setShow] = useState({ isochrone: true, gaps: true });
+  const mapBox = useRef<HTMLDivElement>(null);
+  const name = useCallback((u: { name_zh: string; name_en: string }) => (lang === 'en' ? u.name_en : u.name_zh), [lang]);
+
+  useEffect(() => {
+    plannerApi
+      .kinds()
+      .then((k) => {
+        setKinds(k.kinds);
+        const first = k.kinds.find((x) => x.facilities > 0) ?? k.kinds[0]!;
+        setKind(first.kind);
+        setThreshold(circleThreshold(first));
+      })
+      .catch((e: Error) => setError(e.message));
+  }, []);
+
+  useEffect(() => {
+    if (units[level]) return;
+    getJson<FeatureCollection>(`/api/admin-units?level=${level}`)
+      .then((fc) => setUnits((u) => ({ ...u, [level]: fc })))
+      .catch(() => {});
+  }, [level, units]);
+
+  // Coverage, isochrones and gaps for the chosen kind and threshold; a newer choice wins.
+  useEffect(() => {
+    if (!kind) return;
+    let alive = true;
+    setLoading(true);
+    setError(null);
+    Promise.all([plannerApi.coverage(kind, threshold), plannerApi.isochrones(kind, threshold), plannerApi.gaps(kind, threshold)])
+      .then(([coverage, isochrones, gaps]) => alive && setData({ coverage, isochrones, gaps }))
+      .catch((e: Error) => alive && setError(e.message))
+      .finally(() => alive && setLoading(false));
+    setWhatIf(null);
+    setSiting(null);
+    return () => {
+      alive = false;
+    };
+  }, [kind, threshold]);
+
+  // Re-run the what-if for the candidate whenever it, the kind or the threshold changes.
+  useEffect(() => {
+    if (!kind || !candidate) return;
+    let alive = true;
+    setWhatIfError(null);
+    plannerApi
+      .whatIf(kind, threshold, [{ lon: candidate[0], lat: candidate[1] }])
+      .then((r) => alive && setWhatIf(r))
+      .catch((e: Error) => {
+        if (!alive) return;
+        setWhatIf(null);
+        setWhatIfError(e.message);
+      });
+    return () => {
+      alive = false;
+    };
+  }, [kind, threshold, candidate]);
+
+  const kindInfo = kinds?.find((k) => k.kind === kind) ?? null;
+  const colour = kindInfo?.colour ?? '#5ac8ff';
+
+  const rows = useMemo(() => {
+    const list = (data?.coverage.units ?? []).filter((u) => u.level === level);
+    const value = (u: UnitRow): number | string =>
+      sort.key === 'name' ? u.code : sort.key === 'uncovered' ? u.population - u.population_covered : u[sort.key];
+    return [...list].sort((a, b) => {
+      const va = value(a);
+      const vb = value(b);
+      const c = typeof va === 'string' ? va.localeCompare(vb as string) : va - (vb as number);
+      return sort.desc ? -c : c;
+    });
+  }, [data, level, sort]);
+
+  const bounds = useMemo(() => (district.data ? featureCollectionBounds(district.data) : null), [district.data]);
+  const layers = useMemo(() => {
+    const list = [];
+    if (district.data) list.push(districtOutlineLayer(district.data));
+    if (units[level]) list.push(unitOutlineLayer(units[level]!, selected));
+    if (data && show.isochrone) list.push(...isochroneLayers(data.isochrones, colour));
+    if (data && show.gaps) list.push(gapLayer(data.gaps));
+    list.push(...candidateLayers(whatIf?.candidates ?? null, candidate));
+    if (siting) list.push(...siteLayers(siting.sites));
+    // The click target sits on top so a click anywhere in the district places the candidate.
+    if (district.data) list.push(clickTargetLayer(district.data, (p) => setCandidate(p)));
+    return list.filter(Boolean);
+  }, [district.data, units, level, selected, data, show, colour, whatIf, candidate, siting]);
+
+  const suggest = async () => {
+    if (!kind) return;
+    setSitingBusy(true);
+    clearProgress();
+    try {
+      setSiting(await plannerApi.siting(kind, threshold, siteCount, socketId(), `siting-${Date.now()}`));
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setSitingBusy(false);
+    }
+  };
+
+  const thresholdLabel = (th: ThresholdChoice) => (th.by === 'minutes' ? t('planner.minutes', { n: th.value }) : t('planner.metres', { n: th.value }));
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const int = (x: number) => Math.round(x).toLocaleString(lang === 'en' ? 'en-US' : 'zh-CN');
+  const signed = (x: number) => (x > 0 ? '+' : '') + int(x);
+  const fileBase = `coverage-${kind}-${threshold.value}${threshold.by === 'minutes' ? 'min' : 'm'}`;
+  const tableHeader = [t(level === 'subdistrict' ? 'planner.col.subdistrict' : 'planner.col.community'), t('planner.col.population'), t('planner.col.covered'), t('planner.col.uncovered'), t('planner.col.share')];
+
+  const exportCsv = () =>
+    download(
+      toCsv(
+        [t('planner.col.code'), ...tableHeader, t('planner.col.buildings'), t('planner.col.buildingsCovered')],
+        rows.map((u) => [u.code, name(u), u.population, u.population_covered, u.population - u.population_covered, (u.share * 100).toFixed(2), u.buildings, u.buildings_covered]),
+      ),
+      `${fileBase}-${level}.csv`,
+    );
+  const exportGeoJson = () => {
+    if (!data) return;
+    download(
+      toGeoJsonBlob({
+        type: 'FeatureCollection',
+        features: [
+          ...data.isochrones.features,
+          ...data.gaps.features.map((f) => ({ ...f, properties: { ...f.properties, role: 'gap' } })),
+          ...(whatIf?.candidates.features ?? []).map((f) => ({ ...f, properties: { ...f.properties, role: 'candidate' } })),
+          ...(siting?.sites ?? []).map((s) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: [s.lon, s.lat] }, properties: { role: 'proposed_site', ...s } })),
+        ],
+      }),
+      `${fileBase}.geojson`,
+    );
+  };
+  const exportReport = async () => {
+    if (!data || !kindInfo) return;
+    const blob = await renderReport({
+      title: t('planner.report.title', { kind: name(kindInfo), threshold: thresholdLabel(threshold) }),
+      subtitle: t('planner.report.subtitle', { date: new Date().toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN'), speed: data.coverage.threshold.speed, metres: Math.round(data.coverage.threshold.metres) }),
+      kpis: [
+        [t('planner.kpi.share'), pct(data.coverage.district.share)],
+        [t('planner.kpi.covered'), int(data.coverage.district.population_covered)],
+        [t('planner.kpi.population'), int(data.coverage.district.population)],
+        [t('planner.kpi.facilities'), int(data.coverage.facilities)],
+      ],
+      mapCanvas: mapBox.current?.querySelector('canvas.maplibregl-canvas') ?? null,
+      header: [tableHeader[0]!, tableHeader[1]!, tableHeader[2]!, tableHeader[4]!],
+      rows: rows.map((u) => [name(u), int(u.population), int(u.population_covered), pct(u.share)]),
+      legend: [
+        [colour, t('planner.legend.isochrone')],
+        ['#ff4d5e', t('planner.legend.gap')],
+        ...(candidate ? [['#ffd60a', t('planner.legend.candidate')] as [string, string]] : []),
+        ...(siting ? [['#3ddc97', t('planner.legend.site')] as [string, string]] : []),
+      ],
+      footer: t('planner.report.footer'),
+    });
+    download(blob, `${fileBase}-report.png`);
+  };
+
+  const sortBy = (key: SortKey) => setSort((s) => (s.key === key ? { key, desc: !s.desc } : { key, desc: key !== 'name' && key !== 'share' }));
+  const arrow = (key: SortKey) => (sort.key === key ? (sort.desc ? ' ▼' : ' ▲') : '');
+  const byCircle = (c: number) => (kinds ?? []).filter((k) => k.circle === c);
+  const unitsDelta = whatIf?.units.filter((u) => u.level === level).sort((a, b) => b.delta - a.delta) ?? [];
+
   return (
     <div className="view view--planner">
       <ViewHeader titleKey="nav.planner" />
-      <p className="view-note">{t('view.placeholder')}</p>
-      <DistrictMap />
+      <div className="planner">
+        <div className="planner-map map-frame" ref={mapBox}>
+          <MapView layers={layers} fitBounds={bounds} ready={Boolean(district.data && data && !loading)} />
+          <div className="planner-legend">
+            <span><i style={{ background: colour }} />{t('planner.legend.isochrone')}</span>
+            <span><i style={{ background: '#ff4d5e', borderRadius: '50%' }} />{t('planner.legend.gap')}</span>
+            <span><i style={{ background: '#ffd60a', borderRadius: '50%' }} />{t('planner.legend.candidate')}</span>
+            {siting && <span><i style={{ background: '#3ddc97', borderRadius: '50%' }} />{t('planner.legend.site')}</span>}
+          </div>
+          <div className="planner-hint">{t('planner.hint.click')}</div>
+          {loading && <div className="map-status">{t('planner.loading')}</div>}
+          {error && <div className="map-status map-status--error">{error}</div>}
+        </div>
+
+        <aside className="planner-panel">
+          <section className="planner-controls">
+            <label>
+              <span>{t('planner.kind')}</span>
+              <select
+                value={kind ?? ''}
+                data-testid="planner-kind"
+                onChange={(e) => {
+                  const k = kinds?.find((x) => x.kind === e.target.value);
+                  setKind(e.target.value);
+                  setCandidate(null);
+                  if (k) setThreshold(circleThreshold(k));
+                }}
+              >
+                {[15, 10, 5].map((c) => (
+                  <optgroup key={c} label={t('planner.circle', { n: c })}>
+                    {byCircle(c).map((k) => (
+                      <option key={k.kind} value={k.kind}>
+                        {name(k)}（{k.facilities}）
+                      </option>
+                    ))}
+                  </optgroup>
+                ))}
+              </select>
+            </label>
+            <div className="planner-thresholds" role="group" aria-label={t('planner.threshold')}>
+              {THRESHOLDS.map((th) => (
+                <button
+                  type="button"
+                  key={`${th.by}${th.value}`}
+                  className={sameThreshold(th, threshold) ? 'on' : ''}
+                  data-testid={`threshold-${th.by}-${th.value}`}
+                  onClick={() => setThreshold(th)}
+                >
+                  {thresholdLabel(th)}
+                </button>
+              ))}
+            </div>
+            <div className="planner-toggles">
+              <label><input type="checkbox" checked={show.isochrone} onChange={(e) => setShow((s) => ({ ...s, isochrone: e.target.checked }))} />{t('planner.layer.isochrone')}</label>
+              <label><input type="checkbox" checked={show.gaps} onChange={(e) => setShow((s) => ({ ...s, gaps: e.target.checked }))} />{t('planner.layer.gaps')}</label>
+            </div>
+          </section>
+
+          {data && (
+            <section className="planner-kpis" data-testid="planner-kpis">
+              <div><b data-testid="kpi-share">{pct(data.coverage.district.share)}</b><span>{t('planner.kpi.share')}</span></div>
+              <div><b data-testid="kpi-covered">{int(data.coverage.district.population_covered)}</b><span>{t('planner.kpi.covered')}</span></div>
+              <div><b>{int(data.coverage.district.population - data.coverage.district.population_covered)}</b><span>{t('planner.kpi.uncovered')}</span></div>
+              <div><b>{int(data.coverage.facilities)}</b><span>{t('planner.kpi.facilities')}</span></div>
+            </section>
+          )}
+
+          <section className="planner-card planner-whatif" data-testid="planner-whatif">
+            <h2>{t('planner.whatif.title')}</h2>
+            {!candidate && <p className="muted">{t('planner.whatif.empty')}</p>}
+            {whatIfError && <p className="error" data-testid="whatif-error">{whatIfError}</p>}
+            {candidate && whatIf && (
+              <>
+                <div className="delta">
+                  <b data-testid="whatif-delta">{signed(whatIf.delta.population_covered)}</b>
+                  <span>{t('planner.whatif.people')}</span>
+                  <b>{(whatIf.delta.share >= 0 ? '+' : '') + (whatIf.delta.share * 100).toFixed(2)}</b>
+                  <span>{t('planner.whatif.points')}</span>
+                </div>
+                <p className="muted">
+                  {t('planner.whatif.summary', { before: pct(whatIf.before.share), after: pct(whatIf.after.share), buildings: whatIf.delta.buildings_gained })}
+                </p>
+                {unitsDelta.length > 0 && (
+                  <ul className="delta-units">
+                    {unitsDelta.slice(0, 4).map((u) => (
+                      <li key={u.id}>{name(u)} <b>{signed(u.delta)}</b> <span className="muted">{pct(u.share_before)} → {pct(u.share_after)}</span></li>
+                    ))}
+                  </ul>
+                )}
+              </>
+            )}
+            {candidate && (
+              <button type="button" className="link" onClick={() => { setCandidate(null); setWhatIf(null); setWhatIfError(null); }}>
+                {t('planner.whatif.clear')}
+              </button>
+            )}
+          </section>
+
+          <section className="planner-card planner-siting">
+            <h2>{t('planner.siting.title')}</h2>
+            <div className="row">
+              <label>{t('planner.siting.count')} <input type="number" min={1} max={20} value={siteCount} onChange={(e) => setSiteCount(Math.max(1, Math.min(20, Number(e.target.value) || 1)))} /></label>
+              <button type="button" className="primary" disabled={sitingBusy || !kind} onClick={suggest} data-testid="suggest-sites">
+                {sitingBusy ? t('planner.siting.running') : t('planner.siting.run')}
+              </button>
+            </div>
+            {sitingBusy && (
+              <div className="progress" data-testid="siting-progress">
+                <div style={{ width: `${progress && progress.total > 0 ? Math.round((100 * progress.done) / progress.total) : 5}%` }} />
+              </div>
+            )}
+            {siting && (
+              <ol className="sites" data-testid="sites">
+                {siting.sites.map((s) => (
+                  <li key={s.rank}>
+                    <span className="rank">{s.rank}</span>
+                    <span>{t('planner.siting.adds', { n: int(s.added_population) })}</span>
+                    <span className="muted">{t('planner.siting.after', { share: pct(s.share_after) })}</span>
+                  </li>
+                ))}
+                {siting.sites.length === 0 && <li className="muted">{t('planner.siting.none')}</li>}
+              </ol>
+            )}
+            <p className="muted small">{t('planner.siting.method')}</p>
+          </section>
+
+          <section className="planner-card planner-table-card">
+            <div className="table-head">
+              <div className="tabs" role="tablist">
+                {(['subdistrict', 'community'] as const).map((l) => (
+                  <button type="button" key={l} role="tab" aria-selected={level === l} className={level === l ? 'on' : ''} onClick={() => { setLevel(l); setSelected(null); }}>
+                    {t(`planner.level.${l}`)}
+                  </button>
+                ))}
+              </div>
+              <div className="exports">
+                <button type="button" onClick={exportCsv} disabled={!data} data-testid="export-csv">CSV</button>
+                <button type="button" onClick={exportGeoJson} disabled={!data} data-testid="export-geojson">GeoJSON</button>
+                <button type="button" onClick={exportReport} disabled={!data} data-testid="export-report">{t('planner.export.report')}</button>
+              </div>
+            </div>
+            <div className="table-scroll">
+              <table className="planner-table" data-testid="coverage-table">
+                <thead>
+                  <tr>
+                    <th onClick={() => sortBy('name')}>{tableHeader[0]}{arrow('name')}</th>
+                    <th onClick={() => sortBy('population')}>{tableHeader[1]}{arrow('population')}</th>
+                    <th onClick={() => sortBy('population_covered')}>{tableHeader[2]}{arrow('population_covered')}</th>
+                    <th onClick={() => sortBy('uncovered')}>{tableHeader[3]}{arrow('uncovered')}</th>
+                    <th onClick={() => sortBy('share')} data-testid="sort-share">{tableHeader[4]}{arrow('share')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {rows.map((u) => (
+                    <tr key={u.id} data-unit-id={u.id} className={selected === u.id ? 'selected' : ''} onClick={() => setSelected(selected === u.id ? null : u.id)}>
+                      <td>{name(u)}</td>
+                      <td data-value={u.population}>{int(u.population)}</td>
+                      <td data-value={u.population_covered}>{int(u.population_covered)}</td>
+                      <td>{int(u.population - u.population_covered)}</td>
+                      <td data-value={u.share}>
+                        <span className="bar"><i style={{ width: `${u.share * 100}%`, background: u.share >= 0.8 ? 'var(--ok)' : u.share >= 0.5 ? 'var(--warn)' : 'var(--danger)' }} /></span>
+                        {pct(u.share)}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </section>
+        </aside>
+      </div>
     </div>
   );
 }
+

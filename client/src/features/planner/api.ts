@@ -1,0 +1,103 @@
+import type { FeatureCollection, MultiPolygon, Point } from 'geojson';
+import { getJson } from '../../lib/api.ts';
+
+/** Shapes of the coverage API (server/src/coverage/routes.ts). */
+export interface KindInfo {
+  kind: string;
+  name_zh: string;
+  name_en: string;
+  circle: 5 | 10 | 15;
+  walk_minutes: number;
+  walk_distance_m: number;
+  provision: 'required' | 'recommended' | 'not_in_standard';
+  colour: string;
+  facilities: number;
+}
+
+export interface KindsResponse {
+  kinds: KindInfo[];
+  defaults: { speed: number; snap_limit_m: number; isochrone_buffer_m: number };
+}
+
+export interface Figures {
+  population: number;
+  population_covered: number;
+  share: number;
+  buildings: number;
+  buildings_covered: number;
+}
+
+export interface UnitRow extends Figures {
+  id: number;
+  level: 'subdistrict' | 'community' | 'grid';
+  code: string;
+  name_zh: string;
+  name_en: string;
+  parent_id: number | null;
+}
+
+export interface Threshold {
+  metres: number;
+  minutes: number | null;
+  speed: number;
+  key: string;
+}
+
+export interface CoverageResponse {
+  kind: string;
+  threshold: Threshold;
+  facilities: number;
+  facilities_off_network: number;
+  district: Figures;
+  units: UnitRow[];
+}
+
+export interface WhatIfResponse {
+  before: Figures;
+  after: Figures;
+  delta: { population_covered: number; share: number; buildings_gained: number; buildings_lost: number };
+  units: Array<{ id: number; level: string; name_zh: string; name_en: string; delta: number; share_before: number; share_after: number }>;
+  candidates: FeatureCollection<MultiPolygon, { role: string; lon: number; lat: number; snap_m: number }>;
+}
+
+export interface Site {
+  rank: number;
+  node_id: number;
+  lon: number;
+  lat: number;
+  added_population: number;
+  added_buildings: number;
+  cumulative_population: number;
+  share_after: number;
+}
+
+export interface SitingResponse {
+  method: string;
+  before: Figures;
+  sites: Site[];
+}
+
+/** A threshold as the planner picks it: minutes of walking or metres of distance. */
+export type ThresholdChoice = { by: 'minutes'; value: 5 | 10 | 15 } | { by: 'metres'; value: 300 | 500 | 1000 };
+
+export function thresholdQuery(t: ThresholdChoice): string {
+  return t.by === 'minutes' ? `minutes=${t.value}` : `metres=${t.value}`;
+}
+
+function thresholdBody(t: ThresholdChoice): { minutes: number } | { metres: number } {
+  return t.by === 'minutes' ? { minutes: t.value } : { metres: t.value };
+}
+
+const post = <T,>(path: string, body: unknown) =>
+  getJson<T>(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+export const plannerApi = {
+  kinds: () => getJson<KindsResponse>('/api/coverage/kinds'),
+  coverage: (kind: string, t: ThresholdChoice) => getJson<CoverageResponse>(`/api/coverage?kind=${encodeURIComponent(kind)}&${thresholdQuery(t)}`),
+  isochrones: (kind: string, t: ThresholdChoice) => getJson<FeatureCollection>(`/api/coverage/isochrones?kind=${encodeURIComponent(kind)}&${thresholdQuery(t)}`),
+  gaps: (kind: string, t: ThresholdChoice) =>
+    getJson<FeatureCollection<Point, { building_id: number; population: number; reason: string }>>(`/api/coverage/gaps?kind=${encodeURIComponent(kind)}&${thresholdQuery(t)}`),
+  whatIf: (kind: string, t: ThresholdChoice, add: Array<{ lon: number; lat: number }>) => post<WhatIfResponse>('/api/coverage/what-if', { kind, ...thresholdBody(t), add }),
+  siting: (kind: string, t: ThresholdChoice, count: number, progressTo: string | undefined, job: string) =>
+    post<SitingResponse>('/api/coverage/siting', { kind, ...thresholdBody(t), count, ...(progressTo ? { progress_to: progressTo, job } : {}) }),
+};
