@@ -53,8 +53,11 @@ export async function insertCase(client: pg.ClientBase, row: NewCaseRow): Promis
             (SELECT a.id FROM admin_unit a WHERE a.level = 'subdistrict' AND ST_Covers(a.geom, p.g) ORDER BY a.id LIMIT 1),
             (SELECT a.id FROM admin_unit a WHERE a.level = 'community' AND ST_Covers(a.geom, p.g) ORDER BY a.id LIMIT 1),
             (SELECT a.id FROM admin_unit a WHERE a.level = 'grid' AND ST_Covers(a.geom, p.g) ORDER BY a.id LIMIT 1),
-            (SELECT n.id FROM (SELECT b.id, b.centroid FROM building b ORDER BY b.centroid <-> p.g LIMIT 1) n
-              WHERE ST_DWithin(n.centroid::geography, p.g::geography, 300)),
+            -- Nearest in metres, not in degrees (a degree of longitude is 0.77 of one of latitude
+            -- here); the box (about 330 x 440 m) lets the GiST index find the candidates.
+            (SELECT b.id FROM building b
+              WHERE b.centroid && ST_Expand(p.g, 0.004) AND ST_DWithin(b.centroid::geography, p.g::geography, 300)
+              ORDER BY ST_Distance(b.centroid::geography, p.g::geography), b.id LIMIT 1),
             (SELECT dep.id FROM department dep WHERE dep.code = $12),
             $13, $14, $15, $16, $17, $18
      FROM p

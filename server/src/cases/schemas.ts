@@ -24,7 +24,8 @@ export const CaseInput = Type.Object(
     category: Type.String({ minLength: 1, maxLength: 64, description: 'a code from GET /api/case-categories' }),
     description: Type.String({ maxLength: LIMITS.description }),
     lng: Type.Number({ minimum: -180, maximum: 180 }),
-    lat: Type.Number({ minimum: -90, maximum: 90 }),
+    // The service checks -90..90 itself, so that a swapped pair (lat 116) is answered as swapped.
+    lat: Type.Number({ minimum: -180, maximum: 180 }),
     crs: Type.Optional(lit(['WGS84', 'GCJ02', 'BD09'] as const, 'the datum of lng/lat; stored as WGS84')),
     address: Type.Optional(Type.String({ maxLength: LIMITS.address })),
     priority: Type.Optional(lit(PRIORITIES)),

@@ -56,6 +56,15 @@ export function normalizeCase(input: CaseInput, prefix = '', extra: { contact?: 
       throw badRequest(`${field(prefix, k)} must be a finite number`, { field: field(prefix, k), rule: 'finite' });
     }
   }
+  if (input.lat < -90 || input.lat > 90) {
+    const swapped = input.lng >= -90 && input.lng <= 90;
+    throw badRequest(
+      swapped
+        ? `${field(prefix, 'lat')} and ${field(prefix, 'lng')} look swapped: a latitude must be between -90 and 90, got lat ${input.lat}, lng ${input.lng}; send lng as the longitude (about 116 here) and lat as the latitude (about 39.9)`
+        : `${field(prefix, 'lat')} must be between -90 and 90, got ${input.lat}`,
+      { field: field(prefix, 'lat'), rule: swapped ? 'lat_lng_swapped' : 'range' },
+    );
+  }
   const crs = parseCoordinateSystem(input.crs ?? 'WGS84');
   if (!crs) throw badRequest(`${field(prefix, 'crs')} must be WGS84, GCJ02 or BD09`, { field: field(prefix, 'crs'), rule: 'crs' });
   const [lng, lat] = toWgs84(input.lng, input.lat, crs);
