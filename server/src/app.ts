@@ -12,6 +12,7 @@ import { kpiRoutes } from './kpis/routes.ts';
 import { open311Routes } from './open311/routes.ts';
 import { healthRoutes } from './health/routes.ts';
 import { adminRoutes } from './admin/routes.ts';
+import { cityRoutes } from './city/routes.ts';
 import { tileRoutes } from './tiles/routes.ts';
 import { coverageRoutes } from './coverage/routes.ts';
 import { wallRoutes } from './wall/routes.ts';
@@ -45,6 +46,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, opt
 
   await fastify.register(healthRoutes);
   await fastify.register(adminRoutes);
+  await fastify.register(cityRoutes);
   await fastify.register(caseRoutes);
   await fastify.register(kpiRoutes);
   await fastify.register(open311Routes);

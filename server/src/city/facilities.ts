@@ -223,7 +223,7 @@ export function planRenovations(candidates: RenovationCompound[], count: number,
     const u = rng.next();
     const status = u < 0.3 ? 'completed' : u < 0.6 ? 'under_construction' : u < 0.8 ? 'approved' : 'planned';
     const elevatorsPlanned = c.lowRiseBuildings ? rng.int(0, Math.min(24, c.lowRiseBuildings * 3)) : 0;
-    const budget = Math.round((c.households * rng.range(60000, 160000) + elevatorsPlanned * 700000) / 1000) * 1000;
+    const budget = Math.round((c.households * rng.range(15000, 40000) + elevatorsPlanned * 600000) / 1000) * 1000;
     let startsOn: string, months: number, progress = 0, spent = 0, elevatorsDone = 0;
     if (status === 'completed') {
       startsOn = date(rng, 2019, 2023);

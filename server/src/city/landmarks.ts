@@ -42,7 +42,7 @@ const CLOSED: { name_zh: string; name_en: string; bbox: [number, number, number,
 
 /** Old-city hutong quarters and how likely a block inside them is hutong fabric. */
 const HUTONG_ZONES: { bbox: [number, number, number, number]; p: number }[] = [
-  { bbox: [116.366, 39.9335, 116.39, 39.956], p: 0.9 }, // Shichahai
+  { bbox: [116.366, 39.9335, 116.39, 39.948], p: 0.9 }, // Shichahai, up to the 2nd ring
   { bbox: [116.358, 39.9335, 116.366, 39.948], p: 0.7 }, // Xinjiekou
   { bbox: [116.358, 39.916, 116.38, 39.9335], p: 0.85 }, // Xisi, Zhuanta hutong
   { bbox: [116.376, 39.882, 116.393, 39.899], p: 0.9 }, // Dashilan, Qianmen west

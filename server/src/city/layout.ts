@@ -203,21 +203,39 @@ export function layoutStreets({ district, landmarks, rng }: LayoutInput): Layout
     }
   }
 
+  // Alleys from blocks on both sides of a street can meet it a few centimetres apart: such
+  // crossings become one node, so no edge is shorter than a few metres.
+  const alias = nodeXY.map((_, i) => i);
+  const canon = (i: number): number => {
+    while (alias[i] !== i) i = alias[i] = alias[alias[i]!]!;
+    return i;
+  };
+  const sorted = lines.map((l) => (along.get(l.id) ?? []).sort((a, b) => a.t - b.t || a.node - b.node));
+  for (const pts of sorted) {
+    for (let k = 1; k < pts.length; k++) {
+      const a = canon(pts[k - 1]!.node), b = canon(pts[k]!.node);
+      if (a !== b && Math.hypot(nodeXY[a]![0] - nodeXY[b]![0], nodeXY[a]![1] - nodeXY[b]![1]) < 4) alias[Math.max(a, b)] = Math.min(a, b);
+    }
+  }
+
   // Segments between consecutive crossings; drop those outside the district, in water or closed grounds.
   const blocked = (p: XY) => !district.contains(p) || inVoid(p);
   const rawEdges: Edge[] = [];
-  for (const l of lines) {
-    const pts = (along.get(l.id) ?? []).sort((a, b) => a.t - b.t);
+  lines.forEach((l, li) => {
+    const pts = sorted[li]!.map((p) => canon(p.node)).filter((n, k, arr) => k === 0 || n !== arr[k - 1]);
     for (let k = 0; k + 1 < pts.length; k++) {
-      const a = pts[k]!.node, b = pts[k + 1]!.node;
+      const a = pts[k]!, b = pts[k + 1]!;
       const keep = rng.chance(l.keep);
       const pa = nodeXY[a]!, pb = nodeXY[b]!;
-      const probe = [0.2, 0.5, 0.8].map((f): XY => [pa[0] + f * (pb[0] - pa[0]), pa[1] + f * (pb[1] - pa[1])]);
+      // Probe every ~10 m so an edge cannot clip the corner of a lake.
+      const steps = Math.max(2, Math.ceil(Math.hypot(pb[0] - pa[0], pb[1] - pa[1]) / 10));
+      const probe = Array.from({ length: steps + 1 }, (_, i): XY => [pa[0] + (i / steps) * (pb[0] - pa[0]), pa[1] + (i / steps) * (pb[1] - pa[1])]);
       if (!keep || probe.some(blocked)) continue;
-      const kind: EdgeKind = l.kind !== 'arterial' && inPark(probe[1]!) ? 'path' : l.kind;
+      const mid = probe[Math.floor(steps / 2)]!;
+      const kind: EdgeKind = l.kind !== 'arterial' && inPark(mid) ? 'path' : l.kind;
       rawEdges.push({ a, b, kind, name: kind === 'path' ? null : l.name });
     }
-  }
+  });
 
   // Keep the largest connected piece: clipping at the district edge leaves a few stubs.
   const parent = nodeXY.map((_, i) => i);

@@ -262,3 +262,99 @@ export async function setMeta(db: Q, key: string, value: unknown): Promise<void>
     [key, JSON.stringify(value)],
   );
 }
+
+// ---- read side: GeoJSON and the summary, built in SQL so large layers never round-trip as rows
+
+type Db = Pick<pg.Pool, 'query'>;
+
+const collection = (featureSql: string, from: string) => `
+  SELECT json_build_object('type', 'FeatureCollection', 'features', COALESCE(json_agg(${featureSql} ORDER BY t.id), '[]'::json))::text AS fc
+  FROM ${from}`;
+
+export async function facilitiesGeoJson(db: Db, kind?: string): Promise<string> {
+  const { rows } = await db.query<{ fc: string }>(
+    collection(
+      `json_build_object('type', 'Feature', 'id', t.id, 'geometry', ST_AsGeoJSON(t.geom, 7)::json,
+         'properties', json_build_object('id', t.id, 'kind', t.kind, 'name', t.name, 'capacity', t.capacity,
+                                         'opened_on', t.opened_on, 'synthetic', t.synthetic))`,
+      `facility t WHERE ($1::text IS NULL OR t.kind = $1)`,
+    ),
+    [kind ?? null],
+  );
+  return rows[0]!.fc;
+}
+
+export async function pocketParksGeoJson(db: Db): Promise<string> {
+  const { rows } = await db.query<{ fc: string }>(
+    collection(
+      `json_build_object('type', 'Feature', 'id', t.id, 'geometry', ST_AsGeoJSON(t.geom, 7)::json,
+         'properties', json_build_object('id', t.id, 'name', t.name, 'area_m2', t.area_m2, 'opened_on', t.opened_on, 'synthetic', t.synthetic))`,
+      `pocket_park t`,
+    ),
+  );
+  return rows[0]!.fc;
+}
+
+export async function renovationsGeoJson(db: Db, status?: string): Promise<string> {
+  const { rows } = await db.query<{ fc: string }>(
+    collection(
+      `json_build_object('type', 'Feature', 'id', t.id, 'geometry', ST_AsGeoJSON(t.geom, 7)::json,
+         'properties', json_build_object('id', t.id, 'name', t.name, 'status', t.status, 'compound_id', t.compound_id,
+           'compound_name', c.name, 'compound_built_year', c.built_year,
+           'budget_cny', t.budget_cny::float8, 'spent_cny', t.spent_cny::float8, 'progress', t.progress,
+           'elevators_planned', t.elevators_planned, 'elevators_done', t.elevators_done,
+           'starts_on', t.starts_on, 'ends_on', t.ends_on, 'synthetic', t.synthetic))`,
+      `renovation_project t LEFT JOIN compound c ON c.id = t.compound_id WHERE ($1::text IS NULL OR t.status = $1)`,
+    ),
+    [status ?? null],
+  );
+  return rows[0]!.fc;
+}
+
+export interface CitySummary {
+  seed: number | null;
+  generator: unknown;
+  admin_units: Record<string, number>;
+  population: { district: number | null; buildings: number; households: number };
+  counts: Record<string, number>;
+  facilities_by_kind: Record<string, number>;
+  renovation_by_status: Record<string, number>;
+  walk_network: { nodes: number; edges: number; length_km: number; by_kind: Record<string, number> };
+  /** per table: how many rows are synthetic (generated) out of all */
+  synthetic: Record<string, { synthetic: number; total: number }>;
+}
+
+export async function citySummary(db: Db): Promise<CitySummary> {
+  const { rows } = await db.query<{ s: CitySummary }>(`
+    SELECT json_build_object(
+      'seed', (SELECT value FROM city_meta WHERE key = 'seed'),
+      'generator', (SELECT value FROM city_meta WHERE key = 'generator'),
+      'admin_units', (SELECT COALESCE(json_object_agg(level, n), '{}'::json) FROM (SELECT level, count(*) n FROM admin_unit GROUP BY level) x),
+      'population', json_build_object(
+        'district', (SELECT sum(population) FROM admin_unit WHERE level = 'district'),
+        'buildings', (SELECT COALESCE(sum(population), 0) FROM building),
+        'households', (SELECT COALESCE(sum(households), 0) FROM building)),
+      'counts', json_build_object(
+        'departments', (SELECT count(*) FROM department), 'compounds', (SELECT count(*) FROM compound),
+        'buildings', (SELECT count(*) FROM building), 'facilities', (SELECT count(*) FROM facility),
+        'pocket_parks', (SELECT count(*) FROM pocket_park), 'renovation_projects', (SELECT count(*) FROM renovation_project),
+        'land_cover', (SELECT count(*) FROM land_cover)),
+      'facilities_by_kind', (SELECT COALESCE(json_object_agg(kind, n), '{}'::json) FROM (SELECT kind, count(*) n FROM facility GROUP BY kind ORDER BY kind) x),
+      'renovation_by_status', (SELECT COALESCE(json_object_agg(status, n), '{}'::json) FROM (SELECT status, count(*) n FROM renovation_project GROUP BY status ORDER BY status) x),
+      'walk_network', json_build_object(
+        'nodes', (SELECT count(*) FROM walk_node), 'edges', (SELECT count(*) FROM walk_edge),
+        'length_km', (SELECT COALESCE(round((sum(length_m) / 1000)::numeric, 1), 0) FROM walk_edge),
+        'by_kind', (SELECT COALESCE(json_object_agg(kind, n), '{}'::json) FROM (SELECT kind, count(*) n FROM walk_edge GROUP BY kind ORDER BY kind) x)),
+      'synthetic', json_build_object(
+        'admin_unit', (SELECT json_build_object('synthetic', count(*) FILTER (WHERE synthetic), 'total', count(*)) FROM admin_unit),
+        'department', (SELECT json_build_object('synthetic', count(*) FILTER (WHERE synthetic), 'total', count(*)) FROM department),
+        'compound', (SELECT json_build_object('synthetic', count(*) FILTER (WHERE synthetic), 'total', count(*)) FROM compound),
+        'building', (SELECT json_build_object('synthetic', count(*) FILTER (WHERE synthetic), 'total', count(*)) FROM building),
+        'walk_edge', (SELECT json_build_object('synthetic', count(*) FILTER (WHERE synthetic), 'total', count(*)) FROM walk_edge),
+        'facility', (SELECT json_build_object('synthetic', count(*) FILTER (WHERE synthetic), 'total', count(*)) FROM facility),
+        'pocket_park', (SELECT json_build_object('synthetic', count(*) FILTER (WHERE synthetic), 'total', count(*)) FROM pocket_park),
+        'renovation_project', (SELECT json_build_object('synthetic', count(*) FILTER (WHERE synthetic), 'total', count(*)) FROM renovation_project),
+        'land_cover', (SELECT json_build_object('synthetic', count(*) FILTER (WHERE synthetic), 'total', count(*)) FROM land_cover))
+    ) AS s`);
+  return rows[0]!.s;
+}

@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { DATA_DIR } from './seed.ts';
+import { citySummary, facilitiesGeoJson, pocketParksGeoJson, renovationsGeoJson } from './repository.ts';
+
+/** Facility kinds are the life-circle kinds of data/standards (importers map to them too). */
+export const FACILITY_KINDS: string[] = (
+  JSON.parse(readFileSync(path.join(DATA_DIR, 'standards', 'life-circle-kinds.json'), 'utf8')) as { kinds: { kind: string }[] }
+).kinds.map((k) => k.kind);
+export const RENOVATION_STATUSES = ['planned', 'approved', 'under_construction', 'completed'] as const;
+
+const FacilityQuery = Type.Object(
+  { kind: Type.Optional(Type.Unsafe<string>({ type: 'string', enum: FACILITY_KINDS, description: 'a life-circle facility kind' })) },
+  { additionalProperties: false },
+);
+const RenovationQuery = Type.Object(
+  { status: Type.Optional(Type.Unsafe<(typeof RENOVATION_STATUSES)[number]>({ type: 'string', enum: [...RENOVATION_STATUSES] })) },
+  { additionalProperties: false },
+);
+const NoQuery = Type.Object({}, { additionalProperties: false });
+
+export async function cityRoutes(app: FastifyInstance): Promise<void> {
+  const geo = (body: string, reply: import('fastify').FastifyReply) => reply.header('cache-control', 'public, max-age=60').type('application/geo+json').send(body);
+
+  /** Service facilities as points; `kind` filters to one life-circle kind. */
+  app.get<{ Querystring: Static<typeof FacilityQuery> }>('/api/facilities', { schema: { querystring: FacilityQuery } }, async (req, reply) =>
+    geo(await facilitiesGeoJson(app.db, req.query.kind), reply),
+  );
+
+  /** Pocket parks (口袋公园) as polygons with their area. */
+  app.get('/api/pocket-parks', { schema: { querystring: NoQuery } }, async (_req, reply) => geo(await pocketParksGeoJson(app.db), reply));
+
+  /** Old-compound renovation projects (老旧小区改造) as points; `status` filters. */
+  app.get<{ Querystring: Static<typeof RenovationQuery> }>('/api/renovation-projects', { schema: { querystring: RenovationQuery } }, async (req, reply) =>
+    geo(await renovationsGeoJson(app.db, req.query.status), reply),
+  );
+
+  /** What the loaded city holds: counts, population, the seed and which data are synthetic. */
+  app.get('/api/city/summary', { schema: { querystring: NoQuery } }, async () => citySummary(app.db));
+}
