@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testPool } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { plainDijkstra } from './plain-dijkstra.ts';
-import { coverageSums, exportCity, facilitySnaps, snapPoints, sourcesFrom, type CityExport } from './independent.ts';
+import { coverageSums, exportCity, facilityAttachments, snapPoints, startsOf, type CityExport } from './independent.ts';
 
 interface Figures {
   population: number;
@@ -58,7 +58,7 @@ describe('service coverage on the demo city', () => {
     const { rows } = await db.query<{ id: string }>(
       `SELECT n.id FROM walk_node n JOIN walk_edge e ON e.source = n.id GROUP BY n.id ORDER BY n.id LIMIT 3 OFFSET 97`,
     );
-    for (const metres of [360, 1080]) {
+    for (const [metres, withPgr] of [[360, false], [1080, true]] as const) {
       for (const { id } of rows) {
         const origin = Number(id);
         const res = await get<{ nodes: Record<string, number> }>(`/api/coverage/reach?node=${origin}&metres=${metres}`);
@@ -66,6 +66,7 @@ describe('service coverage on the demo city', () => {
         const plain = plainDijkstra(city.edges, new Map([[origin, 0]]), metres);
         expect(Object.keys(res.body.nodes).map(Number).sort((a, b) => a - b)).toEqual([...plain.keys()].sort((a, b) => a - b));
         for (const [node, d] of plain) expect(res.body.nodes[node]).toBeCloseTo(d, 6);
+        if (!withPgr) continue;
         const pgr = await db.query<{ node: string }>(
           `SELECT node FROM pgr_drivingDistance('SELECT id, source, target, length_m AS cost, length_m AS reverse_cost FROM walk_edge', $1::bigint, $2::float8, directed => false)`,
           [origin, metres],
@@ -81,7 +82,7 @@ describe('service coverage on the demo city', () => {
       expect(res.status).toBe(200);
       const metres = minutes * 60 * 1.2;
       expect(res.body.threshold.metres).toBeCloseTo(metres, 9);
-      const sums = coverageSums(city, await facilitySnaps(db, kind), metres);
+      const sums = coverageSums(city, await facilityAttachments(db, kind), metres);
       expect(res.body.district.population).toBe(sums.population);
       expect(res.body.district.population_covered).toBe(sums.covered);
       expect(res.body.district.buildings_covered).toBe(sums.buildingsCovered);
@@ -100,7 +101,7 @@ describe('service coverage on the demo city', () => {
 
   it('lists as gaps exactly the inhabited buildings left uncovered, with their population', async () => {
     const res = await get<{ features: Array<{ properties: { building_id: number; population: number } }> }>(`/api/coverage/gaps?kind=${kind}&metres=500`);
-    const sums = coverageSums(city, await facilitySnaps(db, kind), 500);
+    const sums = coverageSums(city, await facilityAttachments(db, kind), 500);
     const expected = city.buildings.filter((b) => b.population > 0 && !sums.coveredIds.has(b.id));
     expect(res.body.features.map((f) => f.properties.building_id).sort((a, b) => a - b)).toEqual(expected.map((b) => b.id).sort((a, b) => a - b));
     expect(res.body.features.reduce((s, f) => s + f.properties.population, 0)).toBe(expected.reduce((s, b) => s + b.population, 0));
@@ -112,7 +113,7 @@ describe('service coverage on the demo city', () => {
     const res = await get<{ geometry: GeoJSON.MultiPolygon; properties: { nodes_reached: number } }>(`/api/coverage/isochrones/facility/${id}?minutes=10`);
     expect(res.status).toBe(200);
     const f = await db.query<{ lon: number; lat: number }>('SELECT ST_X(geom) AS lon, ST_Y(geom) AS lat FROM facility WHERE id = $1', [id]);
-    const sources = sourcesFrom(await snapPoints(db, [[f.rows[0]!.lon, f.rows[0]!.lat]]));
+    const sources = startsOf(city, await snapPoints(db, [[f.rows[0]!.lon, f.rows[0]!.lat]]));
     const reached = plainDijkstra(city.edges, sources, 720);
     expect(res.body.properties.nodes_reached).toBe(reached.size);
     const geom = JSON.stringify(res.body.geometry);
@@ -140,8 +141,8 @@ describe('service coverage on the demo city', () => {
 
   it('gives a what-if delta equal to the difference of two full computations, and writes nothing', async () => {
     // A candidate in the most populous uncovered building's spot.
-    const sums0 = coverageSums(city, await facilitySnaps(db, kind), 600);
-    const gap = city.buildings.filter((b) => !sums0.coveredIds.has(b.id) && b.node !== null).sort((a, b) => b.population - a.population)[0]!;
+    const sums0 = coverageSums(city, await facilityAttachments(db, kind), 600);
+    const gap = city.buildings.filter((b) => !sums0.coveredIds.has(b.id) && b.edge !== null).sort((a, b) => b.population - a.population)[0]!;
     const pos = await db.query<{ lon: number; lat: number }>('SELECT ST_X(centroid) AS lon, ST_Y(centroid) AS lat FROM building WHERE id = $1', [gap.id]);
     const p = pos.rows[0]!;
     const before = await db.query<{ n: string }>('SELECT count(*) AS n FROM facility WHERE kind = $1', [kind]);
@@ -151,11 +152,8 @@ describe('service coverage on the demo city', () => {
       add: [{ lon: p.lon, lat: p.lat }],
     });
     expect(res.status).toBe(200);
-    const sources = await facilitySnaps(db, kind);
     const [added] = await snapPoints(db, [[p.lon, p.lat]]);
-    const withNew = new Map(sources);
-    if (added!.snap < (withNew.get(added!.node!) ?? Infinity)) withNew.set(added!.node!, added!.snap);
-    const sums1 = coverageSums(city, withNew, 600);
+    const sums1 = coverageSums(city, [...(await facilityAttachments(db, kind)), added!], 600);
     expect(res.body.before.population_covered).toBe(sums0.covered);
     expect(res.body.after.population_covered).toBe(sums1.covered);
     expect(res.body.delta.population_covered).toBe(sums1.covered - sums0.covered);
@@ -170,8 +168,8 @@ describe('service coverage on the demo city', () => {
     const res = await post<{ delta: { population_covered: number } }>('/api/coverage/what-if', { kind, minutes: 10, remove: [victim.id] });
     expect(res.status).toBe(200);
     const snaps = await snapPoints(db, rows.map((r) => [r.lon, r.lat]));
-    const all = coverageSums(city, sourcesFrom(snaps), 720);
-    const without = coverageSums(city, sourcesFrom(snaps.slice(1)), 720);
+    const all = coverageSums(city, snaps, 720);
+    const without = coverageSums(city, snaps.slice(1), 720);
     expect(res.body.delta.population_covered).toBe(without.covered - all.covered);
     expect(res.body.delta.population_covered).toBeLessThanOrEqual(0);
   });
@@ -255,22 +253,20 @@ describe('service coverage on the demo city', () => {
       expect(out.status).toBe(400);
       expect(out.body.field).toBe('add.0');
       expect(out.body.message).toContain('outside the district');
-      const strict = await startTestServer({ coverage: { walkSpeed: 1.2, snapLimitM: 1, isochroneBufferM: 40 } });
-      try {
-        const { rows } = await db.query<{ lon: number; lat: number }>(
-          `SELECT ST_X(c) AS lon, ST_Y(c) AS lat FROM (SELECT ST_Centroid(geom) AS c FROM admin_unit WHERE level = 'community' ORDER BY code LIMIT 1) x`,
-        );
-        const res = await fetch(`${strict.url}/api/coverage/what-if`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ kind, minutes: 15, add: [{ lon: rows[0]!.lon + 0.00007, lat: rows[0]!.lat + 0.00005 }] }),
-        });
-        const body = (await res.json()) as { message: string };
-        expect(res.status).toBe(400);
-        expect(body.message).toContain('walkable street');
-      } finally {
-        await strict.close();
-      }
+      // A spot inside the district more than 200 m from every street (a lake, a walled compound).
+      const { rows } = await db.query<{ lon: number; lat: number }>(
+        `WITH d AS (SELECT geom FROM admin_unit WHERE level = 'district'),
+              g AS (SELECT ST_SetSRID(ST_MakePoint(116.30 + i * 0.002, 39.85 + j * 0.002), 4326) AS p FROM generate_series(0, 60) i, generate_series(0, 70) j)
+         SELECT ST_X(p) AS lon, ST_Y(p) AS lat FROM g, d
+          WHERE ST_Contains(d.geom, g.p)
+            AND NOT EXISTS (SELECT 1 FROM walk_edge e WHERE e.geom && ST_Expand(g.p, 0.003) AND ST_DWithin(e.geom::geography, g.p::geography, 200))
+          LIMIT 1`,
+      );
+      expect(rows).toHaveLength(1);
+      const far = await post<{ message: string; field: string }>('/api/coverage/what-if', { kind, minutes: 15, add: [{ lon: rows[0]!.lon, lat: rows[0]!.lat }] });
+      expect(far.status).toBe(400);
+      expect(far.body.field).toBe('add.0');
+      expect(far.body.message).toContain('150 m from any walkable street');
     });
 
     it('refuses removing a facility of another kind or one that does not exist', async () => {

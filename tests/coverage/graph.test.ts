@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildGraph, reach, reachedEdgeParts, type EdgeRow } from '../../server/src/coverage/graph.ts';
 import { greedySiting } from '../../server/src/coverage/siting.ts';
+import { anchorDistance, reachFrom, type CityModel } from '../../server/src/coverage/model.ts';
 import { plainDijkstra } from './plain-dijkstra.ts';
 
 /** A small deterministic generator so the random graphs are the same on every run. */
@@ -108,27 +109,33 @@ describe('the in-memory walking graph', () => {
 });
 
 describe('greedy siting', () => {
-  /** Population a set of facility nodes covers, by brute force over the plain search. */
-  function coveredBy(edges: EdgeRow[], sites: number[], blds: Array<{ node: number; snap: number; pop: number }>, budget: number): number {
+  type Bld = { edge: number; frac: number; snap: number; pop: number };
+  /** A building's walking distance from a set of facility nodes, by brute force over the plain search. */
+  function coveredBy(edges: EdgeRow[], sites: number[], blds: Bld[], budget: number): number {
     const d = plainDijkstra(edges, new Map(sites.map((s) => [s, 0])), budget);
-    return blds.reduce((sum, b) => sum + ((d.get(b.node) ?? Infinity) + b.snap <= budget ? b.pop : 0), 0);
+    return blds.reduce((sum, b) => {
+      const e = edges[b.edge]!;
+      const walk = Math.min((d.get(e.source) ?? Infinity) + b.frac * e.length, (d.get(e.target) ?? Infinity) + (1 - b.frac) * e.length) + b.snap;
+      return sum + (walk <= budget ? b.pop : 0);
+    }, 0);
   }
 
   it('picks, at each step, the site that adds the most population, and reports what each adds', async () => {
     const { nodes, edges } = randomNetwork(3, 14);
     const graph = buildGraph(nodes, edges);
     const r = rng(99);
-    const blds = Array.from({ length: 120 }, () => ({ node: nodes[Math.floor(r() * nodes.length)]!, snap: Math.floor(r() * 60), pop: 1 + Math.floor(r() * 300) }));
+    // Buildings along random streets, some way along each and some metres off it.
+    const blds: Bld[] = Array.from({ length: 150 }, () => ({ edge: Math.floor(r() * edges.length), frac: r(), snap: Math.floor(r() * 60), pop: 1 + Math.floor(r() * 300) }));
     const budget = 400;
     const existing = [nodes[0]!];
-    const d0 = plainDijkstra(edges, new Map([[existing[0]!, 0]]), budget);
-    const covered = Uint8Array.from(blds, (b) => ((d0.get(b.node) ?? Infinity) + b.snap <= budget ? 1 : 0));
+    const one = (b: Bld) => coveredBy(edges, existing, [b], budget) > 0;
     const sites = await greedySiting({
       graph,
-      buildingNode: Int32Array.from(blds, (b) => graph.indexOf.get(b.node)!),
+      buildingEdge: Int32Array.from(blds, (b) => b.edge),
+      buildingFrac: Float64Array.from(blds, (b) => b.frac),
       buildingSnap: Float64Array.from(blds, (b) => b.snap),
       buildingPopulation: Float64Array.from(blds, (b) => b.pop),
-      covered,
+      covered: Uint8Array.from(blds, (b) => (one(b) ? 1 : 0)),
       candidates: new Uint8Array(nodes.length).fill(1),
       budget,
       count: 3,
@@ -154,7 +161,8 @@ describe('greedy siting', () => {
     const graph = buildGraph([1, 2], [{ id: 1, source: 1, target: 2, length: 50 }]);
     const sites = await greedySiting({
       graph,
-      buildingNode: Int32Array.from([0, 1]),
+      buildingEdge: Int32Array.from([0, 0]),
+      buildingFrac: Float64Array.from([0.2, 0.9]),
       buildingSnap: Float64Array.from([5, 5]),
       buildingPopulation: Float64Array.from([10, 10]),
       covered: Uint8Array.from([1, 1]),
@@ -163,5 +171,27 @@ describe('greedy siting', () => {
       count: 2,
     });
     expect(sites).toEqual([]);
+  });
+});
+
+describe('points attached to streets', () => {
+  // 1 —100— 2 —200— 3
+  const graph = buildGraph([1, 2, 3], [
+    { id: 1, source: 1, target: 2, length: 100 },
+    { id: 2, source: 2, target: 3, length: 200 },
+  ]);
+  const model = { graph } as unknown as CityModel;
+
+  it('starts a search from both ends of the street a facility stands on, with the way there already walked', () => {
+    const r = reachFrom(model, [{ edge: 1, frac: 0.25, snap: 10 }], 1000);
+    expect([...r.dist]).toEqual([160, 60, 160]);
+  });
+
+  it('walks straight along the street between a facility and a building on the same street', () => {
+    const r = reachFrom(model, [{ edge: 1, frac: 0.5, snap: 10 }], 1000);
+    // Through node 3 it would be 10 + 100 + 20 + 5; along the street it is 10 + 90 + 5.
+    expect(anchorDistance(graph, r, { edge: 1, frac: 0.95, snap: 5 })).toBeCloseTo(105, 9);
+    expect(anchorDistance(graph, r, { edge: 0, frac: 0.5, snap: 0 })).toBeCloseTo(160, 9);
+    expect(anchorDistance(graph, r, { edge: -1, frac: 0, snap: 0 })).toBe(Infinity);
   });
 });

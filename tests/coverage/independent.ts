@@ -6,28 +6,49 @@ import { plainDijkstra, type PlainEdge } from './plain-dijkstra.ts';
  * the geodesic distance), the plain Dijkstra, and a building-by-building population sum. It
  * shares no code with server/src/coverage.
  */
+export interface Edge extends PlainEdge {
+  id: number;
+}
+
+/** Where a point meets the network: an edge id, the fraction from its source node, the metres off it. */
+export interface Attach {
+  edge: number | null;
+  frac: number;
+  snap: number;
+}
+
 export interface CityExport {
-  edges: Array<PlainEdge & { id: number }>;
-  buildings: Array<{ id: number; population: number; community: number | null; subdistrict: number | null; node: number | null; snap: number }>;
+  edges: Edge[];
+  edgeById: Map<number, Edge>;
+  buildings: Array<{ id: number; population: number; community: number | null; subdistrict: number | null } & Attach>;
 }
 
 const SNAP_LIMIT = 150;
 
-/** Nearest node within the limit for a set of points given as (lon, lat). */
-export async function snapPoints(db: pg.Pool, points: Array<[number, number]>): Promise<Array<{ node: number | null; snap: number }>> {
+/**
+ * The nearest street within the limit for points given as (lon, lat): the twelve nearest edges
+ * by the index's planar distance, the nearest of them by geodesic distance; the fraction is
+ * located in UTM 50N and turned around when the line is stored from its target to its source.
+ */
+export async function snapPoints(db: pg.Pool, points: Array<[number, number]>): Promise<Attach[]> {
   if (points.length === 0) return [];
-  const { rows } = await db.query<{ i: number; node: string | null; d: number | null }>(
-    `SELECT p.i, k.id AS node, k.d
-       FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS p(lon, lat, i)
+  const { rows } = await db.query<{ i: number; edge: string | null; frac: number | null; d: number | null }>(
+    `WITH p AS (SELECT i, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS g FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS u(lon, lat, i))
+     SELECT p.i, k.id AS edge, k.d,
+            CASE WHEN ST_Distance(ST_StartPoint(k.geom), s.geom) <= ST_Distance(ST_EndPoint(k.geom), s.geom)
+                 THEN ST_LineLocatePoint(ST_Transform(k.geom, 32650), ST_Transform(p.g, 32650))
+                 ELSE 1 - ST_LineLocatePoint(ST_Transform(k.geom, 32650), ST_Transform(p.g, 32650)) END AS frac
+       FROM p
        LEFT JOIN LATERAL (
-         SELECT n.id, ST_Distance(n.geom::geography, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)::geography) AS d
-           FROM (SELECT id, geom FROM walk_node ORDER BY geom <-> ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326) LIMIT 12) n
+         SELECT n.id, n.geom, n.source, ST_Distance(n.geom::geography, p.g::geography) AS d
+           FROM (SELECT id, geom, source FROM walk_edge ORDER BY geom <-> p.g LIMIT 12) n
           ORDER BY d, n.id LIMIT 1
        ) k ON k.d <= ${SNAP_LIMIT}
+       LEFT JOIN walk_node s ON s.id = k.source
       ORDER BY p.i`,
     [points.map((p) => p[0]), points.map((p) => p[1])],
   );
-  return rows.map((r) => ({ node: r.node === null ? null : Number(r.node), snap: r.d ?? Infinity }));
+  return rows.map((r) => ({ edge: r.edge === null ? null : Number(r.edge), frac: r.frac ?? 0, snap: r.d ?? Infinity }));
 }
 
 export async function exportCity(db: pg.Pool): Promise<CityExport> {
@@ -48,25 +69,29 @@ export async function exportCity(db: pg.Pool): Promise<CityExport> {
   const snaps = await snapPoints(db, rows.map((r) => [r.lon, r.lat]));
   return {
     edges,
-    buildings: rows.map((r, i) => ({ id: r.id, population: r.population, community: r.community, subdistrict: r.subdistrict, node: snaps[i]!.node, snap: snaps[i]!.snap })),
+    edgeById: new Map(edges.map((e) => [e.id, e])),
+    buildings: rows.map((r, i) => ({ id: r.id, population: r.population, community: r.community, subdistrict: r.subdistrict, ...snaps[i]! })),
   };
 }
 
-export async function facilitySnaps(db: pg.Pool, kind: string): Promise<Map<number, number>> {
-  const { rows } = await db.query<{ lon: number; lat: number }>(
-    kind === 'pocket_park'
-      ? 'SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM pocket_park'
-      : 'SELECT ST_X(geom) AS lon, ST_Y(geom) AS lat FROM facility WHERE kind = $1',
-    kind === 'pocket_park' ? [] : [kind],
-  );
-  const snaps = await snapPoints(db, rows.map((r) => [r.lon, r.lat]));
-  return sourcesFrom(snaps);
+/** Where the facilities of a kind (or the pocket parks) meet the network. */
+export async function facilityAttachments(db: pg.Pool, kind: string): Promise<Attach[]> {
+  const { rows } = await db.query<{ lon: number; lat: number }>('SELECT ST_X(geom) AS lon, ST_Y(geom) AS lat FROM facility WHERE kind = $1', [kind]);
+  return snapPoints(db, rows.map((r) => [r.lon, r.lat]));
 }
 
-/** Multi-source starts: each snapped node with the smallest snap walked to it. */
-export function sourcesFrom(snaps: Array<{ node: number | null; snap: number }>): Map<number, number> {
+/** Search starts for facilities on streets: both ends of each one's street, with the way there walked. */
+export function startsOf(city: CityExport, facilities: Attach[]): Map<number, number> {
   const sources = new Map<number, number>();
-  for (const s of snaps) if (s.node !== null && s.snap < (sources.get(s.node) ?? Infinity)) sources.set(s.node, s.snap);
+  const start = (node: number, d: number) => {
+    if (d < (sources.get(node) ?? Infinity)) sources.set(node, d);
+  };
+  for (const f of facilities) {
+    if (f.edge === null) continue;
+    const e = city.edgeById.get(f.edge)!;
+    start(e.source, f.snap + f.frac * e.length);
+    start(e.target, f.snap + (1 - f.frac) * e.length);
+  }
   return sources;
 }
 
@@ -78,12 +103,18 @@ export interface Sums {
   coveredIds: Set<number>;
 }
 
-/** Covered population, building by building. */
-export function coverageSums(city: CityExport, sources: Map<number, number>, metres: number): Sums {
-  const dist = plainDijkstra(city.edges, sources, metres);
+/** Covered population, building by building: in through either end of its street, or along the street from a facility on it. */
+export function coverageSums(city: CityExport, facilities: Attach[], metres: number): Sums {
+  const dist = plainDijkstra(city.edges, startsOf(city, facilities), metres);
   const sums: Sums = { population: 0, covered: 0, buildingsCovered: 0, byCommunity: new Map(), coveredIds: new Set() };
   for (const b of city.buildings) {
-    const covered = b.node !== null && (dist.get(b.node) ?? Infinity) + b.snap <= metres;
+    let covered = false;
+    if (b.edge !== null) {
+      const e = city.edgeById.get(b.edge)!;
+      let walk = Math.min((dist.get(e.source) ?? Infinity) + b.frac * e.length, (dist.get(e.target) ?? Infinity) + (1 - b.frac) * e.length);
+      for (const f of facilities) if (f.edge === b.edge) walk = Math.min(walk, f.snap + Math.abs(b.frac - f.frac) * e.length);
+      covered = walk + b.snap <= metres;
+    }
     sums.population += b.population;
     if (covered) {
       sums.covered += b.population;

@@ -5,6 +5,10 @@ import type { EdgeShapes } from './isochrone.ts';
  * Everything coverage needs, held in memory as arrays: the walking graph, every building with
  * its population, its snap to the network and the units it lies in, and every facility with its
  * snap. Loaded from PostGIS (the system of record) and replaced whole when the data changes.
+ *
+ * Buildings and facilities attach to the nearest point of the nearest street (an edge and a
+ * fraction along it), not to the nearest node: on long blocks the nearest crossing can be
+ * hundreds of metres away while the street runs past the door.
  */
 export interface CityModel {
   /** Data version this model was loaded at (see repository.dataVersion). */
@@ -15,6 +19,10 @@ export interface CityModel {
   nodeLat: Float64Array;
   /** Each edge's polyline (by edge index), oriented from its source node to its target node. */
   shapes: EdgeShapes;
+  /** Database edge id → edge index. */
+  edgeIndex: Map<number, number>;
+  /** 1 where the stored line runs from the target node to the source node. */
+  reversed: Uint8Array;
   buildings: Buildings;
   facilities: Facility[];
   units: Map<number, AdminUnitInfo>;
@@ -27,9 +35,11 @@ export interface CityModel {
 export interface Buildings {
   id: Int32Array;
   population: Float64Array;
-  /** Nearest walk node index, or −1 when none lies within the snapping limit. */
-  node: Int32Array;
-  /** Metres from the building to that node, walked as part of the budget. */
+  /** Nearest edge index, or −1 when none lies within the snapping limit. */
+  edge: Int32Array;
+  /** Where along that edge, as a fraction of its length from its source node. */
+  frac: Float64Array;
+  /** Metres from the building to that point of the edge, walked as part of the budget. */
   snap: Float64Array;
   grid: Int32Array;
   community: Int32Array;
@@ -48,8 +58,16 @@ export interface Facility {
   name: string;
   lon: number;
   lat: number;
-  /** Nearest walk node index, or −1 when none lies within the snapping limit. */
-  node: number;
+  /** Nearest edge index, or −1 when none lies within the snapping limit. */
+  edge: number;
+  frac: number;
+  snap: number;
+}
+
+/** A point attached to the network: an edge, the fraction along it, and the metres off it. */
+export interface Anchor {
+  edge: number;
+  frac: number;
   snap: number;
 }
 
@@ -62,26 +80,62 @@ export interface AdminUnitInfo {
   parent_id: number | null;
 }
 
-/** The sources of a search from facilities: their snapped nodes, the snap already walked. */
-export function sourcesOf(facilities: readonly Pick<Facility, 'node' | 'snap'>[]): Source[] {
-  return facilities.filter((f) => f.node >= 0).map((f) => ({ node: f.node, offset: f.snap }));
+/**
+ * The starts of a search from anchored points: both ends of each one's edge, with the snap and
+ * the stretch of edge to that end already walked.
+ */
+export function anchorSources(graph: WalkGraph, anchors: readonly Anchor[]): Source[] {
+  const out: Source[] = [];
+  for (const a of anchors) {
+    if (a.edge < 0) continue;
+    const len = graph.edgeLen[a.edge]!;
+    out.push({ node: graph.edgeSource[a.edge]!, offset: a.snap + a.frac * len });
+    out.push({ node: graph.edgeTarget[a.edge]!, offset: a.snap + (1 - a.frac) * len });
+  }
+  return out;
 }
 
-/** Distance to the nearest of `facilities` for every node within `budget` metres. */
-export function reachFrom(model: CityModel, facilities: readonly Pick<Facility, 'node' | 'snap'>[], budget: number): Reach {
-  return reach(model.graph, sourcesOf(facilities), budget);
+/** A search from anchored points, keeping them by edge for walks that never leave that edge. */
+export interface AnchoredReach extends Reach {
+  onEdge: Map<number, Anchor[]>;
+}
+
+/** Distance to the nearest of `anchors` for every node within `budget` metres. */
+export function reachFrom(model: CityModel, anchors: readonly Anchor[], budget: number): AnchoredReach {
+  const r = reach(model.graph, anchorSources(model.graph, anchors), budget);
+  const onEdge = new Map<number, Anchor[]>();
+  for (const a of anchors) {
+    if (a.edge < 0) continue;
+    const list = onEdge.get(a.edge);
+    if (list) list.push(a);
+    else onEdge.set(a.edge, [a]);
+  }
+  return Object.assign(r, { onEdge });
 }
 
 /**
- * Which buildings a reach covers: a building is covered when walking from the nearest facility
- * along the network to the building's node, then from that node to the building, fits the budget.
+ * Walking distance from the nearest source to an anchored point: in through either end of its
+ * edge, or straight along the edge from a source on the same edge; plus the snap.
  */
-export function coveredMask(model: CityModel, r: Reach): Uint8Array {
-  const { node, snap } = model.buildings;
-  const mask = new Uint8Array(node.length);
-  for (let i = 0; i < node.length; i++) {
-    const v = node[i]!;
-    if (v >= 0 && r.dist[v]! + snap[i]! <= r.budget) mask[i] = 1;
+export function anchorDistance(graph: WalkGraph, r: AnchoredReach, a: Anchor): number {
+  if (a.edge < 0) return Infinity;
+  const len = graph.edgeLen[a.edge]!;
+  let d = Math.min(r.dist[graph.edgeSource[a.edge]!]! + a.frac * len, r.dist[graph.edgeTarget[a.edge]!]! + (1 - a.frac) * len);
+  const same = r.onEdge.get(a.edge);
+  if (same) for (const s of same) d = Math.min(d, s.snap + Math.abs(a.frac - s.frac) * len);
+  return d + a.snap;
+}
+
+/** Which buildings a reach covers: those whose walking distance from the nearest source fits the budget. */
+export function coveredMask(model: CityModel, r: AnchoredReach): Uint8Array {
+  const { edge, frac, snap } = model.buildings;
+  const mask = new Uint8Array(edge.length);
+  const a: Anchor = { edge: -1, frac: 0, snap: 0 };
+  for (let i = 0; i < edge.length; i++) {
+    a.edge = edge[i]!;
+    a.frac = frac[i]!;
+    a.snap = snap[i]!;
+    if (a.edge >= 0 && anchorDistance(model.graph, r, a) <= r.budget) mask[i] = 1;
   }
   return mask;
 }

@@ -52,17 +52,36 @@ export async function loadEdges(db: Db): Promise<EdgeWithShape[]> {
 }
 
 /**
- * The nearest walk node to a point, by geodesic distance, among those within `limit` metres.
- * The bounding-box prefilter is in degrees and uses the node index; 1° of longitude is at least
- * 85 km at Beijing's latitude, so `limit / 85000` degrees never cuts a node that is in range.
+ * The nearest street to a point: the walk edge at the smallest geodesic distance among those
+ * within `limit` metres, and where along it (fraction of its length from its first vertex,
+ * located in UTM zone 50N so the foot of the perpendicular is a metric one). The bounding-box
+ * prefilter is in degrees and uses the edge index; 1° of longitude is at least 85 km at
+ * Beijing's latitude, so `limit / 85000` degrees never cuts an edge that is in range.
  */
-const NEAREST_NODE = (point: string, limit: string) => `
-  SELECT n.id AS node_id, ST_Distance(n.geom::geography, ${point}::geography) AS snap_m
-    FROM walk_node n
-   WHERE n.geom && ST_Expand(${point}, ${limit} / 85000.0)
-     AND ST_DWithin(n.geom::geography, ${point}::geography, ${limit})
-   ORDER BY snap_m, n.id
-   LIMIT 1`;
+const NEAREST_EDGE = (point: string, limit: string) => `
+  SELECT k.edge_id, k.snap_m, ST_LineLocatePoint(ST_Transform(k.geom, 32650), ST_Transform(${point}, 32650)) AS frac
+    FROM (
+      SELECT e.id AS edge_id, e.geom, ST_Distance(e.geom::geography, ${point}::geography) AS snap_m
+        FROM walk_edge e
+       WHERE e.geom && ST_Expand(${point}, ${limit} / 85000.0)
+         AND ST_DWithin(e.geom::geography, ${point}::geography, ${limit})
+       ORDER BY snap_m, e.id
+       LIMIT 1
+    ) k`;
+
+/** Where a point meets the network (all null when no street lies within the limit). */
+export interface Snap {
+  edge_id: number | null;
+  /** Fraction along the stored line, from its first vertex. */
+  frac: number | null;
+  snap_m: number | null;
+}
+
+const snapOf = (r: { edge_id: string | null; frac: number | null; snap_m: number | null }): Snap => ({
+  edge_id: r.edge_id === null ? null : Number(r.edge_id),
+  frac: r.frac,
+  snap_m: r.snap_m,
+});
 
 export interface BuildingRow {
   id: number;
@@ -72,27 +91,26 @@ export interface BuildingRow {
   subdistrict_id: number | null;
   lon: number;
   lat: number;
-  node_id: number | null;
-  snap_m: number | null;
+  snap: Snap;
 }
 
 /** Every building with its population, units and snap to the nearest walk node within `snapLimit` metres. */
 export async function loadBuildings(db: Db, snapLimit: number): Promise<BuildingRow[]> {
   const { rows } = await db.query<{
     id: number; population: number; grid_id: number | null; community_id: number | null; subdistrict_id: number | null;
-    lon: number; lat: number; node_id: string | null; snap_m: number | null;
+    lon: number; lat: number; edge_id: string | null; frac: number | null; snap_m: number | null;
   }>(
     `SELECT b.id, b.population, g.id AS grid_id, c.id AS community_id, s.id AS subdistrict_id,
-            ST_X(b.centroid) AS lon, ST_Y(b.centroid) AS lat, nn.node_id, nn.snap_m
+            ST_X(b.centroid) AS lon, ST_Y(b.centroid) AS lat, nn.edge_id, nn.frac, nn.snap_m
        FROM building b
        LEFT JOIN admin_unit g ON g.id = b.grid_id AND g.level = 'grid'
        LEFT JOIN admin_unit c ON c.id = g.parent_id AND c.level = 'community'
        LEFT JOIN admin_unit s ON s.id = c.parent_id AND s.level = 'subdistrict'
-       LEFT JOIN LATERAL (${NEAREST_NODE('b.centroid', '$1::float8')}) nn ON true
+       LEFT JOIN LATERAL (${NEAREST_EDGE('b.centroid', '$1::float8')}) nn ON true
       ORDER BY b.id`,
     [snapLimit],
   );
-  return rows.map((r) => ({ ...r, node_id: r.node_id === null ? null : Number(r.node_id) }));
+  return rows.map(({ edge_id, frac, snap_m, ...r }) => ({ ...r, snap: snapOf({ edge_id, frac, snap_m }) }));
 }
 
 export interface FacilityRow {
@@ -102,27 +120,28 @@ export interface FacilityRow {
   name: string;
   lon: number;
   lat: number;
-  node_id: number | null;
-  snap_m: number | null;
+  snap: Snap;
 }
 
 /**
- * Every facility and every pocket park (as kind `pocket_park`, placed at a point on its
- * surface) with its snap to the nearest walk node within `snapLimit` metres.
+ * Every facility, and every pocket park not already listed as a facility (as kind `pocket_park`,
+ * placed at a point on its surface), with its snap to the nearest walk node within `snapLimit` metres.
  */
 export async function loadFacilities(db: Db, snapLimit: number): Promise<FacilityRow[]> {
-  const { rows } = await db.query<Omit<FacilityRow, 'node_id'> & { node_id: string | null }>(
+  const { rows } = await db.query<Omit<FacilityRow, 'snap'> & { edge_id: string | null; frac: number | null; snap_m: number | null }>(
     `WITH f AS (
        SELECT id, 'facility' AS source, kind, name, geom FROM facility
        UNION ALL
-       SELECT id, 'pocket_park', 'pocket_park', name, ST_PointOnSurface(geom) FROM pocket_park
+       SELECT p.id, 'pocket_park', 'pocket_park', p.name, ST_PointOnSurface(p.geom) FROM pocket_park p
+        -- A park already listed as a facility of kind pocket_park (within ~50 m) counts once.
+        WHERE NOT EXISTS (SELECT 1 FROM facility f WHERE f.kind = 'pocket_park' AND ST_DWithin(f.geom, p.geom, 0.0005))
      )
-     SELECT f.id, f.source, f.kind, f.name, ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat, nn.node_id, nn.snap_m
-       FROM f LEFT JOIN LATERAL (${NEAREST_NODE('f.geom', '$1::float8')}) nn ON true
+     SELECT f.id, f.source, f.kind, f.name, ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat, nn.edge_id, nn.frac, nn.snap_m
+       FROM f LEFT JOIN LATERAL (${NEAREST_EDGE('f.geom', '$1::float8')}) nn ON true
       ORDER BY f.source, f.id`,
     [snapLimit],
   );
-  return rows.map((r) => ({ ...r, node_id: r.node_id === null ? null : Number(r.node_id) }));
+  return rows.map(({ edge_id, frac, snap_m, ...r }) => ({ ...r, snap: snapOf({ edge_id, frac, snap_m }) }));
 }
 
 export async function loadUnits(db: Db): Promise<AdminUnitInfo[]> {
@@ -132,23 +151,21 @@ export async function loadUnits(db: Db): Promise<AdminUnitInfo[]> {
   return rows;
 }
 
-export interface PointSnap {
-  node_id: number | null;
-  snap_m: number | null;
+export interface PointSnap extends Snap {
   in_district: boolean;
 }
 
-/** Snaps a candidate point: the nearest walk node within `snapLimit` metres, and whether it lies in the district. */
+/** Snaps a candidate point to the nearest street within `snapLimit` metres, and says whether it lies in the district. */
 export async function snapPoint(db: Db, lon: number, lat: number, snapLimit: number): Promise<PointSnap> {
-  const { rows } = await db.query<{ node_id: string | null; snap_m: number | null; in_district: boolean }>(
+  const { rows } = await db.query<{ edge_id: string | null; frac: number | null; snap_m: number | null; in_district: boolean }>(
     `WITH p AS (SELECT ST_SetSRID(ST_MakePoint($1::float8, $2::float8), 4326) AS geom)
-     SELECT nn.node_id, nn.snap_m,
+     SELECT nn.edge_id, nn.frac, nn.snap_m,
             EXISTS (SELECT 1 FROM admin_unit d, p WHERE d.level = 'district' AND ST_Intersects(d.geom, p.geom)) AS in_district
-       FROM p LEFT JOIN LATERAL (${NEAREST_NODE('p.geom', '$3::float8')}) nn ON true`,
+       FROM p LEFT JOIN LATERAL (${NEAREST_EDGE('p.geom', '$3::float8')}) nn ON true`,
     [lon, lat, snapLimit],
   );
   const r = rows[0]!;
-  return { node_id: r.node_id === null ? null : Number(r.node_id), snap_m: r.snap_m, in_district: r.in_district };
+  return { ...snapOf(r), in_district: r.in_district };
 }
 
 /**

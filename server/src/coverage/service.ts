@@ -1,11 +1,13 @@
 import type { Pool } from '../db/pool.ts';
 import { withTransaction } from '../db/pool.ts';
 import { badRequest, notFound } from '../lib/errors.ts';
-import { buildGraph, reachedEdgeParts, type Reach } from './graph.ts';
+import { buildGraph, reach, reachedEdgeParts, type EdgePart, type Reach } from './graph.ts';
 import { buildEdgeShapes, isochroneFromParts, projectionAt } from './isochrone.ts';
 import {
   coveredMask,
   reachFrom,
+  type AnchoredReach,
+  type Anchor,
   summarize,
   type BreakdownLevel,
   type CityModel,
@@ -71,7 +73,7 @@ export class CoverageService {
   private model: CityModel | null = null;
   private loadedVersion: repo.DataVersion | null = null;
   private loading: Promise<CityModel> | null = null;
-  private masks = new Map<string, { mask: Uint8Array; reach: Reach }>();
+  private masks = new Map<string, { mask: Uint8Array; reach: AnchoredReach }>();
   private polygons = new Map<string, GeoJSON.MultiPolygon | null>();
 
   constructor(
@@ -107,19 +109,24 @@ export class CoverageService {
         nodes.map((n) => n.id),
         edges,
       );
-      const idx = (id: number | null) => (id === null ? -1 : (graph.indexOf.get(id) ?? -1));
       const nodeLon = Float64Array.from(nodes, (n) => n.lon);
       const nodeLat = Float64Array.from(nodes, (n) => n.lat);
       const byId = new Map(edges.map((e) => [e.id, e]));
-      const lines = Array.from(graph.edgeIds, (id) => {
+      const edgeIndex = new Map<number, number>();
+      graph.edgeIds.forEach((id, k) => edgeIndex.set(id, k));
+      const reversed = new Uint8Array(graph.edgeIds.length);
+      const lines = Array.from(graph.edgeIds, (id, k) => {
         const e = byId.get(id)!;
         const s = graph.indexOf.get(e.source)!;
         const first = e.coordinates[0]!;
         const last = e.coordinates.at(-1)!;
-        // Stored lines may run either way; the cut fractions are measured from the source node.
+        // Stored lines may run either way; fractions along an edge are measured from its source node.
         const d = (p: [number, number], i: number) => Math.hypot(p[0] - nodeLon[i]!, p[1] - nodeLat[i]!);
-        return d(first, s) <= d(last, s) ? e.coordinates : [...e.coordinates].reverse();
+        if (d(first, s) <= d(last, s)) return e.coordinates;
+        reversed[k] = 1;
+        return [...e.coordinates].reverse();
       });
+      const anchors = buildings.map((b) => anchorOf(edgeIndex, reversed, b.snap));
       const mid = (a: Float64Array, fallback: number) => (a.length ? (a.reduce((m, x) => Math.min(m, x), Infinity) + a.reduce((m, x) => Math.max(m, x), -Infinity)) / 2 : fallback);
       const lonMid = mid(nodeLon, 116.37);
       const latMid = mid(nodeLat, 39.91);
@@ -129,11 +136,14 @@ export class CoverageService {
         nodeLon,
         nodeLat,
         shapes: buildEdgeShapes(projectionAt(lonMid, latMid), lines),
+        edgeIndex,
+        reversed,
         buildings: {
           id: Int32Array.from(buildings, (b) => b.id),
           population: Float64Array.from(buildings, (b) => b.population),
-          node: Int32Array.from(buildings, (b) => idx(b.node_id)),
-          snap: Float64Array.from(buildings, (b) => b.snap_m ?? Infinity),
+          edge: Int32Array.from(anchors, (a) => a.edge),
+          frac: Float64Array.from(anchors, (a) => a.frac),
+          snap: Float64Array.from(anchors, (a) => a.snap),
           grid: Int32Array.from(buildings, (b) => b.grid_id ?? 0),
           community: Int32Array.from(buildings, (b) => b.community_id ?? 0),
           subdistrict: Int32Array.from(buildings, (b) => b.subdistrict_id ?? 0),
@@ -147,10 +157,10 @@ export class CoverageService {
       };
     }
     const facilities = await repo.loadFacilities(this.db, limit);
-    const idx = (id: number | null) => (id === null ? -1 : (model!.graph.indexOf.get(id) ?? -1));
+    const m = model;
     model = {
-      ...model,
-      facilities: facilities.map((f) => ({ id: f.id, source: f.source, kind: f.kind, name: f.name, lon: f.lon, lat: f.lat, node: idx(f.node_id), snap: f.snap_m ?? Infinity })),
+      ...m,
+      facilities: facilities.map((f) => ({ id: f.id, source: f.source, kind: f.kind, name: f.name, lon: f.lon, lat: f.lat, ...anchorOf(m.edgeIndex, m.reversed, f.snap) })),
     };
     this.masks.clear();
     // Polygons are keyed by what they are drawn from (node, snap, budget), so only a network change voids them.
@@ -169,7 +179,7 @@ export class CoverageService {
   }
 
   /** The covered mask of a kind at a threshold, cached for the current data version. */
-  private kindMask(model: CityModel, kind: string, t: Threshold): { mask: Uint8Array; reach: Reach } {
+  private kindMask(model: CityModel, kind: string, t: Threshold): { mask: Uint8Array; reach: AnchoredReach } {
     const key = `${kind}|${t.metres}`;
     let hit = this.masks.get(key);
     if (!hit) {
@@ -187,7 +197,7 @@ export class CoverageService {
     const facilities = this.facilitiesOf(model, kind);
     const { mask } = this.kindMask(model, kind, t);
     const { district, units } = summarize(model, mask, levels);
-    return { kind, threshold: t, facilities: facilities.length, facilities_off_network: facilities.filter((f) => f.node < 0).length, district, units };
+    return { kind, threshold: t, facilities: facilities.length, facilities_off_network: facilities.filter((f) => f.edge < 0).length, district, units };
   }
 
   /** Buildings a kind does not reach within the threshold, as GeoJSON points weighted by population. */
@@ -209,8 +219,8 @@ export class CoverageService {
           population: b.population[i]!,
           community_id: b.community[i]! || null,
           subdistrict_id: b.subdistrict[i]! || null,
-          // Off the network: no walk node within the snapping limit, so no facility can reach it on foot.
-          reason: b.node[i]! < 0 ? 'off_network' : 'beyond_threshold',
+          // Off the network: no street within the snapping limit, so no facility can reach it on foot.
+          reason: b.edge[i]! < 0 ? 'off_network' : 'beyond_threshold',
         },
       });
     }
@@ -218,11 +228,22 @@ export class CoverageService {
   }
 
   /** The polygon of one search, cached by what it depends on. */
-  private polygonOf(model: CityModel, key: string, r: Reach): GeoJSON.MultiPolygon | null {
+  private polygonOf(model: CityModel, key: string, r: AnchoredReach): GeoJSON.MultiPolygon | null {
     const fullKey = `${model.version}|${key}|${r.budget}`;
     let hit = this.polygons.get(fullKey);
     if (hit === undefined) {
-      hit = isochroneFromParts(model.shapes, reachedEdgeParts(model.graph, r), this.options.isochroneBuffer, (2 * model.snapLimit) ** 2);
+      const parts: EdgePart[] = reachedEdgeParts(model.graph, r);
+      // The stretch walked from a source along its own edge, in both directions.
+      for (const [edge, anchors] of r.onEdge) {
+        const len = model.graph.edgeLen[edge]!;
+        for (const a of anchors) {
+          const left = r.budget - a.snap;
+          if (left < 0) continue;
+          const w = len > 0 ? left / len : 1;
+          parts.push({ edge, from: Math.max(0, a.frac - w), to: Math.min(1, a.frac + w) });
+        }
+      }
+      hit = isochroneFromParts(model.shapes, parts, this.options.isochroneBuffer, (2 * model.snapLimit) ** 2);
       if (this.polygons.size > 2000) this.polygons.clear();
       this.polygons.set(fullKey, hit);
     }
@@ -235,9 +256,9 @@ export class CoverageService {
     const model = await this.current();
     const f = model.facilities.find((x) => x.source === source && x.id === id);
     if (!f) throw notFound(`${source === 'facility' ? 'facility' : 'pocket park'} ${id} does not exist`);
-    if (f.node < 0) throw badRequest(`${source} ${id} is farther than ${model.snapLimit} m from every walk node, so it has no walking isochrone`, { field: 'id' });
+    if (f.edge < 0) throw badRequest(`${source} ${id} is farther than ${model.snapLimit} m from every street, so it has no walking isochrone`, { field: 'id' });
     const r = reachFrom(model, [f], t.metres);
-    const geometry = this.polygonOf(model, `f${f.node}:${f.snap}`, r);
+    const geometry = this.polygonOf(model, anchorKey([f]), r);
     return {
       type: 'Feature',
       geometry: geometry ?? { type: 'GeometryCollection', geometries: [] },
@@ -253,9 +274,9 @@ export class CoverageService {
     kindInfo(kind);
     const t = this.threshold(input);
     const model = await this.current();
-    const facilities = this.facilitiesOf(model, kind).filter((f) => f.node >= 0);
+    const facilities = this.facilitiesOf(model, kind).filter((f) => f.edge >= 0);
     const { reach } = this.kindMask(model, kind, t);
-    const key = `k${kind}:` + facilities.map((f) => `${f.node}:${f.snap}`).join(',');
+    const key = anchorKey(facilities);
     const geometry = facilities.length ? this.polygonOf(model, key, reach) : null;
     const features: GeoJSON.Feature[] = [];
     if (geometry) features.push({ type: 'Feature', geometry, properties: { role: 'isochrone', kind, threshold: t.key, metres: t.metres } });
@@ -263,21 +284,19 @@ export class CoverageService {
       features.push({
         type: 'Feature',
         geometry: { type: 'Point', coordinates: [round6(f.lon), round6(f.lat)] },
-        properties: { role: 'facility', kind, source: f.source, id: f.id, name: f.name, on_network: f.node >= 0 },
+        properties: { role: 'facility', kind, source: f.source, id: f.id, name: f.name, on_network: f.edge >= 0 },
       });
     }
     return { type: 'FeatureCollection', features };
   }
 
   /** Snaps a placed point, refusing one outside the district or off the network with the reason. */
-  private async snapPlaced(model: CityModel, p: PlacedPoint, field: string): Promise<{ node: number; snap: number }> {
+  private async snapPlaced(model: CityModel, p: PlacedPoint, field: string): Promise<Anchor> {
     const s = await repo.snapPoint(this.db, p.lon, p.lat, model.snapLimit);
     if (!s.in_district) throw badRequest(`${field} (${p.lon}, ${p.lat}) lies outside the district; place it inside the district outline`, { field });
-    const node = s.node_id === null ? -1 : (model.graph.indexOf.get(s.node_id) ?? -1);
-    if (node < 0 || s.snap_m === null) {
-      throw badRequest(`${field} (${p.lon}, ${p.lat}) is more than ${model.snapLimit} m from any walkable street; place it nearer a street`, { field });
-    }
-    return { node, snap: s.snap_m };
+    const a = anchorOf(model.edgeIndex, model.reversed, s);
+    if (a.edge < 0) throw badRequest(`${field} (${p.lon}, ${p.lat}) is more than ${model.snapLimit} m from any walkable street; place it nearer a street`, { field });
+    return a;
   }
 
   /**
@@ -289,27 +308,28 @@ export class CoverageService {
     const t = this.threshold(input);
     const model = await this.current();
     const existing = this.facilitiesOf(model, input.kind);
-    const source: FacilitySource = input.kind === POCKET_PARK_KIND ? 'pocket_park' : 'facility';
-    const byId = new Map(existing.filter((f) => f.source === source).map((f) => [f.id, f]));
-    const removed = new Set<number>();
+    // Ids name facility rows; a pocket park known only from its own table is named by its park id.
+    const byId = new Map<number, Facility>();
+    for (const f of existing) if (f.source === 'pocket_park') byId.set(f.id, f);
+    for (const f of existing) if (f.source === 'facility') byId.set(f.id, f);
+    const removed = new Set<Facility>();
     (input.remove ?? []).forEach((id, i) => {
-      if (!byId.has(id)) throw badRequest(`remove[${i}]: there is no ${info.name_en.toLowerCase()} with id ${id}`, { field: `remove.${i}` });
-      removed.add(id);
+      const f = byId.get(id);
+      if (!f) throw badRequest(`remove[${i}]: there is no ${info.name_en.toLowerCase()} with id ${id}`, { field: `remove.${i}` });
+      removed.add(f);
     });
-    const moved = new Map<number, { node: number; snap: number; lon: number; lat: number }>();
+    const moved = new Map<Facility, Anchor & { lon: number; lat: number }>();
     for (const [i, m] of (input.move ?? []).entries()) {
-      if (!byId.has(m.id)) throw badRequest(`move[${i}]: there is no ${info.name_en.toLowerCase()} with id ${m.id}`, { field: `move.${i}.id` });
-      if (removed.has(m.id)) throw badRequest(`move[${i}]: facility ${m.id} is also being removed`, { field: `move.${i}.id` });
-      moved.set(m.id, { ...(await this.snapPlaced(model, m, `move.${i}`)), lon: m.lon, lat: m.lat });
+      const f = byId.get(m.id);
+      if (!f) throw badRequest(`move[${i}]: there is no ${info.name_en.toLowerCase()} with id ${m.id}`, { field: `move.${i}.id` });
+      if (removed.has(f)) throw badRequest(`move[${i}]: ${m.id} is also being removed`, { field: `move.${i}.id` });
+      moved.set(f, { ...(await this.snapPlaced(model, m, `move.${i}`)), lon: m.lon, lat: m.lat });
     }
-    const added: Array<{ node: number; snap: number; lon: number; lat: number; name: string }> = [];
+    const added: Array<Anchor & { lon: number; lat: number; name: string }> = [];
     for (const [i, p] of (input.add ?? []).entries()) {
       added.push({ ...(await this.snapPlaced(model, p, `add.${i}`)), lon: p.lon, lat: p.lat, name: p.name ?? `${info.name_zh}（规划）` });
     }
-    const after = [
-      ...existing.filter((f) => !(f.source === source && removed.has(f.id))).map((f) => (f.source === source && moved.has(f.id) ? { ...f, ...moved.get(f.id)! } : f)),
-      ...added,
-    ];
+    const after = [...existing.filter((f) => !removed.has(f)).map((f) => (moved.has(f) ? { ...f, ...moved.get(f)! } : f)), ...added];
     const before = this.kindMask(model, input.kind, t);
     const afterReach = reachFrom(model, after, t.metres);
     const afterMask = coveredMask(model, afterReach);
@@ -326,20 +346,20 @@ export class CoverageService {
       .map((u, i) => ({ ...pickUnit(u), population_covered_before: s0.units[i]!.population_covered, population_covered_after: u.population_covered, delta: u.population_covered - s0.units[i]!.population_covered, share_before: s0.units[i]!.share, share_after: u.share }))
       .filter((u) => u.delta !== 0);
     // The isochrone of each placed point, so the planner sees what it reaches.
-    const placed = [...added.map((a) => ({ ...a, role: 'added' })), ...[...moved.entries()].map(([id, m]) => ({ ...m, id, role: 'moved' }))];
+    const placed = [...added.map((a) => ({ ...a, role: 'added' })), ...[...moved.entries()].map(([f, m]) => ({ ...m, id: f.id, role: 'moved' }))];
     const candidates = await Promise.all(
       placed.map(async (p) => {
         const r = reachFrom(model, [p], t.metres);
-        const geometry = this.polygonOf(model, `p${p.node}:${p.snap}`, r);
+        const geometry = this.polygonOf(model, anchorKey([p]), r);
         return {
           type: 'Feature' as const,
           geometry: geometry ?? { type: 'GeometryCollection' as const, geometries: [] },
-          properties: { role: p.role, lon: p.lon, lat: p.lat, node_id: model.graph.nodeIds[p.node]!, snap_m: round2(p.snap), ...('id' in p ? { id: p.id } : {}) },
+          properties: { role: p.role, lon: p.lon, lat: p.lat, edge_id: model.graph.edgeIds[p.edge]!, snap_m: round2(p.snap), ...('id' in p ? { id: p.id } : {}) },
         };
       }),
     );
     let saved: { added: number[]; moved: number[]; removed: number[] } | null = null;
-    if (input.save) saved = await this.save(source, input, added);
+    if (input.save) saved = await this.save(input.kind, added, [...moved.entries()], [...removed]);
     return {
       kind: input.kind,
       threshold: t,
@@ -357,14 +377,16 @@ export class CoverageService {
     };
   }
 
-  private async save(source: FacilitySource, input: WhatIfInput, added: Array<{ lon: number; lat: number; name: string }>) {
+  private async save(kind: string, added: Array<{ lon: number; lat: number; name: string }>, moved: Array<[Facility, { lon: number; lat: number }]>, removed: Facility[]) {
     return withTransaction(this.db, async (client) => {
       const out = { added: [] as number[], moved: [] as number[], removed: [] as number[] };
       for (const a of added) {
-        out.added.push(source === 'facility' ? await repo.insertFacility(client, input.kind, a.name, a.lon, a.lat) : await repo.insertPocketPark(client, a.name, a.lon, a.lat, 30));
+        // A new pocket park gets its outline too (a 30 m square) so the parks layer shows it.
+        if (kind === POCKET_PARK_KIND) await repo.insertPocketPark(client, a.name, a.lon, a.lat, 30);
+        out.added.push(await repo.insertFacility(client, kind, a.name, a.lon, a.lat));
       }
-      for (const m of input.move ?? []) if (await repo.moveFacility(client, source, m.id, m.lon, m.lat)) out.moved.push(m.id);
-      for (const id of input.remove ?? []) if (await repo.deleteFacility(client, source, id)) out.removed.push(id);
+      for (const [f, m] of moved) if (await repo.moveFacility(client, f.source, f.id, m.lon, m.lat)) out.moved.push(f.id);
+      for (const f of removed) if (await repo.deleteFacility(client, f.source, f.id)) out.removed.push(f.id);
       return out;
     });
   }
@@ -381,7 +403,8 @@ export class CoverageService {
     const base = summarize(model, mask, []).district;
     const sites = await greedySiting({
       graph: model.graph,
-      buildingNode: model.buildings.node,
+      buildingEdge: model.buildings.edge,
+      buildingFrac: model.buildings.frac,
       buildingSnap: model.buildings.snap,
       buildingPopulation: model.buildings.population,
       covered: mask,
@@ -458,7 +481,7 @@ export class CoverageService {
     const model = await this.current();
     const idx = model.graph.indexOf.get(nodeId);
     if (idx === undefined) throw notFound(`walk node ${nodeId} does not exist`);
-    const r = reachFrom(model, [{ node: idx, snap: 0 }], t.metres);
+    const r = reach(model.graph, [{ node: idx, offset: 0 }], t.metres);
     const nodes: Record<string, number> = {};
     for (const v of r.settled) nodes[model.graph.nodeIds[v]!] = r.dist[v]!;
     return { node: nodeId, threshold: t, nodes };
@@ -467,12 +490,24 @@ export class CoverageService {
   /** A reach from raw node ids, for the benchmark and the comparison with pgRouting. */
   async reachFromNodes(nodeIds: number[], metres: number): Promise<Reach> {
     const model = await this.current();
-    return reachFrom(
-      model,
-      nodeIds.map((id) => ({ node: model.graph.indexOf.get(id) ?? -1, snap: 0 })),
+    return reach(
+      model.graph,
+      nodeIds.map((id) => ({ node: model.graph.indexOf.get(id) ?? -1, offset: 0 })).filter((s) => s.node >= 0),
       metres,
     );
   }
+}
+
+/** A snap from SQL as an anchor on the model's edges (fraction from the edge's source node). */
+function anchorOf(edgeIndex: Map<number, number>, reversed: Uint8Array, snap: repo.Snap): Anchor {
+  const k = snap.edge_id === null ? undefined : edgeIndex.get(snap.edge_id);
+  if (k === undefined || snap.frac === null || snap.snap_m === null) return { edge: -1, frac: 0, snap: Infinity };
+  return { edge: k, frac: reversed[k] ? 1 - snap.frac : snap.frac, snap: snap.snap_m };
+}
+
+/** What an isochrone polygon depends on besides the network and the budget. */
+function anchorKey(anchors: readonly Anchor[]): string {
+  return anchors.map((a) => `${a.edge}:${a.frac}:${a.snap}`).join(',');
 }
 
 function pickUnit(u: { id: number; level: string; code: string; name_zh: string; name_en: string; parent_id: number | null }) {
