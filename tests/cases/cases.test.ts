@@ -112,8 +112,8 @@ describe('cases', () => {
            SELECT (SELECT min(id) FROM admin_unit, pt WHERE level = 'subdistrict' AND ST_Covers(geom, pt.g)) AS subdistrict_id,
                   (SELECT min(id) FROM admin_unit, pt WHERE level = 'community' AND ST_Covers(geom, pt.g)) AS community_id,
                   (SELECT min(id) FROM admin_unit, pt WHERE level = 'grid' AND ST_Covers(geom, pt.g)) AS grid_id,
-                  (SELECT id FROM building, pt WHERE ST_Distance(centroid::geography, pt.g::geography) <= 300
-                    ORDER BY ST_Distance(centroid::geography, pt.g::geography), id LIMIT 1) AS building_id,
+                  (SELECT id FROM building, pt WHERE centroid && ST_Expand(pt.g, 0.005) AND ST_Distance(centroid::geography, pt.g::geography, false) <= 300
+                    ORDER BY ST_Distance(centroid::geography, pt.g::geography, false), id LIMIT 1) AS building_id,
                   NOT EXISTS (SELECT 1 FROM admin_unit, pt WHERE level = 'district' AND ST_Covers(geom, pt.g)) AS out_of_area`,
           [p.lng, p.lat],
         );

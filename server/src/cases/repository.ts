@@ -39,7 +39,7 @@ export type SummaryRow = Omit<CaseSummary, 'category_name_zh' | 'category_name_e
 
 /**
  * Inserts a case unless (source, external_id) exists, assigning the admin units that cover
- * the point and the nearest building (within 300 m) by GiST-indexed lookups, and the
+ * the point and the nearest building within 300 m (`case_assign`, GiST-indexed), and the
  * department of the category's routing. Returns the id and whether it was created.
  */
 export async function insertCase(client: pg.ClientBase, row: NewCaseRow): Promise<{ id: number; created: boolean }> {
@@ -49,18 +49,10 @@ export async function insertCase(client: pg.ClientBase, row: NewCaseRow): Promis
                         out_of_area, subdistrict_id, community_id, grid_id, building_id, department_id, reported_at,
                         register_due_at, dispatch_due_at, accept_due_at, handle_due_at, close_due_at)
      SELECT $3, $4, $5, $6, $7, $8, $9::jsonb, p.g, $10, $11, 'reported',
-            NOT EXISTS (SELECT 1 FROM admin_unit d WHERE d.level = 'district' AND ST_Covers(d.geom, p.g)),
-            (SELECT a.id FROM admin_unit a WHERE a.level = 'subdistrict' AND ST_Covers(a.geom, p.g) ORDER BY a.id LIMIT 1),
-            (SELECT a.id FROM admin_unit a WHERE a.level = 'community' AND ST_Covers(a.geom, p.g) ORDER BY a.id LIMIT 1),
-            (SELECT a.id FROM admin_unit a WHERE a.level = 'grid' AND ST_Covers(a.geom, p.g) ORDER BY a.id LIMIT 1),
-            -- Nearest in metres, not in degrees (a degree of longitude is 0.77 of one of latitude
-            -- here); the box (about 330 x 440 m) lets the GiST index find the candidates.
-            (SELECT b.id FROM building b
-              WHERE b.centroid && ST_Expand(p.g, 0.004) AND ST_DWithin(b.centroid::geography, p.g::geography, 300)
-              ORDER BY ST_Distance(b.centroid::geography, p.g::geography), b.id LIMIT 1),
+            a.out_of_area, a.subdistrict_id, a.community_id, a.grid_id, a.building_id,
             (SELECT dep.id FROM department dep WHERE dep.code = $12),
             $13, $14, $15, $16, $17, $18
-     FROM p
+     FROM p CROSS JOIN LATERAL case_assign(p.g) a
      ON CONFLICT (source, external_id) DO NOTHING
      RETURNING id::int AS id`,
     [

@@ -151,7 +151,7 @@ export async function kpiFigures(db: Db, window: KpiWindow, group: KpiGroup, asO
       open: r.open ?? 0,
       overdue: r.overdue ?? 0,
       closed_late: r.closed_late ?? 0,
-      median_hours: { register: r.m_register, dispatch: r.m_dispatch, respond: r.m_respond, handle: r.m_handle, verify: r.m_verify },
+      median_hours: { register: r.m_register ?? null, dispatch: r.m_dispatch ?? null, respond: r.m_respond ?? null, handle: r.m_handle ?? null, verify: r.m_verify ?? null },
     })),
   };
 }

@@ -1,0 +1,176 @@
+/**
+ * The live demo stream: new complaints at a daily rhythm and departments working the open
+ * synthetic cases through the loop. It writes through the cases service, in its own
+ * process, so every change reaches the screens the way any other writer's does: through
+ * the event log.
+ *
+ * `speed` compresses the departments' working time (60: an hour of work passes in a
+ * minute); arrivals follow the real clock's rhythm at `rate` cases per second on average.
+ * Time before the simulator started counts at 1×, so the backfilled history is not
+ * fast-forwarded in one burst.
+ */
+import type { Pool } from '../db/pool.ts';
+import { findCategory, type CaseCategory } from '../cases/categories.ts';
+import { createCases, normalizeCase, transitionCase } from '../cases/service.ts';
+import type { TransitionInput } from '../cases/schemas.ts';
+import { HttpError } from '../lib/errors.ts';
+import { pickPlace, placePool, type PlacePool } from './backfill.ts';
+import { categoryPicker, descriptionFor, hash01, pickSource, poisson, prng, rhythmAt, satisfactionFor, stageHours } from './model.ts';
+import { simulatedCasesToWork, type OpenSimCase } from './repository.ts';
+
+export interface LiveOptions {
+  pool: Pool;
+  /** Mean new cases per second (scaled by the hour's rhythm). */
+  rate: number;
+  /** How many times faster than real time departments work. */
+  speed: number;
+  seed: number;
+  log?: (msg: string) => void;
+  tickMs?: number;
+  /** Transitions per tick at most, so a backlog drains smoothly instead of in one burst. */
+  maxTransitionsPerTick?: number;
+}
+
+const H = 3_600_000;
+/** Closed cases are rated within this many simulated hours, or never. */
+const RATING_WINDOW_HOURS = 72;
+
+interface Step {
+  action: TransitionInput['action'];
+  hours: number;
+  body?: Partial<TransitionInput>;
+}
+
+/** The next thing a department or citizen does with a case, and after how many working hours. */
+export function nextStep(c: OpenSimCase, category: CaseCategory): Step | undefined {
+  const key = `${c.id}:${c.status}:${c.return_count}:${c.reopen_count}`;
+  const u = hash01(`${key}:u`);
+  const v = hash01(`${key}:v`);
+  const w = hash01(`${key}:w`);
+  switch (c.status) {
+    case 'reported':
+      return w < 0.03
+        ? { action: 'reject', hours: stageHours(category, 'register', u, v), body: { note: '重复件或不属于受理范围（模拟）' } }
+        : { action: 'register', hours: stageHours(category, 'register', u, v) };
+    case 'registered':
+      return { action: 'dispatch', hours: stageHours(category, 'dispatch', u, v) };
+    case 'dispatched':
+      return c.return_count === 0 && w < 0.05
+        ? { action: 'return', hours: stageHours(category, 'respond', u, v) * 0.5, body: { note: '不属于本部门职责（模拟）' } }
+        : { action: 'accept', hours: stageHours(category, 'respond', u, v) };
+    case 'accepted':
+      return { action: 'handle', hours: stageHours(category, 'handle', u, v), body: { note: '已现场处置（模拟）' } };
+    case 'handled':
+      return c.reopen_count === 0 && w < 0.05
+        ? { action: 'reopen', hours: stageHours(category, 'verify', u, v) * 0.6, body: { note: '核查未通过，退回重办（模拟）' } }
+        : { action: 'verify', hours: stageHours(category, 'verify', u, v) * 0.6 };
+    case 'verified':
+      return { action: 'close', hours: stageHours(category, 'verify', u, v) * 0.4 };
+    case 'closed':
+      return { action: 'evaluate', hours: 2 + u * 46, body: { satisfaction: satisfactionFor(c.late, v) } };
+    default:
+      return undefined;
+  }
+}
+
+export class LiveSimulator {
+  private stopped = false;
+  private readonly started = Date.now();
+  private readonly rand: () => number;
+  private places?: PlacePool;
+  private n = 0;
+  private stats = { created: 0, transitions: 0 };
+  private wake?: () => void;
+
+  constructor(private readonly opts: LiveOptions) {
+    this.rand = prng(opts.seed ^ this.started);
+  }
+
+  /** Simulated milliseconds since `since`: real time before the start, `speed` times real time after it. */
+  simulatedSince(since: Date, now = Date.now()): number {
+    const t = since.getTime();
+    const before = Math.max(0, Math.min(now, this.started) - t);
+    const after = Math.max(0, now - Math.max(t, this.started)) * this.opts.speed;
+    return before + after;
+  }
+
+  async run(): Promise<void> {
+    const log = this.opts.log ?? (() => {});
+    this.places = await placePool(this.opts.pool, this.opts.seed);
+    log(`simulating: ${this.opts.rate} new cases/s on average, departments working ${this.opts.speed}× real time`);
+    let lastReport = Date.now();
+    while (!this.stopped) {
+      const tickStart = Date.now();
+      try {
+        await this.arrivals();
+        await this.progress();
+      } catch (err) {
+        // A database restart or a conflicting writer must not end the demo stream.
+        log(`tick failed: ${(err as Error).message}`);
+      }
+      if (Date.now() - lastReport > 60_000) {
+        log(`last minute: ${this.stats.created} new cases, ${this.stats.transitions} transitions`);
+        this.stats = { created: 0, transitions: 0 };
+        lastReport = Date.now();
+      }
+      const wait = Math.max(0, (this.opts.tickMs ?? 1000) - (Date.now() - tickStart));
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, wait);
+      });
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.wake?.();
+  }
+
+  private async arrivals(): Promise<void> {
+    const now = new Date();
+    const count = poisson(this.rand, this.opts.rate * ((this.opts.tickMs ?? 1000) / 1000) * rhythmAt(now));
+    if (!count) return;
+    const pick = categoryPicker(now);
+    const rows = [];
+    for (let i = 0; i < count; i++) {
+      const category = pick(this.rand);
+      const place = this.places!.all[pickPlace(this.places!, category, this.rand)]!;
+      const source = pickSource(this.rand);
+      rows.push({
+        row: normalizeCase({
+          source,
+          external_id: `sim-live-${this.started.toString(36)}-${this.n++}`,
+          category: category.code,
+          description: descriptionFor(category, this.rand()),
+          lng: place.lng,
+          lat: place.lat,
+        }),
+        prefix: '',
+        actor: 'simulator',
+      });
+    }
+    await createCases(this.opts.pool, rows);
+    this.stats.created += count;
+  }
+
+  private async progress(): Promise<void> {
+    const open = await simulatedCasesToWork(this.opts.pool, 10_000, RATING_WINDOW_HOURS);
+    let budget = this.opts.maxTransitionsPerTick ?? 40;
+    const now = Date.now();
+    for (const c of open) {
+      if (budget <= 0 || this.stopped) break;
+      const category = findCategory(c.category);
+      if (!category) continue;
+      const step = nextStep(c, category);
+      if (!step || this.simulatedSince(c.updated_at, now) < step.hours * H) continue;
+      try {
+        await transitionCase(this.opts.pool, c.id, { action: step.action, actor: 'simulator', ...step.body });
+        this.stats.transitions++;
+        budget--;
+      } catch (err) {
+        // Someone else moved the case meanwhile (409) or it vanished (404): skip it.
+        if (!(err instanceof HttpError)) throw err;
+      }
+    }
+  }
+}
