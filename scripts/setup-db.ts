@@ -5,6 +5,8 @@ import { migrate } from '../server/src/db/migrate.ts';
 import { DatabaseSetupError, ensureExtensions, openDatabase } from '../server/src/db/provision.ts';
 import { MigrationError } from '../server/src/db/migrate.ts';
 import { cityIsEmpty, seedDemoCity } from '../server/src/city/seed.ts';
+import { backfillDemoCases } from '../server/src/simulator/backfill.ts';
+import { hasCases } from '../server/src/simulator/repository.ts';
 
 const DEMO_SEED = Number(process.env.CITYOPS_SEED ?? 20260101);
 
@@ -20,6 +22,11 @@ async function main(): Promise<void> {
     if (await cityIsEmpty(client)) {
       console.error('[cityops] loading the demo city …');
       await seedDemoCity(client, { seed: DEMO_SEED, log: (m) => console.error(`[cityops]   ${m}`) });
+    }
+    // 30 days of synthetic cases, so KPIs and trends mean something from the first minute.
+    if (process.env.CITYOPS_SIMULATE !== '0' && !(await hasCases(client))) {
+      console.error('[cityops] writing 30 days of synthetic case history …');
+      await backfillDemoCases(client, { seed: DEMO_SEED, days: 30, log: (m) => console.error(`[cityops]   ${m}`) });
     }
   } finally {
     await client.end();
