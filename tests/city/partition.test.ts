@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testPool } from '../helpers/db.ts';
 
 // The run's test database holds the city generated with the test seed.
+const PLURAL = { subdistrict: 'subdistricts', community: 'communities', grid: 'grids' } as const;
 const LEVELS = [
   ['subdistrict', 'district'],
   ['community', 'subdistrict'],
@@ -33,7 +34,7 @@ describe('the generated administrative units', () => {
 
   for (const [child, parent] of LEVELS) {
     describe(`${child} polygons`, () => {
-      it(`cover each ${parent}: the areas of its ${child}s sum to its area within 0.1%, and their union leaves no gap wider than a millimetre`, async () => {
+      it(`cover each ${parent}: the areas of its ${PLURAL[child]} sum to its area within 0.1%, and their union leaves no gap wider than a millimetre`, async () => {
         const { rows } = await db.query(
           `SELECT p.code, ST_Area(p.geom::geography) AS parent_m2, sum(ST_Area(c.geom::geography)) AS children_m2
            FROM admin_unit p JOIN admin_unit c ON c.parent_id = p.id AND c.level = $1

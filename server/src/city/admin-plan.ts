@@ -42,6 +42,7 @@ export interface AdminPlan {
   /** per building: index into subdistricts / communities */
   buildingSubdistrict: Int32Array;
   buildingCommunity: Int32Array;
+  buildingGrid: Int32Array;
 }
 
 const d2 = (a: LngLat, b: LngLat) => (a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2;
@@ -134,6 +135,7 @@ export function planAdmin(subs: Subdistrict[], comms: Community[], buildings: Pl
   buildings.forEach((b, i) => { buildingCommunity[i] = nearest(b.at, commSites, commOfSub[buildingSubdistrict[i]!]); });
 
   const grids: SiteRow[] = [];
+  const gridsOf: number[][] = communities.map(() => []);
   const byCommunity: number[][] = communities.map(() => []);
   buildings.forEach((b, i) => { if (b.population > 0) byCommunity[buildingCommunity[i]!]!.push(i); });
   communities.forEach((c, ci) => {
@@ -146,8 +148,12 @@ export function planAdmin(subs: Subdistrict[], comms: Community[], buildings: Pl
     const sites = k >= 2 ? kmeansSites(pts, idx.map((i) => buildings[i]!.population), k, rng) : [c.at];
     readingOrder(sites, 0.0015).forEach((siteIdx, n) => {
       const no = String(n + 1).padStart(2, '0');
+      gridsOf[ci]!.push(grids.length);
       grids.push({ code: `${c.code}${no}`, name_zh: `${c.name_zh}第${n + 1}网格`, name_en: `${c.name_en} grid ${no}`, parentCode: c.code, at: sites[siteIdx]! });
     });
   });
-  return { subdistricts: subs.map((s) => ({ code: s.code, name_zh: s.name_zh, name_en: s.name_en, parentCode: '', at: [s.anchor.lng, s.anchor.lat] })), communities, grids, buildingSubdistrict, buildingCommunity };
+  const gridSites = grids.map((g) => g.at);
+  const buildingGrid = new Int32Array(buildings.length);
+  buildings.forEach((b, i) => { buildingGrid[i] = nearest(b.at, gridSites, gridsOf[buildingCommunity[i]!]); });
+  return { buildingGrid, subdistricts: subs.map((s) => ({ code: s.code, name_zh: s.name_zh, name_en: s.name_en, parentCode: '', at: [s.anchor.lng, s.anchor.lat] })), communities, grids, buildingSubdistrict, buildingCommunity };
 }

@@ -184,7 +184,7 @@ export function buildFabric({ blocks, district, landmarks, rng, pocketParks, tar
         let x = x0;
         while (x1 - x > 12) {
           const len = towers ? depth : Math.min(x1 - x, rng.range(35, 75));
-          if (len < 12) break;
+          if (len < 12 || x + len > x1) break;
           addBuilding([x, y, x + len, y + depth], floors, lot.year + rng.int(-2, 2), lot, true, 0.031);
           x += len + rng.range(10, 16);
         }

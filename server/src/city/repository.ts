@@ -148,38 +148,49 @@ export async function insertCompounds(db: Q, rows: { id: number; name: string; b
   await syncSequence(db, 'compound');
 }
 
+/**
+ * Buildings with the grid they belong to given by code (the generator knows it: the grid of
+ * the nearest site, which is the Voronoi cell holding the building). Buildings without one are
+ * placed by refreshPopulation.
+ */
 export async function insertBuildings(
   db: Q,
-  rows: { compoundId: number | null; floors: number; households: number; population: number; builtYear: number | null; wkt: string; synthetic: boolean }[],
+  rows: { compoundId: number | null; gridCode: string | null; floors: number; households: number; population: number; builtYear: number | null; wkt: string; synthetic: boolean }[],
 ): Promise<void> {
   await db.query(
-    `INSERT INTO building (compound_id, floors, households, population, built_year, synthetic, geom)
-     SELECT c, f, h, p, y, syn, ST_GeomFromText(wkt, 4326)
-     FROM unnest($1::int[], $2::int[], $3::int[], $4::int[], $5::int[], $6::text[], $7::boolean[]) WITH ORDINALITY AS t(c, f, h, p, y, wkt, syn, ord)
-     ORDER BY ord`,
+    `INSERT INTO building (compound_id, grid_id, floors, households, population, built_year, synthetic, geom)
+     SELECT t.c, a.id, t.f, t.h, t.p, t.y, t.syn, ST_GeomFromText(t.wkt, 4326)
+     FROM unnest($1::int[], $2::text[], $3::int[], $4::int[], $5::int[], $6::int[], $7::text[], $8::boolean[])
+            WITH ORDINALITY AS t(c, grid, f, h, p, y, wkt, syn, ord)
+     LEFT JOIN admin_unit a ON a.code = t.grid AND a.level = 'grid'
+     ORDER BY t.ord`,
     [
-      rows.map((r) => r.compoundId), rows.map((r) => r.floors), rows.map((r) => r.households), rows.map((r) => r.population),
-      rows.map((r) => r.builtYear), rows.map((r) => r.wkt), rows.map((r) => r.synthetic),
+      rows.map((r) => r.compoundId), rows.map((r) => r.gridCode), rows.map((r) => r.floors), rows.map((r) => r.households),
+      rows.map((r) => r.population), rows.map((r) => r.builtYear), rows.map((r) => r.wkt), rows.map((r) => r.synthetic),
     ],
   );
 }
 
 /**
- * Puts each building in the grid holding its centroid (the lowest id on a shared edge; the
- * nearest grid for one outside every grid), then sums population up the hierarchy, so every
- * unit's population is the sum of the buildings inside it.
+ * Sums population up the hierarchy, so every unit's population is the sum of the buildings
+ * inside it. With `reassign` (after the grids changed) each building is first put in the grid
+ * holding its centroid (lowest id on a shared edge); a building outside every grid goes to
+ * the nearest one.
  */
-export async function refreshPopulation(db: Q): Promise<void> {
+export async function refreshPopulation(db: Q, opts: { reassign?: boolean } = {}): Promise<void> {
+  if (opts.reassign) {
+    await db.query(
+      `UPDATE building b SET grid_id = m.gid
+       FROM (SELECT b.id AS bid, (SELECT g.id FROM admin_unit g WHERE g.level = 'grid' AND ST_Intersects(g.geom, b.centroid) ORDER BY g.id LIMIT 1) AS gid
+             FROM building b) m
+       WHERE b.id = m.bid AND b.grid_id IS DISTINCT FROM m.gid`,
+    );
+  }
   await db.query(
-    `UPDATE building b SET grid_id = m.gid
-     FROM (SELECT DISTINCT ON (b.id) b.id AS bid, g.id AS gid
-           FROM building b JOIN admin_unit g ON g.level = 'grid' AND ST_Intersects(g.geom, b.centroid)
-           ORDER BY b.id, g.id) m
-     WHERE b.id = m.bid AND b.grid_id IS DISTINCT FROM m.gid`,
-  );
-  await db.query(
-    `UPDATE building b SET grid_id = (SELECT g.id FROM admin_unit g WHERE g.level = 'grid' ORDER BY g.geom <-> b.centroid, g.id LIMIT 1)
-     WHERE b.grid_id IS NULL AND EXISTS (SELECT 1 FROM admin_unit WHERE level = 'grid')`,
+    `UPDATE building b SET grid_id = COALESCE(
+       (SELECT g.id FROM admin_unit g WHERE g.level = 'grid' AND ST_Intersects(g.geom, b.centroid) ORDER BY g.id LIMIT 1),
+       (SELECT g.id FROM admin_unit g WHERE g.level = 'grid' ORDER BY g.geom <-> b.centroid, g.id LIMIT 1))
+     WHERE b.grid_id IS NULL`,
   );
   await db.query(
     `UPDATE admin_unit g SET population = COALESCE(s.p, 0)

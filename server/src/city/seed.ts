@@ -95,12 +95,16 @@ export async function seedDemoCity(client: pg.ClientBase, opts: SeedOptions): Pr
 
   await client.query('BEGIN');
   try {
+    // Bulk statements over unnest() look expensive to the planner, which then spends longer
+    // JIT-compiling them than running them.
+    await client.query('SET LOCAL jit = off');
     if (opts.replace) await repo.wipeCity(client);
     await repo.insertDistrict(client, { code: outline.properties.code, name_zh: outline.properties.name_zh, name_en: outline.properties.name_en, geojson: JSON.stringify(outline.geometry), synthetic: false });
     await repo.insertPartition(client, 'subdistrict', plan.subdistricts.map((s) => ({ ...s, parentCode: outline.properties.code })));
     await repo.insertPartition(client, 'community', plan.communities);
+    step('cut subdistricts and communities');
     await repo.insertPartition(client, 'grid', plan.grids);
-    step('cut subdistricts, communities and grids');
+    step('cut grids');
 
     await repo.insertDepartments(client, departments.map((d) => ({ code: d.code, name_zh: d.name_zh, name_en: d.name_en, kind: d.kind, synthetic: d.synthetic })));
     const rectWkt = (s: Shape) => polygonWkt(s.rings[0]!);
@@ -122,8 +126,8 @@ export async function seedDemoCity(client: pg.ClientBase, opts: SeedOptions): Pr
     const compoundBase = await repo.maxId(client, 'compound');
     const compoundId = new Map(liveCompounds.map(({ i }, k) => [i, compoundBase + k + 1]));
     await repo.insertCompounds(client, liveCompounds.map(({ c, i }) => ({ id: compoundId.get(i)!, name: c.name, builtYear: c.builtYear, wkt: polygonWkt(c.ring), synthetic: true })));
-    await repo.insertBuildings(client, fabric.buildings.map((b) => ({
-      compoundId: b.compound === null ? null : compoundId.get(b.compound)!, floors: b.floors, households: b.households, population: b.population,
+    await repo.insertBuildings(client, fabric.buildings.map((b, i) => ({
+      compoundId: b.compound === null ? null : compoundId.get(b.compound)!, gridCode: plan.grids[plan.buildingGrid[i]!]!.code, floors: b.floors, households: b.households, population: b.population,
       builtYear: b.builtYear, wkt: polygonWkt(b.ring), synthetic: true,
     })));
     await repo.refreshPopulation(client);
