@@ -319,10 +319,20 @@ async function main() {
 
   // mode === 'start': run the server; on Ctrl-C / SIGTERM it shuts down, then we stop the cluster we started.
   const server = tsx('server/src/server.ts', passThrough, env);
-  const forward = (sig) => server.kill(sig);
+  // The live demo stream runs next to the server as a process of its own (CITYOPS_SIMULATE=0 turns it off);
+  // its writes reach the screens through the event log like any other writer's.
+  const simulator = env.CITYOPS_SIMULATE === '0' ? null : tsx('scripts/simulate.ts', [], env);
+  const forward = (sig) => {
+    server.kill(sig);
+    simulator?.kill(sig);
+  };
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
   const code = await waitFor(server);
+  if (simulator && simulator.exitCode === null) {
+    simulator.kill('SIGTERM');
+    await waitFor(simulator);
+  }
   if (cluster?.started) stopCluster(cluster.settings);
   return code;
 }
