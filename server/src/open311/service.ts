@@ -133,7 +133,8 @@ export async function postRequest(db: Pool, body: Record<string, unknown>, idemp
   if (!code) throw new Open311Error(400, 'service_code was not provided', 'service_code');
   const category = findCategoryByServiceCode(code);
   if (!category) throw new Open311Error(404, `service_code ${code} was not found; GET services lists them`, 'service_code');
-  const lat = coordinate(body, 'lat', -90, 90);
+  // Up to 180 here so that a swapped pair is answered as swapped by the case checks.
+  const lat = coordinate(body, 'lat', -180, 180);
   const lng = coordinate(body, 'long', -180, 180);
   const description = text(body, 'description', LIMITS.description) ?? '';
   const address = text(body, 'address_string', LIMITS.address);
