@@ -287,10 +287,16 @@ export function PlannerView() {
             <h2>{t('planner.whatif.title')}</h2>
             {!candidate && <p className="muted">{t('planner.whatif.empty')}</p>}
             {whatIfError && <p className="error" data-testid="whatif-error">{whatIfError}</p>}
+            {candidate && (
+              <p className="muted small" data-testid="candidate" data-lon={candidate[0]} data-lat={candidate[1]}>
+                {t('planner.whatif.at', { lon: candidate[0].toFixed(5), lat: candidate[1].toFixed(5) })}
+                {whatIf?.candidates.features[0] ? ` · ${t('planner.whatif.snap', { m: Math.round(whatIf.candidates.features[0].properties.snap_m) })}` : ''}
+              </p>
+            )}
             {candidate && whatIf && (
               <>
                 <div className="delta">
-                  <b data-testid="whatif-delta">{signed(whatIf.delta.population_covered)}</b>
+                  <b data-testid="whatif-delta" data-value={whatIf.delta.population_covered}>{signed(whatIf.delta.population_covered)}</b>
                   <span>{t('planner.whatif.people')}</span>
                   <b>{(whatIf.delta.share >= 0 ? '+' : '') + (whatIf.delta.share * 100).toFixed(2)}</b>
                   <span>{t('planner.whatif.points')}</span>

@@ -87,12 +87,12 @@ export function gapLayer(data: FeatureCollection<Point, { population: number }>)
     id: 'planner-gaps',
     data: data.features,
     getPosition: (f) => f.geometry.coordinates as [number, number],
-    getRadius: (f) => Math.sqrt(f.properties.population) * 2.2,
+    getRadius: (f) => Math.sqrt(f.properties.population) * 1.6,
     radiusUnits: 'meters',
-    radiusMinPixels: 1.5,
-    radiusMaxPixels: 14,
+    radiusMinPixels: 1.2,
+    radiusMaxPixels: 10,
     getFillColor: PLANNER_COLOURS.gap,
-    opacity: 0.85,
+    opacity: 0.7,
   });
 }
 

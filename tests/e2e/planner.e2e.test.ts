@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { PNG } from 'pngjs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, watchPage } from '../helpers/browser.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+interface Unit {
+  id: number;
+  level: string;
+  population: number;
+  population_covered: number;
+  share: number;
+}
+
+describe('the planner in Chromium', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let seen: { outside: string[]; errors: string[] };
+  const kind = 'kindergarten';
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    // Loading the city into the server's memory takes seconds on a busy machine: do it before the page asks.
+    await fetch(`${server.url}/api/coverage?kind=${kind}&minutes=5`);
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, acceptDownloads: true });
+    seen = watchPage(page, server.url);
+    await page.goto(`${server.url}/planner`);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('fills the coverage table for a chosen kind with the same figures the API gives', async () => {
+    await page.waitForSelector('[data-testid="planner-kind"] option[value="kindergarten"]', { state: 'attached', timeout: 45_000 });
+    await page.selectOption('[data-testid="planner-kind"]', kind);
+    // Kindergartens belong to the 5-minute circle, so the 5-minute threshold is chosen with them.
+    await expect.poll(() => page.getAttribute('[data-testid="threshold-minutes-5"]', 'class')).toBe('on');
+    const api = (await (await fetch(`${server.url}/api/coverage?kind=${kind}&minutes=5`)).json()) as { district: { share: number }; units: Unit[] };
+    const subdistricts = api.units.filter((u) => u.level === 'subdistrict');
+    await expect.poll(() => page.locator('[data-testid="coverage-table"] tbody tr').count(), { timeout: 30_000 }).toBe(subdistricts.length);
+    await expect.poll(() => page.textContent('[data-testid="kpi-share"]')).toBe(`${(api.district.share * 100).toFixed(1)}%`);
+    const rows = await page.$$eval('[data-testid="coverage-table"] tbody tr', (trs) =>
+      trs.map((tr) => ({
+        id: Number(tr.getAttribute('data-unit-id')),
+        cells: [...tr.querySelectorAll('td[data-value]')].map((td) => Number(td.getAttribute('data-value'))),
+      })),
+    );
+    for (const row of rows) {
+      const u = subdistricts.find((s) => s.id === row.id)!;
+      expect(row.cells).toEqual([u.population, u.population_covered, u.share]);
+    }
+    // Sorted by share, lowest first; a click on the header turns it around.
+    const shares = rows.map((r) => r.cells[2]!);
+    expect(shares).toEqual([...shares].sort((a, b) => a - b));
+    await page.click('[data-testid="sort-share"]');
+    const flipped = await page.$$eval('[data-testid="coverage-table"] tbody tr td[data-value]:nth-child(5)', (tds) => tds.map((td) => Number(td.getAttribute('data-value'))));
+    expect(flipped).toEqual([...shares].sort((a, b) => b - a));
+  });
+
+  it('shows the coverage change of a candidate placed with a click, equal to the API what-if', async () => {
+    await page.waitForSelector('[data-map-state="ready"]', { timeout: 30_000 });
+    const box = (await page.locator('.planner-map canvas.maplibregl-canvas').boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    const candidate = page.locator('[data-testid="candidate"]');
+    await candidate.waitFor({ timeout: 15_000 });
+    const lon = Number(await candidate.getAttribute('data-lon'));
+    const lat = Number(await candidate.getAttribute('data-lat'));
+    const delta = page.locator('[data-testid="whatif-delta"]');
+    await delta.waitFor({ timeout: 15_000 });
+    const res = await fetch(`${server.url}/api/coverage/what-if`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind, minutes: 5, add: [{ lon, lat }] }),
+    });
+    const body = (await res.json()) as { delta: { population_covered: number } };
+    expect(res.status).toBe(200);
+    expect(Number(await delta.getAttribute('data-value'))).toBe(body.delta.population_covered);
+    expect(body.delta.population_covered).toBeGreaterThanOrEqual(0);
+  });
+
+  it('exports the table as CSV with a byte-order mark, and a one-page PNG report', async () => {
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-csv"]')]);
+    const bytes = readFileSync((await csv.path())!);
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = bytes.toString('utf8').slice(1).trim().split('\r\n');
+    const rows = await page.locator('[data-testid="coverage-table"] tbody tr').count();
+    expect(lines).toHaveLength(rows + 1);
+    const [report] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-report"]')]);
+    const png = PNG.sync.read(readFileSync((await report.path())!));
+    expect([png.width, png.height]).toEqual([1754, 1240]);
+  });
+
+  it('suggests ranked sites and loads nothing from outside the server', async () => {
+    await page.click('[data-testid="suggest-sites"]');
+    const items = page.locator('[data-testid="sites"] li');
+    await expect.poll(() => items.count(), { timeout: 30_000 }).toBe(5);
+    expect(seen.errors).toEqual([]);
+    expect(seen.outside).toEqual([]);
+  });
+});
