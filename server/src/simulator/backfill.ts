@@ -108,11 +108,13 @@ export function historicCase(category: CaseCategory, reportedAt: Date, now: Date
         return;
       }
       t.dispatched_at = new Date(at);
+      t.updated_at = t.dispatched_at;
     }
     if (!step(hours('respond'), 'accepted_at', 'accepted')) return;
     if (!step(hours('handle'), 'handled_at', 'handled')) return;
     if (rand() < 0.05) {
       reopens = 1;
+      // Sent back after a failed check, and (maybe) handled again.
       if (!step(hours('handle') * 0.5, 'handled_at', 'handled')) {
         status = 'accepted';
         t.handled_at = null;
