@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activePublishers } from '../../server/src/events/plugin.ts';
+import { EventPublisher } from '../../server/src/events/publisher.ts';
 import { testDatabaseUrl, testPool } from '../helpers/db.ts';
 import { exitOf, spawnTs } from '../helpers/process.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -168,6 +169,32 @@ describe('live push from the event log', () => {
       expect(kpi.at(-1)!.district.cases).toBeGreaterThan(0);
     } finally {
       socket.close();
+    }
+  });
+
+  it('tells a client too far behind to reload over REST instead of replaying a flood', async () => {
+    const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+    const publisher = new EventPublisher({ databaseUrl: testDatabaseUrl(), pool, log: quiet, maxReplay: 2 });
+    publisher.start();
+    try {
+      await until(() => publisher.connected, 'the listener');
+      const before = publisher.currentSeq;
+      for (let i = 0; i < 3; i++) await post('/api/cases', caseBody());
+      const target = await maxSeq(pool);
+      await until(() => publisher.currentSeq >= target, 'the publisher to reach the writes');
+      const emitted: [string, unknown][] = [];
+      const joined: string[] = [];
+      const result = await publisher.catchUp({ emit: (e, m) => emitted.push([e, m]), join: (r) => joined.push(r), leave: () => {} }, before, ['wall']);
+      expect(result).toMatchObject({ skipped: true, replayed: 0, joined: ['wall'] });
+      expect(emitted).toEqual([['replay.skipped', { from: before, to: result.seq, seq: result.seq }]]);
+      expect(joined).toEqual(['wall']);
+      // Within the limit it replays.
+      const near: string[] = [];
+      const again = await publisher.catchUp({ emit: (e) => near.push(e), join: () => {}, leave: () => {} }, result.seq - 1, ['wall']);
+      expect(again.skipped).toBeUndefined();
+      expect(again.replayed).toBe(near.length);
+    } finally {
+      await publisher.close();
     }
   });
 

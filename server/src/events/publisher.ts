@@ -6,6 +6,8 @@ import { latestSeq, readEvents, type EventRow } from './repository.ts';
 /** The rooms a client may join; the same rule as the `subscribe` handler. */
 const ROOM_PATTERN = /^(wall|subdistrict:\d+|department:\d+)$/;
 const PAGE = 1000;
+/** The most rows a reconnecting client is replayed; further behind, it is told to reload. */
+const MAX_REPLAY = 20_000;
 
 /** Log rows carry their event name as data, so they are emitted without the typed map's per-name check. */
 interface LooseEmitter {
@@ -31,6 +33,8 @@ export interface EventPublisherOptions {
   pollMs?: number;
   /** Longest wait between reconnection attempts of the LISTEN connection. */
   maxBackoffMs?: number;
+  /** The most log rows replayed to one reconnecting client (default 20,000). */
+  maxReplay?: number;
 }
 
 /** The part of a socket.io socket that catch-up uses. */
@@ -243,7 +247,7 @@ export class EventPublisher {
     socket: CatchUpSocket,
     since: number,
     requested: unknown[],
-  ): Promise<{ joined: string[]; replayed: number; seq: number }> {
+  ): Promise<{ joined: string[]; replayed: number; seq: number; skipped?: boolean }> {
     const rooms = requested.filter((r): r is string => typeof r === 'string' && ROOM_PATTERN.test(r));
     for (const r of rooms) socket.leave(r);
     // A client that saw rows this process has not published yet (another server was ahead)
@@ -252,6 +256,13 @@ export class EventPublisher {
     let from = since;
     let replayed = 0;
     const wanted = new Set(rooms);
+    // Too far behind (a screen that slept for a day): replaying would flood it; it reloads over REST instead.
+    if (this.published - since > (this.opts.maxReplay ?? MAX_REPLAY)) {
+      const skippedTo = this.published;
+      socket.emit('replay.skipped', { from: since, to: skippedTo, seq: skippedTo });
+      for (const r of rooms) socket.join(r);
+      return { joined: rooms, replayed: 0, seq: skippedTo, skipped: true };
+    }
     for (;;) {
       const target = this.published;
       while (from < target) {

@@ -69,6 +69,8 @@ export interface ServerToClientEvents {
   'case.commented': (e: CaseCommented) => void;
   'cases.backfilled': (e: CasesBackfilled) => void;
   'kpi.updated': (e: KpiUpdated) => void;
+  /** The client was too far behind to replay (`from`..`to`): reload over REST; live pushes follow. */
+  'replay.skipped': (e: { from: number; to: number; seq: number }) => void;
   'server.heartbeat': (beat: ServerHeartbeat) => void;
   'coverage.progress': (progress: CoverageProgress) => void;
 }
@@ -83,6 +85,6 @@ export interface ClientToServerEvents {
    */
   catch_up: (
     req: { since: number; rooms: string[] },
-    ack?: (result: { joined: string[]; replayed: number; seq: number; error?: string }) => void,
+    ack?: (result: { joined: string[]; replayed: number; seq: number; skipped?: boolean; error?: string }) => void,
   ) => void;
 }
