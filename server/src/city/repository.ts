@@ -175,7 +175,7 @@ export async function insertBuildings(
  * Sums population up the hierarchy, so every unit's population is the sum of the buildings
  * inside it. With `reassign` (after the grids changed) each building is first put in the grid
  * holding its centroid (lowest id on a shared edge); a building outside every grid goes to
- * the nearest one.
+ * the nearest one within about 100 m, and one farther out belongs to none.
  */
 export async function refreshPopulation(db: Q, opts: { reassign?: boolean } = {}): Promise<void> {
   if (opts.reassign) {
@@ -189,7 +189,7 @@ export async function refreshPopulation(db: Q, opts: { reassign?: boolean } = {}
   await db.query(
     `UPDATE building b SET grid_id = COALESCE(
        (SELECT g.id FROM admin_unit g WHERE g.level = 'grid' AND ST_Intersects(g.geom, b.centroid) ORDER BY g.id LIMIT 1),
-       (SELECT g.id FROM admin_unit g WHERE g.level = 'grid' ORDER BY g.geom <-> b.centroid, g.id LIMIT 1))
+       (SELECT g.id FROM admin_unit g WHERE g.level = 'grid' AND ST_DWithin(g.geom, b.centroid, 0.001) ORDER BY g.geom <-> b.centroid, g.id LIMIT 1))
      WHERE b.grid_id IS NULL`,
   );
   await db.query(

@@ -1,18 +1,10 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { DATA_DIR } from './seed.ts';
+import { FACILITY_KINDS, RENOVATION_STATUSES } from './kinds.ts';
 import { citySummary, facilitiesGeoJson, pocketParksGeoJson, renovationsGeoJson } from './repository.ts';
 
-/** Facility kinds are the life-circle kinds of data/standards (importers map to them too). */
-export const FACILITY_KINDS: string[] = (
-  JSON.parse(readFileSync(path.join(DATA_DIR, 'standards', 'life-circle-kinds.json'), 'utf8')) as { kinds: { kind: string }[] }
-).kinds.map((k) => k.kind);
-export const RENOVATION_STATUSES = ['planned', 'approved', 'under_construction', 'completed'] as const;
-
 const FacilityQuery = Type.Object(
-  { kind: Type.Optional(Type.Unsafe<string>({ type: 'string', enum: FACILITY_KINDS, description: 'a life-circle facility kind' })) },
+  { kind: Type.Optional(Type.Unsafe<string>({ type: 'string', enum: [...FACILITY_KINDS], description: 'a life-circle facility kind' })) },
   { additionalProperties: false },
 );
 const RenovationQuery = Type.Object(

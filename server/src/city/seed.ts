@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { planAdmin, type Community, type Subdistrict } from './admin-plan.ts';
 import { placeFacilities, planRenovations, AS_OF, type KindInfo } from './facilities.ts';
@@ -10,8 +9,9 @@ import { buildLandmarks } from './landmarks.ts';
 import { layoutStreets } from './layout.ts';
 import { createRng } from './prng.ts';
 import * as repo from './repository.ts';
+import { DATA_DIR } from './kinds.ts';
 
-export const DATA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../data');
+export { DATA_DIR };
 
 /** Bump when the generator changes what a seed produces. */
 export const GENERATOR_VERSION = 1;
