@@ -113,7 +113,7 @@ export function isochroneFromParts(shapes: EdgeShapes, parts: readonly EdgePart[
   // The field is 1 − d/R for the distance d to the nearest walked point, R = 2·buffer, so the
   // 0.5 contour runs `buffer` metres from the streets and is interpolated between cells.
   const R = 2 * buffer;
-  const c = Math.max(CELL_M, Math.sqrt(((maxX - minX + 2 * R) * (maxY - minY + 2 * R)) / MAX_CELLS));
+  const c = Math.max(CELL_M, buffer / 2, Math.sqrt(((maxX - minX + 2 * R) * (maxY - minY + 2 * R)) / MAX_CELLS));
   const x0 = minX - R - c;
   const y0 = minY - R - c;
   const nx = Math.ceil((maxX + R + c - x0) / c) + 1;

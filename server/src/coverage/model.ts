@@ -170,47 +170,56 @@ function finish<T extends CoverageFigures>(f: T): T {
 
 export type BreakdownLevel = 'subdistrict' | 'community' | 'grid';
 
-/** Sums a covered mask for the district and for every unit of `levels`. */
+/** Units sorted by level and code, and the largest unit id, computed once per model. */
+const unitOrder = new WeakMap<CityModel, { sorted: AdminUnitInfo[]; maxId: number }>();
+function unitsOf(model: CityModel): { sorted: AdminUnitInfo[]; maxId: number } {
+  let hit = unitOrder.get(model);
+  if (!hit) {
+    const sorted = [...model.units.values()].sort((a, b) => (a.level < b.level ? -1 : a.level > b.level ? 1 : a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+    hit = { sorted, maxId: sorted.reduce((m, u) => Math.max(m, u.id), 0) };
+    unitOrder.set(model, hit);
+  }
+  return hit;
+}
+
+/**
+ * Sums a covered mask for the district and for every unit of `levels` (units without buildings
+ * included, with zeros, so a table lists every unit). Sums go into arrays indexed by unit id:
+ * this runs on every what-if, over every building.
+ */
 export function summarize(model: CityModel, mask: Uint8Array, levels: readonly BreakdownLevel[]): { district: CoverageFigures; units: UnitCoverage[] } {
   const b = model.buildings;
+  const { sorted, maxId } = unitsOf(model);
+  const pop = new Float64Array(maxId + 1);
+  const popCovered = new Float64Array(maxId + 1);
+  const count = new Int32Array(maxId + 1);
+  const countCovered = new Int32Array(maxId + 1);
   const district = figures();
-  const byUnit = new Map<number, UnitCoverage>();
-  const add = (unitId: number, pop: number, covered: boolean) => {
-    if (unitId <= 0) return;
-    let u = byUnit.get(unitId);
-    if (!u) {
-      const info = model.units.get(unitId);
-      if (!info) return;
-      u = { ...info, ...figures() };
-      byUnit.set(unitId, u);
-    }
-    u.population += pop;
-    u.buildings++;
-    if (covered) {
-      u.population_covered += pop;
-      u.buildings_covered++;
-    }
-  };
-  const wantGrid = levels.includes('grid');
-  const wantCommunity = levels.includes('community');
-  const wantSubdistrict = levels.includes('subdistrict');
+  const columns = (['grid', 'community', 'subdistrict'] as const).filter((l) => levels.includes(l)).map((l) => b[l]);
   for (let i = 0; i < b.id.length; i++) {
-    const pop = b.population[i]!;
+    const p = b.population[i]!;
     const covered = mask[i] === 1;
-    district.population += pop;
+    district.population += p;
     district.buildings++;
     if (covered) {
-      district.population_covered += pop;
+      district.population_covered += p;
       district.buildings_covered++;
     }
-    if (wantGrid) add(b.grid[i]!, pop, covered);
-    if (wantCommunity) add(b.community[i]!, pop, covered);
-    if (wantSubdistrict) add(b.subdistrict[i]!, pop, covered);
+    for (const column of columns) {
+      const u = column[i]!;
+      if (u <= 0 || u > maxId) continue;
+      pop[u] = pop[u]! + p;
+      count[u] = count[u]! + 1;
+      if (covered) {
+        popCovered[u] = popCovered[u]! + p;
+        countCovered[u] = countCovered[u]! + 1;
+      }
+    }
   }
-  // Units without buildings still appear, with zeros, so a table lists every unit.
-  for (const info of model.units.values()) {
-    if (levels.includes(info.level) && !byUnit.has(info.id)) byUnit.set(info.id, { ...info, ...figures() });
+  const units: UnitCoverage[] = [];
+  for (const info of sorted) {
+    if (!levels.includes(info.level)) continue;
+    units.push(finish({ ...info, population: pop[info.id]!, population_covered: popCovered[info.id]!, share: 0, buildings: count[info.id]!, buildings_covered: countCovered[info.id]! }));
   }
-  const units = [...byUnit.values()].map(finish).sort((a, b) => (a.level === b.level ? a.code.localeCompare(b.code) : a.level.localeCompare(b.level)));
   return { district: finish(district), units };
 }

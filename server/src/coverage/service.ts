@@ -73,7 +73,7 @@ export class CoverageService {
   private model: CityModel | null = null;
   private loadedVersion: repo.DataVersion | null = null;
   private loading: Promise<CityModel> | null = null;
-  private masks = new Map<string, { mask: Uint8Array; reach: AnchoredReach }>();
+  private masks = new Map<string, { mask: Uint8Array; reach: AnchoredReach; summary?: ReturnType<typeof summarize> }>();
   private polygons = new Map<string, GeoJSON.MultiPolygon | null>();
 
   constructor(
@@ -179,7 +179,7 @@ export class CoverageService {
   }
 
   /** The covered mask of a kind at a threshold, cached for the current data version. */
-  private kindMask(model: CityModel, kind: string, t: Threshold): { mask: Uint8Array; reach: AnchoredReach } {
+  private kindMask(model: CityModel, kind: string, t: Threshold): { mask: Uint8Array; reach: AnchoredReach; summary?: ReturnType<typeof summarize> } {
     const key = `${kind}|${t.metres}`;
     let hit = this.masks.get(key);
     if (!hit) {
@@ -334,7 +334,8 @@ export class CoverageService {
     const afterReach = reachFrom(model, after, t.metres);
     const afterMask = coveredMask(model, afterReach);
     const levels: BreakdownLevel[] = ['subdistrict', 'community'];
-    const s0 = summarize(model, before.mask, levels);
+    // Today's figures are the same for every what-if on this kind and threshold: keep them.
+    const s0 = (before.summary ??= summarize(model, before.mask, levels));
     const s1 = summarize(model, afterMask, levels);
     let gained = 0;
     let lost = 0;
