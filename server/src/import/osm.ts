@@ -4,7 +4,7 @@
  * node they share with another walkable way), closed building ways become footprints, and
  * amenity/shop/leisure tags become facilities of the life-circle kinds.
  */
-import { XMLParser } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import tinyosmpbf from 'tiny-osmpbf';
 import type { EdgeKind } from '../city/layout.ts';
 import { toWgs84, type CoordinateSystem, type LngLat } from '../geo/coord-systems.ts';
@@ -23,6 +23,9 @@ export function parseOsmXml(text: string): OsmData {
     parseAttributeValue: false,
     isArray: (name) => ['node', 'way', 'relation', 'nd', 'tag', 'member'].includes(name),
   });
+  // The parser is lenient about broken markup; the validator is not, and says where.
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) throw new ImportError(`the file is not valid OSM XML: ${valid.err.msg} (line ${valid.err.line})`);
   let doc: { osm?: { node?: XmlNode[]; way?: XmlWay[]; relation?: unknown[] } };
   try {
     doc = parser.parse(text);
