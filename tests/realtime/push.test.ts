@@ -71,6 +71,34 @@ describe('live push from the event log', () => {
     }
   });
 
+  it('pushes a row written straight into the log with SQL, to the rooms its payload names', async () => {
+    const wall = recordingClient(server.url, ['wall'], await maxSeq(pool));
+    const dept = recordingClient(server.url, ['department:999999'], await maxSeq(pool));
+    await Promise.all([wall.connected(), dept.connected()]);
+    try {
+      const { rows } = await pool.query(
+        `INSERT INTO event (actor, type, subject, payload) VALUES ('psql', 'import.finished', 'import:1', $1) RETURNING seq::float8 AS seq`,
+        [JSON.stringify({ rows: 12, rooms: ['department:999999'] })],
+      );
+      await until(() => dept.received.some((r) => r.seq === rows[0].seq), 'the push of the SQL row');
+      expect(dept.received.find((r) => r.seq === rows[0].seq)).toMatchObject({ event: 'import.finished', msg: { actor: 'psql', subject: 'import:1', rows: 12 } });
+      expect(dept.received.find((r) => r.seq === rows[0].seq)!.msg).not.toHaveProperty('rooms');
+      // Written after it, so once the wall has this one it would have had the SQL row too.
+      const { case: c } = await (await post('/api/cases', caseBody())).json();
+      await until(() => wall.received.some((r) => (r.msg.case as { id: number } | undefined)?.id === c.id), 'a later wall push');
+      expect(wall.received.some((r) => r.seq === rows[0].seq)).toBe(false);
+    } finally {
+      wall.socket.close();
+      dept.socket.close();
+    }
+  });
+
+  it('refuses to change or delete a row of the log', async () => {
+    const seq = await maxSeq(pool);
+    await expect(pool.query("UPDATE event SET actor = 'x' WHERE seq = $1", [seq])).rejects.toThrow(/append-only/);
+    await expect(pool.query('DELETE FROM event WHERE seq = $1', [seq])).rejects.toThrow(/append-only/);
+  });
+
   it('replays exactly what a client missed when its connection drops mid-stream, then goes on live', async () => {
     const start = await maxSeq(pool);
     const client = recordingClient(server.url, ['wall'], start);
