@@ -219,7 +219,20 @@ export function summarize(model: CityModel, mask: Uint8Array, levels: readonly B
   const units: UnitCoverage[] = [];
   for (const info of sorted) {
     if (!levels.includes(info.level)) continue;
-    units.push(finish({ ...info, population: pop[info.id]!, population_covered: popCovered[info.id]!, share: 0, buildings: count[info.id]!, buildings_covered: countCovered[info.id]! }));
+    const population = pop[info.id]!;
+    units.push({
+      id: info.id,
+      level: info.level,
+      code: info.code,
+      name_zh: info.name_zh,
+      name_en: info.name_en,
+      parent_id: info.parent_id,
+      population,
+      population_covered: popCovered[info.id]!,
+      share: population > 0 ? popCovered[info.id]! / population : 0,
+      buildings: count[info.id]!,
+      buildings_covered: countCovered[info.id]!,
+    });
   }
   return { district: finish(district), units };
 }

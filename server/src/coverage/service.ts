@@ -290,9 +290,8 @@ export class CoverageService {
     return { type: 'FeatureCollection', features };
   }
 
-  /** Snaps a placed point, refusing one outside the district or off the network with the reason. */
-  private async snapPlaced(model: CityModel, p: PlacedPoint, field: string): Promise<Anchor> {
-    const s = await repo.snapPoint(this.db, p.lon, p.lat, model.snapLimit);
+  /** A snapped placed point as an anchor, refusing one outside the district or off the network with the reason. */
+  private checkPlaced(model: CityModel, p: PlacedPoint, s: repo.PointSnap, field: string): Anchor {
     if (!s.in_district) throw badRequest(`${field} (${p.lon}, ${p.lat}) lies outside the district; place it inside the district outline`, { field });
     const a = anchorOf(model.edgeIndex, model.reversed, s);
     if (a.edge < 0) throw badRequest(`${field} (${p.lon}, ${p.lat}) is more than ${model.snapLimit} m from any walkable street; place it nearer a street`, { field });
@@ -306,7 +305,11 @@ export class CoverageService {
   async whatIf(input: WhatIfInput) {
     const info = kindInfo(input.kind);
     const t = this.threshold(input);
-    const model = await this.current();
+    // Snap every placed point while the model is checked: one round trip instead of two.
+    const placedPoints = [...(input.move ?? []), ...(input.add ?? [])];
+    const [model, snaps] = await Promise.all([this.current(), Promise.all(placedPoints.map((p) => repo.snapPoint(this.db, p.lon, p.lat, this.options.snapLimit)))]);
+    const moveSnaps = snaps.slice(0, input.move?.length ?? 0);
+    const addSnaps = snaps.slice(input.move?.length ?? 0);
     const existing = this.facilitiesOf(model, input.kind);
     // Ids name facility rows; a pocket park known only from its own table is named by its park id.
     const byId = new Map<number, Facility>();
@@ -323,11 +326,11 @@ export class CoverageService {
       const f = byId.get(m.id);
       if (!f) throw badRequest(`move[${i}]: there is no ${info.name_en.toLowerCase()} with id ${m.id}`, { field: `move.${i}.id` });
       if (removed.has(f)) throw badRequest(`move[${i}]: ${m.id} is also being removed`, { field: `move.${i}.id` });
-      moved.set(f, { ...(await this.snapPlaced(model, m, `move.${i}`)), lon: m.lon, lat: m.lat });
+      moved.set(f, { ...this.checkPlaced(model, m, moveSnaps[i]!, `move.${i}`), lon: m.lon, lat: m.lat });
     }
     const added: Array<Anchor & { lon: number; lat: number; name: string }> = [];
     for (const [i, p] of (input.add ?? []).entries()) {
-      added.push({ ...(await this.snapPlaced(model, p, `add.${i}`)), lon: p.lon, lat: p.lat, name: p.name ?? `${info.name_zh}（规划）` });
+      added.push({ ...this.checkPlaced(model, p, addSnaps[i]!, `add.${i}`), lon: p.lon, lat: p.lat, name: p.name ?? `${info.name_zh}（规划）` });
     }
     const after = [...existing.filter((f) => !removed.has(f)).map((f) => (moved.has(f) ? { ...f, ...moved.get(f)! } : f)), ...added];
     const before = this.kindMask(model, input.kind, t);
