@@ -124,6 +124,20 @@ describe('the generated buildings, facilities, parks and projects', () => {
     expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['planned', 'approved', 'under_construction', 'completed']));
   });
 
+  it('load the departments, each subdistrict office linked to the subdistrict it serves', async () => {
+    const { rows } = await db.query(
+      `SELECT d.code, d.kind, u.level, u.name_zh, d.name_zh AS dept FROM department d LEFT JOIN admin_unit u ON u.id = d.admin_unit_id`,
+    );
+    const offices = rows.filter((r) => r.kind === 'subdistrict');
+    expect(offices).toHaveLength(15);
+    for (const o of offices) {
+      expect(o.level).toBe('subdistrict');
+      expect(o.dept.startsWith(o.name_zh.replace(/街道$/, ''))).toBe(true);
+    }
+    expect(rows.filter((r) => r.kind !== 'subdistrict').every((r) => r.level === null)).toBe(true);
+    expect(rows.some((r) => r.code === 'fire_rescue')).toBe(true);
+  });
+
   it('draw the Shichahai lakes north of the centre, where they are', async () => {
     const { rows } = await db.query(
       `SELECT name, ST_X(ST_Centroid(geom)) AS lng, ST_Y(ST_Centroid(geom)) AS lat FROM land_cover WHERE kind = 'water' AND name IN ('前海', '后海', '西海')`,

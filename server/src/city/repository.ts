@@ -83,11 +83,15 @@ export async function insertPartition(db: Q, level: 'subdistrict' | 'community' 
   );
 }
 
-export async function insertDepartments(db: Q, rows: { code: string; name_zh: string; name_en: string; kind: string; synthetic: boolean }[]): Promise<void> {
+/** Departments; a subdistrict office is linked to the unit it serves (by the unit's code). */
+export async function insertDepartments(db: Q, rows: { code: string; name_zh: string; name_en: string; kind: string; synthetic: boolean; unitCode?: string | null }[]): Promise<void> {
   await db.query(
-    `INSERT INTO department (code, name_zh, name_en, kind, synthetic)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[])`,
-    [rows.map((r) => r.code), rows.map((r) => r.name_zh), rows.map((r) => r.name_en), rows.map((r) => r.kind), rows.map((r) => r.synthetic)],
+    `INSERT INTO department (code, name_zh, name_en, kind, synthetic, admin_unit_id)
+     SELECT t.code, t.zh, t.en, t.kind, t.syn, a.id
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[]) WITH ORDINALITY AS t(code, zh, en, kind, syn, unit, ord)
+     LEFT JOIN admin_unit a ON a.code = t.unit
+     ORDER BY t.ord`,
+    [rows.map((r) => r.code), rows.map((r) => r.name_zh), rows.map((r) => r.name_en), rows.map((r) => r.kind), rows.map((r) => r.synthetic), rows.map((r) => r.unitCode ?? null)],
   );
 }
 

@@ -56,7 +56,7 @@ export async function seedDemoCity(client: pg.ClientBase, opts: SeedOptions): Pr
   const subs = readJson<{ subdistricts: Subdistrict[] }>('admin', 'xicheng-subdistricts.json').subdistricts;
   const comms = readJson<{ communities: Community[] }>('admin', 'xicheng-communities.json').communities;
   const kinds = readJson<{ kinds: KindInfo[] }>('standards', 'life-circle-kinds.json').kinds;
-  const departments = readJson<{ departments: { code: string; name_zh: string; name_en: string; kind: string; synthetic: boolean }[] }>('departments.json').departments;
+  const departments = readJson<{ departments: { code: string; name_zh: string; name_en: string; kind: string; synthetic: boolean; subdistrict_code?: string }[] }>('departments.json').departments;
 
   // 1. Everything that does not need the database.
   const district = Shape.fromLngLat(outline.geometry.coordinates);
@@ -106,7 +106,7 @@ export async function seedDemoCity(client: pg.ClientBase, opts: SeedOptions): Pr
     await repo.insertPartition(client, 'grid', plan.grids);
     step('cut grids');
 
-    await repo.insertDepartments(client, departments.map((d) => ({ code: d.code, name_zh: d.name_zh, name_en: d.name_en, kind: d.kind, synthetic: d.synthetic })));
+    await repo.insertDepartments(client, departments.map((d) => ({ code: d.code, name_zh: d.name_zh, name_en: d.name_en, kind: d.kind, synthetic: d.synthetic, unitCode: d.subdistrict_code ?? null })));
     const rectWkt = (s: Shape) => polygonWkt(s.rings[0]!);
     await repo.insertLandCover(client, [
       ...landmarks.water.map((a) => ({ kind: 'water' as const, name: a.name_zh, wkt: rectWkt(a.shape), synthetic: true })),
