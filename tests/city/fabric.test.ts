@@ -14,7 +14,7 @@ describe('the generated buildings, facilities, parks and projects', () => {
   beforeAll(() => { db = testPool(); });
   afterAll(() => db.end());
 
-  it('keep building footprints off the streets and off each other', async () => {
+  it('keep compounds and building footprints off the streets, and buildings off each other', async () => {
     const { rows: [s] } = await db.query(
       `SELECT count(*)::int AS n FROM building b JOIN walk_edge e ON b.geom && e.geom AND ST_Intersects(b.geom, e.geom) WHERE b.synthetic AND e.synthetic`,
     );
@@ -23,6 +23,10 @@ describe('the generated buildings, facilities, parks and projects', () => {
       `SELECT count(*)::int AS n FROM building a JOIN building b ON a.id < b.id AND a.geom && b.geom AND ST_Intersects(a.geom, b.geom) WHERE a.synthetic AND b.synthetic`,
     );
     expect(o.n).toBe(0);
+    const { rows: [c] } = await db.query(
+      `SELECT count(*)::int AS n FROM compound c JOIN walk_edge e ON c.geom && e.geom AND ST_Intersects(c.geom, e.geom) WHERE c.synthetic AND e.synthetic`,
+    );
+    expect(c.n).toBe(0);
   });
 
   it('cluster old compounds in the old city inside the 2nd ring', async () => {
