@@ -1,8 +1,11 @@
 import { PNG } from 'pngjs';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, watchPage } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { testPool } from '../helpers/db.ts';
+import { createCase } from '../../server/src/cases/service.ts';
 
 /** Counts pixels within `tol` of an RGB colour. */
 function countColour(png: PNG, [r, g, b]: readonly number[], tol = 40): number {
@@ -13,44 +16,139 @@ function countColour(png: PNG, [r, g, b]: readonly number[], tol = 40): number {
   return n;
 }
 
+// The product waits 15 s without a heartbeat (sent every 5 s) before it calls the data stale;
+// the test opens the wall with `stale=8` so it sees the banner sooner, still above one beat's gap.
+const STALE_S = 8;
+
 describe('the wall in Chromium', () => {
   let server: TestServer;
   let browser: Browser;
+  let pool: pg.Pool;
+  let point: { lng: number; lat: number };
+
   beforeAll(async () => {
     server = await startTestServer();
     browser = await launchBrowser();
+    pool = testPool();
+    // A point inside a subdistrict, so new cases are assigned to it like real ones.
+    const { rows } = await pool.query<{ lng: number; lat: number }>(
+      `SELECT ST_X(p) AS lng, ST_Y(p) AS lat FROM (SELECT ST_PointOnSurface(geom) AS p FROM admin_unit WHERE level = 'district') s`,
+    );
+    point = rows[0]!;
   });
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    await pool?.end();
   });
 
-  it('draws the district from PostGIS on the map canvas, loading nothing from outside', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  async function openWall(page: Page, query: string) {
+    await page.goto(`${server.url}/wall?${query}`);
+    await page.waitForSelector('[data-testid="wall-kpis"][data-state="ready"]', { timeout: 30_000 });
+    await page.waitForSelector('[data-map-state="ready"]', { timeout: 60_000 });
+  }
+
+  it('draws the basemap, the layers and the KPIs at 3840×2160, then shows a new case, goes stale when the server dies and catches up when it returns', async () => {
+    const page = await browser.newPage({ viewport: { width: 3840, height: 2160 } });
     const seen = watchPage(page, server.url);
-    await page.goto(`${server.url}/wall`);
-    await page.waitForSelector('[data-map-state="ready"]', { timeout: 30_000 });
-    const canvas = await page.$('canvas.maplibregl-canvas');
-    expect(canvas).not.toBeNull();
-    const png = PNG.sync.read(await canvas!.screenshot());
-    // The outline colour (COLORS.districtLine) must be drawn as a long line, and the map
-    // must not be blank background.
-    const outline = countColour(png, [90, 200, 255]);
-    expect(outline).toBeGreaterThan(1500);
-    const background = countColour(png, [11, 18, 32], 3);
-    expect(background).toBeGreaterThan(1000);
-    expect(background).toBeLessThan(png.width * png.height * 0.9);
+    await openWall(page, `stale=${STALE_S}&tour=0`);
+
+    // Layers: every layer has loaded its data (a count, not "none"), and the legend has an entry per layer.
+    await expect.poll(() => page.getAttribute('[data-testid="wall-map"]', 'data-layers'), { timeout: 20_000 }).not.toContain('loading');
+    expect(await page.$$eval('[data-testid="wall-legend"] button[data-layer]', (b) => b.map((x) => x.getAttribute('data-layer')))).toEqual([
+      'heat', 'cases', 'circles', 'parks', 'renovation', 'whistles',
+    ]);
+    expect(await page.textContent('[data-testid="wall-asof"]')).toMatch(/\d\d:\d\d:\d\d/);
+    // Readable from 5 m: no text on the wall under 28 px at 4K.
+    const smallest = await page.evaluate(() => {
+      let min = Infinity;
+      for (const el of document.querySelectorAll('.wall *')) {
+        if (!(el instanceof HTMLElement) || !el.offsetParent) continue;
+        const hasText = [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim());
+        if (hasText) min = Math.min(min, parseFloat(getComputedStyle(el).fontSize));
+      }
+      return min;
+    });
+    expect(smallest).toBeGreaterThanOrEqual(28);
+
+    // A case created through the API reaches the ticker and the map within 2 s.
+    const res = await fetch(`${server.url}/api/cases`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ source: 'hotline_12345', category: 'manhole_cover', description: 'wall e2e: missing manhole cover', lng: point.lng, lat: point.lat, priority: 'urgent' }),
+    });
+    expect(res.status).toBe(201);
+    const created = (await res.json()) as { case: { id: number } };
+    const id = created.case.id;
+    await page.waitForSelector(`[data-testid="wall-ticker"] [data-case-id="${id}"]`, { timeout: 2000 });
+    await expect.poll(() => page.getAttribute('[data-testid="wall-map"]', 'data-new-cases'), { timeout: 2000, interval: 100 }).toContain(String(id));
+    // An urgent case interrupts the tour with a callout.
+    await page.waitForSelector('[data-testid="wall-callout"]', { timeout: 2000 });
+
+    // The server dies: the banner comes up, the last state stays drawn.
+    const port = Number(new URL(server.url).port);
+    await server.close();
+    await page.waitForSelector('[data-testid="wall-stale"]', { timeout: STALE_S * 1000 + 5000 });
+    expect(await page.isVisible('[data-testid="wall-ticker"]')).toBe(true);
+
+    // Cases reported while the wall is cut off …
+    const missed = await createCase(pool, { source: 'grid_patrol', category: 'street_light', description: 'wall e2e: missed while down', lng: point.lng + 0.001, lat: point.lat });
+    const missedId = missed.case.id;
+
+    // … arrive once the server is back on the same port, and the banner goes.
+    server = await startTestServer({ port });
+    await page.waitForSelector('[data-testid="wall-stale"]', { state: 'detached', timeout: 20_000 });
+    await page.waitForSelector(`[data-testid="wall-ticker"] [data-case-id="${missedId}"]`, { timeout: 20_000 });
+    await expect.poll(() => page.getAttribute('[data-testid="wall-map"]', 'data-new-cases'), { timeout: 5000 }).toContain(String(missedId));
+
     expect(seen.errors).toEqual([]);
     expect(seen.outside).toEqual([]);
     await page.close();
   });
 
-  it('shows Chinese labels by default and English with ?lang=en', async () => {
+  it('draws the last known state from the browser at once when the server is unreachable on reload', async () => {
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    await openWall(page, `stale=${STALE_S}`);
+    const port = Number(new URL(server.url).port);
+    const url = `${server.url}/wall?stale=${STALE_S}`;
+    // Keep the page's files but cut the API off, as when the server is down behind a cache.
+    await page.route('**/api/**', (route) => route.abort());
+    await page.route('**/socket.io/**', (route) => route.abort());
+    await page.goto(url);
+    await page.waitForSelector('[data-testid="wall-kpis"][data-state="ready"]', { timeout: 10_000 });
+    expect(await page.textContent('[data-testid="wall-asof"]')).toMatch(/\d\d:\d\d:\d\d/);
+    await page.waitForSelector('[data-testid="wall-stale"]', { timeout: STALE_S * 1000 + 5000 });
+    expect(port).toBeGreaterThan(0);
+    await page.close();
+  });
+
+  it('draws the district outline from the vector tiles on the map canvas', async () => {
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    const seen = watchPage(page, server.url);
+    await openWall(page, 'tour=0&layers=');
+    const canvas = await page.$('canvas.maplibregl-canvas');
+    expect(canvas).not.toBeNull();
+    const png = PNG.sync.read(await canvas!.screenshot());
+    // The district edge (WALL_COLORS.districtLine) is drawn as a long line; the map is not blank.
+    expect(countColour(png, [90, 200, 255], 30)).toBeGreaterThan(1500);
+    const background = countColour(png, [6, 11, 22], 4);
+    expect(background).toBeGreaterThan(1000);
+    expect(background).toBeLessThan(png.width * png.height * 0.95);
+    expect(seen.errors).toEqual([]);
+    expect(seen.outside).toEqual([]);
+    await page.close();
+  });
+
+  it('shows Chinese by default and English with ?lang=en, and keeps its settings in the URL', async () => {
     const page = await browser.newPage();
-    await page.goto(`${server.url}/wall`);
-    await expect.poll(() => page.textContent('h1')).toBe('大屏');
-    await page.goto(`${server.url}/wall?lang=en`);
-    await expect.poll(() => page.textContent('h1')).toBe('Wall');
+    await page.goto(`${server.url}/wall?tour=0`);
+    await expect.poll(() => page.textContent('h1')).toBe('西城区城市运行指挥中心');
+    await page.goto(`${server.url}/wall?lang=en&layers=heat,whistles&tour=0`);
+    await expect.poll(() => page.textContent('h1')).toBe('Xicheng Operations Center');
+    const pressed = await page.$$eval('[data-testid="wall-legend"] button[aria-pressed="true"]', (b) => b.map((x) => x.getAttribute('data-layer')));
+    expect(pressed).toEqual(['heat', 'whistles']);
+    await page.click('[data-testid="wall-legend"] button[data-layer="parks"]');
+    expect(new URL(page.url()).searchParams.get('layers')).toBe('heat,parks,whistles');
     await page.close();
   });
 });

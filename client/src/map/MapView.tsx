@@ -19,12 +19,21 @@ export interface MapViewProps {
   mapStyle?: StyleSpecification;
   /** Called once the style has loaded, with the map, for views that move the camera themselves. */
   onMapLoad?: (map: MaplibreMap) => void;
-  /** Keeps redrawing every frame while true (for animated deck.gl layers). */
+  /**
+   * The caller animates its layers (new props several times a second); each update redraws
+   * the map, so there is no render loop of its own, which would starve a software-rendered wall.
+   */
   animate?: boolean;
+  /**
+   * For maps whose layers change all the time (clocks, pulses): data-map-state turns "ready"
+   * once the tiles and the first data are drawn and stays so, instead of waiting for the map
+   * to go idle after every change.
+   */
+  readyOnce?: boolean;
 }
 
 /** A MapLibre map with a deck.gl overlay in interleaved mode (deck layers share the map's WebGL context). */
-export function MapView({ layers, fitBounds, fitPadding, ready, className, mapStyle, onMapLoad, animate }: MapViewProps) {
+export function MapView({ layers, fitBounds, fitPadding, ready, className, mapStyle, onMapLoad, animate, readyOnce }: MapViewProps) {
   const container = useRef<HTMLDivElement>(null);
   const mapRef = useRef<MaplibreMap | null>(null);
   const overlayRef = useRef<MapboxOverlay | null>(null);
@@ -74,34 +83,29 @@ export function MapView({ layers, fitBounds, fitPadding, ready, className, mapSt
 
   useEffect(() => {
     const map = mapRef.current;
-    if (!map || !loaded || !animate) return;
-    let frame = 0;
-    const tick = () => {
-      map.triggerRepaint();
-      frame = requestAnimationFrame(tick);
-    };
-    frame = requestAnimationFrame(tick);
-    return () => cancelAnimationFrame(frame);
-  }, [animate, loaded]);
+    if (!map || !loaded || !ready || !(animate || readyOnce)) return;
+    // A map redrawn every frame never goes idle: judge by the tiles instead, and stay ready
+    // while the animation changes the layers.
+    const timer = setInterval(() => {
+      if (map.isStyleLoaded() && map.areTilesLoaded()) {
+        setDrawn(true);
+        clearInterval(timer);
+      }
+    }, 200);
+    return () => clearInterval(timer);
+  }, [ready, loaded, animate, readyOnce]);
 
   useEffect(() => {
     const map = mapRef.current;
-    if (!map || !loaded || !ready) return;
+    if (!map || !loaded || !ready || animate || readyOnce) return;
     setDrawn(false);
-    if (animate) {
-      // A map redrawn every frame never goes idle: judge by the tiles instead.
-      const timer = setInterval(() => {
-        if (map.isStyleLoaded() && map.areTilesLoaded()) setDrawn(true);
-      }, 200);
-      return () => clearInterval(timer);
-    }
     const onIdle = () => setDrawn(true);
     map.once('idle', onIdle);
     map.triggerRepaint();
     return () => {
       map.off('idle', onIdle);
     };
-  }, [ready, loaded, layers, animate]);
+  }, [ready, loaded, layers, animate, readyOnce]);
 
   return <div ref={container} className={className ?? 'map'} data-map-state={drawn ? 'ready' : 'loading'} />;
 }

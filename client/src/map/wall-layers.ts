@@ -72,7 +72,8 @@ export function heatLayer(points: Float32Array, scale: number) {
     threshold: 0.04,
     colorRange: WALL_LAYER_COLORS.heat,
     aggregation: 'SUM',
-    weightsTextureSize: 1024,
+    // Smaller than deck.gl's default: the kernel is wide, and a software-rendered wall redraws faster.
+    weightsTextureSize: 512,
     debounceTimeout: 250,
   } as never);
 }
@@ -157,11 +158,11 @@ export function serviceAreaLayers(areas: { kind: string; color: Color; polygons:
     new GeoJsonLayer({
       id: `wall-circles-poly-${a.kind}`,
       data: a.polygons ?? { type: 'FeatureCollection', features: [] },
-      filled: true,
+      // Outlines only: four kinds' areas overlap almost everywhere, and fills would muddy the heat.
+      filled: false,
       stroked: true,
-      getFillColor: alpha(a.color, 22),
-      getLineColor: alpha(a.color, 170),
-      getLineWidth: 1.5 * scale,
+      getLineColor: alpha(a.color, 110),
+      getLineWidth: 1.2 * scale,
       lineWidthUnits: 'pixels',
       pointType: 'circle',
       getPointRadius: 0,
@@ -173,9 +174,8 @@ export function serviceAreaLayers(areas: { kind: string; color: Color; polygons:
       getRadius: 1000,
       radiusUnits: 'meters',
       stroked: true,
-      filled: true,
-      getFillColor: alpha(a.color, 14),
-      getLineColor: alpha(a.color, 140),
+      filled: false,
+      getLineColor: alpha(a.color, 120),
       lineWidthUnits: 'pixels',
       getLineWidth: 1.2 * scale,
     }),

@@ -1,6 +1,7 @@
 import type { Pool } from '../db/pool.ts';
 import { kpis, series } from '../kpis/service.ts';
 import type { KpiRow } from '../kpis/schemas.ts';
+import { listCategories } from '../cases/categories.ts';
 import { listActiveWhistles, type WhistleView } from '../whistles/repository.ts';
 import { hasCases, readLatestCases, readLatestSeq, readOverdueCases, readOverdueCountAt, readSubdistricts, type WallCase } from './repository.ts';
 import { compositeScore, SCORE_PERIOD_DAYS } from './scoring.ts';
@@ -102,6 +103,8 @@ export async function readWallSummary(db: Pool, now = new Date()): Promise<WallS
     listActiveWhistles(db),
   ]);
   const place = new Map(subdistrictPlaces.map((s) => [s.id, s]));
+  const names = new Map(listCategories().map((c) => [c.code, c]));
+  const named = (c: WallCase): WallCase => ({ ...c, category_name_zh: names.get(c.category)?.name_zh ?? c.category, category_name_en: names.get(c.category)?.name_en ?? c.category });
   const d = period.rows[0];
   const dBefore = periodDayAgo.rows[0];
   const before = new Map(catsBefore.rows.map((r) => [r.key as string, r.cases]));
@@ -133,8 +136,8 @@ export async function readWallSummary(db: Pool, now = new Date()): Promise<WallS
       .slice(0, 10)
       .map((r) => ({ code: r.key as string, name_zh: r.name_zh, name_en: r.name_en, count: r.cases, previous: before.get(r.key as string) ?? 0 })),
     trend: trend.points.map((p) => ({ hour: p.start, reported: p.reported, closed: p.closed })),
-    latest,
-    overdue: overdue.cases,
+    latest: latest.map(named),
+    overdue: overdue.cases.map(named),
     whistles,
   };
 }

@@ -43,7 +43,7 @@ export function Legend({ layers, onToggle, areas, window }: { layers: Set<WallLa
             {id === 'circles' && layers.has(id) && areas.length > 0 && (
               <div className="wall-legend__sub wall-legend__chips">
                 {areas.map((a, i) => (
-                  <span key={a.kind}><i style={{ background: rgb(circleColor(i)) }} />{lang === 'en' ? a.name_en : a.name_zh}{a.polygons ? '' : ' ≈1 km'}</span>
+                  <span key={a.kind}><i style={{ background: rgb(a.color ?? circleColor(i)) }} />{lang === 'en' ? a.name_en : a.name_zh}{a.polygons ? '' : ' ≈1 km'}</span>
                 ))}
               </div>
             )}

@@ -23,12 +23,12 @@ import { useI18n } from '../../app/i18n.tsx';
 import { parseWallSettings, layersToUrl, type WallLayerId } from './settings.ts';
 import { useWallLive, type LiveArrival, type WallCase } from './use-wall-live.ts';
 import { useWallMapData } from './use-map-data.ts';
-import { countdown, hhmmss, KpiTiles, Panel, Ranking, RedBlackList, Ticker, TopCategories, TrendChart, WhistleBoard } from './panels.tsx';
+import { hhmmss, KpiTiles, Panel, Ranking, RedBlackList, Ticker, TopCategories, TrendChart, WhistleBoard } from './panels.tsx';
 import { Legend } from './Legend.tsx';
 import './wall.css';
 
 /** How long a new case pulses, and how long the tour stays on an interrupting case. */
-const PULSE_MS = 90_000;
+const PULSE_MS = 60_000;
 const INTERRUPT_MS = 12_000;
 
 /** The wall's text scale relative to a 1080p layout: deck.gl sizes follow the CSS rem. */
@@ -43,19 +43,23 @@ function useScale(): number {
   return scale;
 }
 
-/** Labels wait for the bundled font so the glyph atlas is built from Noto Sans SC, not a fallback. */
-function useFontReady(sample: string): boolean {
-  const [ready, setReady] = useState(false);
+/**
+ * Labels wait until the bundled font's unicode-range subsets holding their characters are
+ * loaded: deck.gl rasterises each glyph once into its atlas, so a glyph drawn before its
+ * subset arrived would stay blank. Returns whether `text` is covered.
+ */
+function useFontReady(text: string): boolean {
+  const [loadedFor, setLoadedFor] = useState<string | null>(null);
   useEffect(() => {
     let alive = true;
-    Promise.all([document.fonts.load(`700 32px "${WALL_FONT}"`, sample), document.fonts.load(`400 32px "${WALL_FONT}"`, sample)])
+    Promise.all([document.fonts.load(`700 32px "${WALL_FONT}"`, text), document.fonts.load(`400 32px "${WALL_FONT}"`, text)])
       .catch(() => {})
-      .finally(() => alive && setReady(true));
+      .finally(() => alive && setLoadedFor(text));
     return () => {
       alive = false;
     };
-  }, [sample]);
-  return ready;
+  }, [text]);
+  return loadedFor === text;
 }
 
 function isInterrupting(a: LiveArrival): boolean {
@@ -156,57 +160,68 @@ export function WallView() {
     return () => clearTimeout(timer);
   }, [live.arrivals, map, settings.tour]);
 
-  const labelSample = useMemo(() => (summary?.subdistricts ?? []).map((s) => s.name_zh).join('') + '0123456789:-', [summary]);
+  const labelSample = useMemo(
+    () => `${(summary?.subdistricts ?? []).map((s) => s.name_zh + s.name_en).join('')}${t('wall.whistle')}0123456789:- `,
+    [summary, t],
+  );
   const fontReady = useFontReady(labelSample);
 
+  // Recomputed only when the set of pulsing cases changes, so the map is not redrawn every second.
+  const pulsingKey = live.arrivals.filter((a) => a.kind === 'new' && now - a.at < PULSE_MS).map((a) => `${a.kase.id}@${a.at}`).join(',');
   const pulsing = useMemo(
-    () => live.arrivals.filter((a) => a.kind === 'new' && now - a.at < PULSE_MS).map((a) => ({ ...a.kase, at: a.at })),
-    [live.arrivals, now],
+    () => live.arrivals.filter((a) => a.kind === 'new' && pulsingKey.includes(`${a.kase.id}@${a.at}`)).map((a) => ({ ...a.kase, at: a.at })),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [pulsingKey],
   );
-  const animate = pulsing.length > 0 || focusCase !== null || (summary?.whistles.length ?? 0) > 0;
-  // A coarse animation clock: the pulse and countdown layers update at ~8 fps, which reads
-  // as motion from across the room without redrawing 4K every frame.
+  const animate = pulsing.length > 0 || focusCase !== null;
+  // A coarse animation clock: pulses update at 4 fps while something pulses, which reads as
+  // motion from across the room without redrawing 4K every frame; otherwise once a second
+  // (the whistle countdowns).
   const [animNow, setAnimNow] = useState(Date.now());
   useEffect(() => {
     if (!animate) return;
-    const timer = setInterval(() => setAnimNow(Date.now()), 125);
+    const timer = setInterval(() => setAnimNow(Date.now()), 250);
     return () => clearInterval(timer);
   }, [animate]);
+  const clock = animate ? animNow : 0;
+  const minuteClock = Math.floor(now / 60_000) * 60_000;
 
   const deckLayers = useMemo<LayersList>(() => {
     const out: LayersList = [];
-    if (layers.has('circles')) out.push(...serviceAreaLayers(mapData.areas.map((a, i) => ({ ...a, color: circleColor(i) })), scale));
+    if (layers.has('circles')) out.push(...serviceAreaLayers(mapData.areas.map((a, i) => ({ ...a, color: a.color ?? circleColor(i) })), scale));
     if (layers.has('parks') && mapData.parks) out.push(pocketParkLayer(mapData.parks, scale));
     if (layers.has('heat') && live.heat && live.heat.points.length) out.push(heatLayer(live.heat.points, scale));
     out.push(focusAreaLayer(stop?.id ? (subFeatures.get(stop.id) as Feature | undefined) ?? null : null, scale));
     if (layers.has('renovation')) out.push(...renovationLayers(mapData.renovation, scale));
     if (layers.has('cases') && summary) {
       out.push(overdueLayer(summary.overdue, scale));
-      out.push(...newCaseLayers(pulsing, animNow, scale));
+      out.push(...newCaseLayers(pulsing, clock, scale));
     }
-    if (layers.has('whistles') && summary) {
+    if (layers.has('whistles') && summary && fontReady) {
       const marks = summary.whistles.map((w) => {
-        const left = new Date(w.deadline_at).getTime() - animNow;
-        return { id: w.id, lng: w.lng, lat: w.lat, radius_m: w.radius_m, label: `${t('wall.whistle')} ${countdown(left)}`, late: left < 0 };
+        // Whole minutes on the map (it redraws once a minute for them); the board shows seconds.
+        const left = new Date(w.deadline_at).getTime() - minuteClock;
+        return { id: w.id, lng: w.lng, lat: w.lat, radius_m: w.radius_m, label: `${t('wall.whistle')} ${t('wall.minutesLeft', { m: Math.ceil(left / 60_000) })}`, late: left < 0 };
       });
-      out.push(...whistleLayers(marks, animNow, scale));
+      out.push(...whistleLayers(marks, clock, scale));
     }
-    out.push(focusLayer(focusCase, animNow, scale));
+    out.push(focusLayer(focusCase, clock, scale));
     if (fontReady && summary) out.push(subdistrictLabelLayer(summary.subdistricts.map((s) => ({ lng: s.lng, lat: s.lat, text: lang === 'en' ? s.name_en : s.name_zh })), scale));
     return out;
-  }, [layers, mapData, live.heat, summary, pulsing, animNow, focusCase, stop, subFeatures, fontReady, lang, scale, t]);
+  }, [layers, mapData, live.heat, summary, pulsing, clock, minuteClock, focusCase, stop, subFeatures, fontReady, lang, scale, t]);
 
   const style = useMemo(() => wallStyle(), []);
   const newIds = useMemo(() => new Set(pulsing.map((c) => c.id)), [pulsing]);
   const latest = summary?.latest ?? [];
+  // Each layer's point count, or "loading" until its data arrived: tests and screenshots wait on it.
   const layerState = [
-    `heat:${live.heat ? live.heat.points.length / 3 : 'none'}`,
-    `overdue:${summary?.overdue.length ?? 'none'}`,
-    `parks:${mapData.parks?.features.length ?? 'none'}`,
-    `renovation:${mapData.renovation.length}`,
-    `circles:${mapData.areas.length}`,
-    `whistles:${summary?.whistles.length ?? 'none'}`,
-  ].join(' ');
+    `heat:${live.heat ? live.heat.points.length / 3 : 'loading'}`,
+    `overdue:${summary?.overdue.length ?? 'loading'}`,
+    `parks:${mapData.loaded ? mapData.parks?.features.length ?? 0 : 'loading'}`,
+    `renovation:${mapData.loaded ? mapData.renovation.length : 'loading'}`,
+    `circles:${mapData.loaded ? mapData.areas.length : 'loading'}`,
+    `whistles:${summary?.whistles.length ?? 'loading'}`,
+].join(' ');
 
   return (
     <div className={`wall ${stale ? 'wall--stale' : ''}`} data-testid="wall">
@@ -255,6 +270,7 @@ export function WallView() {
             fitPadding={60 * scale}
             ready={Boolean(summary) && live.heat !== null}
             animate={animate}
+            readyOnce
           />
           {summary && !summary.cases_available && <div className="wall-map__note">{t('wall.casesUnavailable')}</div>}
           {stop && !focusCase && <div className="wall-caption" data-testid="wall-caption">{stop.caption}</div>}

@@ -150,7 +150,7 @@ export function TrendChart({ summary }: { summary: WallSummary | null }) {
   if (!data.length) return <div className="wall-empty">{t('wall.loading')}</div>;
   const W = 1000;
   const H = 300;
-  const pad = { l: 60, r: 10, t: 16, b: 44 };
+  const pad = { l: 90, r: 10, t: 16, b: 44 };
   const max = Math.max(4, ...data.map((d) => Math.max(d.reported, d.closed)));
   const bw = (W - pad.l - pad.r) / data.length;
   const y = (v: number) => pad.t + (H - pad.t - pad.b) * (1 - v / max);

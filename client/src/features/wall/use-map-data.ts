@@ -11,39 +11,80 @@ export interface ServiceArea {
   name_en: string;
   polygons: FeatureCollection | null;
   points: [number, number][];
+  /** The kind's colour from the coverage API (the planner uses the same), as RGBA. */
+  color: [number, number, number, number] | null;
+}
+
+interface CoverageKind {
+  kind: string;
+  name_zh: string;
+  name_en: string;
+  circle: number;
+  provision: string;
+  colour?: string;
+}
+
+function hexToRgba(hex: string | undefined): [number, number, number, number] | null {
+  const m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex ?? '');
+  return m ? [parseInt(m[1]!, 16), parseInt(m[2]!, 16), parseInt(m[3]!, 16), 255] : null;
 }
 
 export interface WallMapData {
   parks: FeatureCollection | null;
   renovation: RenovationSite[];
   areas: ServiceArea[];
+  /** False until the server answered (or failed to) for every layer. */
+  loaded: boolean;
 }
 
 /** The kinds drawn as service circles: the everyday ones of the 15-minute life circle. */
 const CIRCLE_KINDS_MAX = 4;
+/** Isochrones are computed on demand; the circles stay until one arrives, or for good after this. */
+const ISOCHRONE_TIMEOUT_MS = 60_000;
 
-async function loadAreas(): Promise<ServiceArea[]> {
-  const facilities = await getJson<FeatureCollection>('/api/facilities').catch(() => null);
+/**
+ * Facilities of the 15-minute circle's required kinds (from the coverage API's list, when it
+ * is served), as 1,000 m circles: the fallback until each kind's isochrone arrives.
+ */
+async function loadCircles(): Promise<ServiceArea[]> {
+  const [facilities, kinds] = await Promise.all([
+    getJson<FeatureCollection>('/api/facilities').catch(() => null),
+    getJson<{ kinds: CoverageKind[] }>('/api/coverage/kinds').then((r) => r.kinds).catch(() => [] as CoverageKind[]),
+  ]);
   const byKind = new Map<string, [number, number][]>();
-  const names = new Map<string, { zh: string; en: string }>();
   for (const f of facilities?.features ?? []) {
     if (f.geometry?.type !== 'Point') continue;
-    const p = f.properties ?? {};
-    const kind = String(p.kind ?? 'facility');
+    const kind = String(f.properties?.kind ?? 'facility');
     if (!byKind.has(kind)) byKind.set(kind, []);
     byKind.get(kind)!.push((f.geometry as Point).coordinates.slice(0, 2) as [number, number]);
-    if (p.kind_name_zh || p.kind_zh) names.set(kind, { zh: String(p.kind_name_zh ?? p.kind_zh), en: String(p.kind_name_en ?? p.kind_en ?? kind) });
   }
-  const kinds = [...byKind.entries()].sort((a, b) => a[1].length - b[1].length).slice(0, CIRCLE_KINDS_MAX);
-  return Promise.all(
-    kinds.map(async ([kind, points]) => {
-      const polygons = await getJson<FeatureCollection>(`/api/coverage/isochrones?kind=${encodeURIComponent(kind)}&minutes=15`)
-        .then((fc) => ({ ...fc, features: fc.features.filter((f) => f.geometry && f.geometry.type !== 'Point') }))
-        .catch(() => null);
-      const n = names.get(kind);
-      return { kind, name_zh: n?.zh ?? kind, name_en: n?.en ?? kind, polygons: polygons && polygons.features.length ? polygons : null, points };
-    }),
-  );
+  const chosen: CoverageKind[] = kinds.filter((k) => k.circle === 15 && k.provision === 'required' && byKind.has(k.kind));
+  const list = chosen.length
+    ? chosen
+    : [...byKind.keys()].map((kind): CoverageKind => ({ kind, name_zh: kind, name_en: kind, circle: 15, provision: 'required' }));
+  return list.slice(0, CIRCLE_KINDS_MAX).map((k) => ({
+    kind: k.kind,
+    name_zh: k.name_zh,
+    name_en: k.name_en,
+    polygons: null,
+    points: byKind.get(k.kind) ?? [],
+    color: hexToRgba(k.colour),
+  }));
+}
+
+/** The walking isochrone of a kind from the coverage API, or null when it is not served (in time). */
+async function loadIsochrone(kind: string): Promise<FeatureCollection | null> {
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(), ISOCHRONE_TIMEOUT_MS);
+  try {
+    const fc = await getJson<FeatureCollection>(`/api/coverage/isochrones?kind=${encodeURIComponent(kind)}&minutes=15`, { signal: ctl.signal });
+    const polygons = fc.features.filter((f) => f.geometry && f.geometry.type !== 'Point');
+    return polygons.length ? { type: 'FeatureCollection', features: polygons } : null;
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function toSites(fc: FeatureCollection | null): RenovationSite[] {
@@ -65,20 +106,31 @@ function toSites(fc: FeatureCollection | null): RenovationSite[] {
 
 /** The wall's slow-changing map layers: cached, then refreshed from the server once. */
 export function useWallMapData(): WallMapData {
-  const [data, setData] = useState<WallMapData>({ parks: null, renovation: [], areas: [] });
+  const [data, setData] = useState<WallMapData>({ parks: null, renovation: [], areas: [], loaded: false });
   useEffect(() => {
     let alive = true;
-    void cacheGet<WallMapData>('map-data').then((d) => alive && d && setData((prev) => (prev.parks ? prev : d)));
+    void cacheGet<WallMapData>('map-data').then((d) => alive && d && setData((prev) => (prev.loaded ? prev : { ...d, loaded: false })));
     void (async () => {
       const [parks, renovation, areas] = await Promise.all([
         getJson<FeatureCollection>('/api/pocket-parks').catch(() => null),
         getJson<FeatureCollection>('/api/renovation-projects').catch(() => null),
-        loadAreas().catch(() => []),
+        loadCircles().catch(() => []),
       ]);
       if (!alive) return;
-      const next = { parks, renovation: toSites(renovation), areas };
+      const next = { parks, renovation: toSites(renovation), areas, loaded: true };
       setData(next);
       void cachePut('map-data', next);
+      // Then upgrade each kind's circles to its walking isochrone, one at a time (they are heavy).
+      for (const area of areas) {
+        const polygons = await loadIsochrone(area.kind);
+        if (!alive) return;
+        if (!polygons) continue;
+        setData((prev) => {
+          const upgraded = { ...prev, areas: prev.areas.map((a) => (a.kind === area.kind ? { ...a, polygons } : a)) };
+          void cachePut('map-data', upgraded);
+          return upgraded;
+        });
+      }
     })();
     return () => {
       alive = false;

@@ -113,10 +113,10 @@ export function useWallLive(window: HeatWindow): WallLive {
   const seqRef = useRef(0);
   const freshRef = useRef(false);
 
-  const applySummary = useCallback((s: WallSummary, live: boolean) => {
+  const applySummary = useCallback((s: WallSummary, live: boolean, afterReconnect = false) => {
     setState((prev) => {
       const arrivals = [...prev.arrivals];
-      if (live && seenIds.current.size > 0) {
+      if (afterReconnect && seenIds.current.size > 0) {
         // Cases the wall missed while it was cut off, oldest first so the newest pulses last.
         for (const c of [...s.latest].reverse()) {
           if (!seenIds.current.has(c.id)) arrivals.push({ kase: c, at: Date.now(), kind: 'new' });
@@ -128,11 +128,11 @@ export function useWallLive(window: HeatWindow): WallLive {
     });
   }, []);
 
-  const refreshSummary = useCallback(async () => {
+  const refreshSummary = useCallback(async (afterReconnect = false) => {
     try {
       const s = await getJson<WallSummary>('/api/wall/summary');
       freshRef.current = true;
-      applySummary(s, true);
+      applySummary(s, true, afterReconnect);
       void cachePut('summary', s);
     } catch (err) {
       setState((prev) => ({ ...prev, error: (err as Error).message }));
@@ -206,7 +206,8 @@ export function useWallLive(window: HeatWindow): WallLive {
       if (caughtUpFrom === 0) socket.emit('subscribe', ['wall']);
       setState((prev) => ({ ...prev, connected: true, lastBeat: Date.now() }));
       if (connectedBefore) {
-        void refreshSummary();
+        // The replay brings the missed events; the re-read also covers a log that was cut short.
+        void refreshSummary(true);
         void refreshHeat();
       }
       connectedBefore = true;
