@@ -24,6 +24,7 @@ async function main(): Promise<void> {
   await client.connect();
   try {
     await seedDemoCity(client, { seed, replace: true, log: (m) => console.error(`[generate] ${m}`) });
+    console.error('[generate] rows that referenced the old city (cases, whistles) were cleared; the next `npm start` writes a new synthetic history');
   } finally {
     await client.end();
   }
