@@ -94,6 +94,15 @@ describe('the planner in Chromium', () => {
     expect([png.width, png.height]).toEqual([1754, 1240]);
   });
 
+  it('scores every community on the life-circle checklist as the API does, lowest first', async () => {
+    await page.click('[data-testid="tab-checklist"]');
+    const rows = page.locator('[data-testid="checklist-table"] tbody tr');
+    const api = (await (await fetch(`${server.url}/api/coverage/checklist`)).json()) as { communities: Array<{ score: number }> };
+    await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(api.communities.length);
+    const shown = await page.$$eval('[data-testid="checklist-table"] tbody td[data-value]', (tds) => tds.map((td) => Number(td.getAttribute('data-value'))));
+    expect(shown).toEqual(api.communities.map((c) => c.score).sort((a, b) => a - b));
+  });
+
   it('suggests ranked sites and loads nothing from outside the server', async () => {
     await page.click('[data-testid="suggest-sites"]');
     const items = page.locator('[data-testid="sites"] li');

@@ -1,19 +1,22 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { FeatureCollection, Point } from 'geojson';
+import type { Map as MaplibreMap } from 'maplibre-gl';
 import { MapView } from '../../map/MapView.tsx';
+import { wallStyle } from '../../map/style.ts';
 import { districtOutlineLayer } from '../../map/admin-layers.ts';
 import { featureCollectionBounds } from '../../lib/bbox.ts';
 import { getJson } from '../../lib/api.ts';
 import { ViewHeader } from '../../app/ViewHeader.tsx';
 import { useI18n } from '../../app/i18n.tsx';
 import { useDistrict } from '../district/use-district.ts';
-import { plannerApi, type CoverageResponse, type KindInfo, type SitingResponse, type ThresholdChoice, type UnitRow, type WhatIfResponse } from './api.ts';
-import { candidateLayers, clickTargetLayer, gapLayer, isochroneLayers, siteLayers, unitOutlineLayer } from './layers.ts';
+import { plannerApi, type ChecklistResponse, type CoverageResponse, type KindInfo, type SitingResponse, type ThresholdChoice, type UnitRow, type WhatIfResponse } from './api.ts';
+import { candidateLayers, gapLayer, isochroneLayers, siteLayers, unitOutlineLayer } from './layers.ts';
 import { download, renderReport, toCsv, toGeoJsonBlob } from './export.ts';
 import { useCoverageProgress } from './use-coverage-progress.ts';
 import './planner.css';
 
 type Level = 'subdistrict' | 'community';
+type Tab = Level | 'checklist';
 type SortKey = 'name' | 'population' | 'population_covered' | 'uncovered' | 'share';
 
 const THRESHOLDS: ThresholdChoice[] = [
@@ -43,7 +46,11 @@ export function PlannerView() {
   const [data, setData] = useState<Layers | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [level, setLevel] = useState<Level>('subdistrict');
+  const [tab, setTab] = useState<Tab>('subdistrict');
+  const level: Level = tab === 'checklist' ? 'community' : tab;
+  const [checklist, setChecklist] = useState<ChecklistResponse | null>(null);
+  const [checklistBusy, setChecklistBusy] = useState(false);
+  const [checkSortDesc, setCheckSortDesc] = useState(false);
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'share', desc: false });
   const [units, setUnits] = useState<Record<Level, FeatureCollection | null>>({ subdistrict: null, community: null });
   const [selected, setSelected] = useState<number | null>(null);
@@ -75,6 +82,19 @@ export function PlannerView() {
       .then((fc) => setUnits((u) => ({ ...u, [level]: fc })))
       .catch(() => {});
   }, [level, units]);
+
+  // The checklist covers every required kind at once: fetched when its tab is first opened.
+  useEffect(() => {
+    if (tab !== 'checklist' || checklist || checklistBusy) return;
+    setChecklistBusy(true);
+    clearProgress();
+    plannerApi
+      .checklist(socketId(), `checklist-${Date.now()}`)
+      .then(setChecklist)
+      .catch((e: Error) => setError(e.message))
+      .finally(() => setChecklistBusy(false));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [tab, checklist, checklistBusy]);
 
   // Coverage, isochrones and gaps for the chosen kind and threshold; a newer choice wins.
   useEffect(() => {
@@ -126,6 +146,13 @@ export function PlannerView() {
     });
   }, [data, level, sort]);
 
+  // The project's own vector basemap (streets, water, buildings), so isochrones read against the streets they follow.
+  const mapStyle = useMemo(() => wallStyle(), []);
+  /** A click anywhere on the map places the candidate there; the server refuses spots off the district or the streets. */
+  const onMapLoad = useCallback((map: MaplibreMap) => {
+    map.getCanvas().style.cursor = 'crosshair';
+    map.on('click', (e) => setCandidate([e.lngLat.lng, e.lngLat.lat]));
+  }, []);
   const bounds = useMemo(() => (district.data ? featureCollectionBounds(district.data) : null), [district.data]);
   const layers = useMemo(() => {
     const list = [];
@@ -135,8 +162,6 @@ export function PlannerView() {
     if (data && show.gaps) list.push(gapLayer(data.gaps));
     list.push(...candidateLayers(whatIf?.candidates ?? null, candidate));
     if (siting) list.push(...siteLayers(siting.sites));
-    // The click target sits on top so a click anywhere in the district places the candidate.
-    if (district.data) list.push(clickTargetLayer(district.data, (p) => setCandidate(p)));
     return list.filter(Boolean);
   }, [district.data, units, level, selected, data, show, colour, whatIf, candidate, siting]);
 
@@ -218,7 +243,7 @@ export function PlannerView() {
       <ViewHeader titleKey="nav.planner" />
       <div className="planner">
         <div className="planner-map map-frame" ref={mapBox}>
-          <MapView layers={layers} fitBounds={bounds} ready={Boolean(district.data && data && !loading)} />
+          <MapView layers={layers} fitBounds={bounds} ready={Boolean(district.data && data && !loading)} mapStyle={mapStyle} onMapLoad={onMapLoad} />
           <div className="planner-legend">
             <span><i style={{ background: colour }} />{t('planner.legend.isochrone')}</span>
             <span><i style={{ background: '#ff4d5e', borderRadius: '50%' }} />{t('planner.legend.gap')}</span>
@@ -248,7 +273,7 @@ export function PlannerView() {
                   <optgroup key={c} label={t('planner.circle', { n: c })}>
                     {byCircle(c).map((k) => (
                       <option key={k.kind} value={k.kind}>
-                        {name(k)}（{k.facilities}）
+                        {t('planner.kindOption', { name: name(k), n: k.facilities })}
                       </option>
                     ))}
                   </optgroup>
@@ -351,8 +376,8 @@ export function PlannerView() {
           <section className="planner-card planner-table-card">
             <div className="table-head">
               <div className="tabs" role="tablist">
-                {(['subdistrict', 'community'] as const).map((l) => (
-                  <button type="button" key={l} role="tab" aria-selected={level === l} className={level === l ? 'on' : ''} onClick={() => { setLevel(l); setSelected(null); }}>
+                {(['subdistrict', 'community', 'checklist'] as const).map((l) => (
+                  <button type="button" key={l} role="tab" aria-selected={tab === l} data-testid={`tab-${l}`} className={tab === l ? 'on' : ''} onClick={() => { setTab(l); setSelected(null); }}>
                     {t(`planner.level.${l}`)}
                   </button>
                 ))}
@@ -363,6 +388,55 @@ export function PlannerView() {
                 <button type="button" onClick={exportReport} disabled={!data} data-testid="export-report">{t('planner.export.report')}</button>
               </div>
             </div>
+            {tab === 'checklist' ? (
+              <div className="table-scroll">
+                {checklistBusy && (
+                  <div className="progress" data-testid="checklist-progress">
+                    <div style={{ width: `${progress && progress.stage === 'checklist' && progress.total > 0 ? Math.round((100 * progress.done) / progress.total) : 5}%` }} />
+                  </div>
+                )}
+                {checklist && selected !== null && (() => {
+                  const c = checklist.communities.find((x) => x.id === selected);
+                  if (!c) return null;
+                  const missing = c.items.filter((i) => !i.met);
+                  return (
+                    <p className="muted small checklist-missing">
+                      {t('planner.checklist.missing', { name: name(c) })}
+                      {missing.map((i) => { const k = kinds?.find((x) => x.kind === i.kind); return `${k ? name(k) : i.kind} ${Math.round(i.share * 100)}%`; }).join('、') || t('planner.checklist.none')}
+                    </p>
+                  );
+                })()}
+                {checklist && (
+                  <table className="planner-table" data-testid="checklist-table">
+                    <thead>
+                      <tr>
+                        <th>{t('planner.col.community')}</th>
+                        <th>{t('planner.col.population')}</th>
+                        <th>{t('planner.col.met')}</th>
+                        <th onClick={() => setCheckSortDesc((d) => !d)}>{t('planner.col.score')}{checkSortDesc ? ' ▼' : ' ▲'}</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {[...checklist.communities]
+                        .sort((a, b) => (checkSortDesc ? b.score - a.score : a.score - b.score))
+                        .map((c) => (
+                          <tr key={c.id} className={selected === c.id ? 'selected' : ''} onClick={() => setSelected(selected === c.id ? null : c.id)}
+                            title={c.items.filter((i) => !i.met).map((i) => { const k = kinds?.find((x) => x.kind === i.kind); return k ? name(k) : i.kind; }).join('、')}>
+                            <td>{name(c)}</td>
+                            <td>{int(c.population)}</td>
+                            <td>{c.met} / {c.items_total}</td>
+                            <td data-value={c.score}>
+                              <span className="bar"><i style={{ width: `${c.score}%`, background: c.score >= 80 ? 'var(--ok)' : c.score >= 50 ? 'var(--warn)' : 'var(--danger)' }} /></span>
+                              {c.score.toFixed(1)}
+                            </td>
+                          </tr>
+                        ))}
+                    </tbody>
+                  </table>
+                )}
+                <p className="muted small">{t('planner.checklist.rule')}</p>
+              </div>
+            ) : (
             <div className="table-scroll">
               <table className="planner-table" data-testid="coverage-table">
                 <thead>
@@ -390,6 +464,7 @@ export function PlannerView() {
                 </tbody>
               </table>
             </div>
+            )}
           </section>
         </aside>
       </div>

@@ -77,6 +77,24 @@ export interface SitingResponse {
   sites: Site[];
 }
 
+export interface ChecklistCommunity {
+  id: number;
+  code: string;
+  name_zh: string;
+  name_en: string;
+  parent_id: number | null;
+  population: number;
+  met: number;
+  items_total: number;
+  score: number;
+  items: Array<{ kind: string; circle: number; metres: number; share: number; met: boolean }>;
+}
+
+export interface ChecklistResponse {
+  rule: string;
+  communities: ChecklistCommunity[];
+}
+
 /** A threshold as the planner picks it: minutes of walking or metres of distance. */
 export type ThresholdChoice = { by: 'minutes'; value: 5 | 10 | 15 } | { by: 'metres'; value: 300 | 500 | 1000 };
 
@@ -98,6 +116,8 @@ export const plannerApi = {
   gaps: (kind: string, t: ThresholdChoice) =>
     getJson<FeatureCollection<Point, { building_id: number; population: number; reason: string }>>(`/api/coverage/gaps?kind=${encodeURIComponent(kind)}&${thresholdQuery(t)}`),
   whatIf: (kind: string, t: ThresholdChoice, add: Array<{ lon: number; lat: number }>) => post<WhatIfResponse>('/api/coverage/what-if', { kind, ...thresholdBody(t), add }),
+  checklist: (progressTo: string | undefined, job: string) =>
+    getJson<ChecklistResponse>(`/api/coverage/checklist${progressTo ? `?progress_to=${encodeURIComponent(progressTo)}&job=${encodeURIComponent(job)}` : ''}`),
   siting: (kind: string, t: ThresholdChoice, count: number, progressTo: string | undefined, job: string) =>
     post<SitingResponse>('/api/coverage/siting', { kind, ...thresholdBody(t), count, ...(progressTo ? { progress_to: progressTo, job } : {}) }),
 };

@@ -1,5 +1,4 @@
 import { GeoJsonLayer, ScatterplotLayer, TextLayer } from '@deck.gl/layers';
-import type { PickingInfo } from '@deck.gl/core';
 import type { Feature, FeatureCollection, Point } from 'geojson';
 import type { Site } from './api.ts';
 
@@ -20,22 +19,6 @@ export const PLANNER_COLOURS = {
 export function hexToRgba(hex: string, alpha: number): RGBA {
   const n = parseInt(hex.replace('#', ''), 16);
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255, alpha];
-}
-
-/** The district as a click target: a click inside it places a candidate there. */
-export function clickTargetLayer(district: FeatureCollection, onClick: (lonLat: [number, number]) => void) {
-  return new GeoJsonLayer({
-    id: 'planner-click-target',
-    data: district,
-    pickable: true,
-    stroked: false,
-    filled: true,
-    getFillColor: [0, 0, 0, 0],
-    onClick: (info: PickingInfo) => {
-      if (info.coordinate) onClick([info.coordinate[0]!, info.coordinate[1]!]);
-      return true;
-    },
-  });
 }
 
 export function unitOutlineLayer(units: FeatureCollection, selectedId: number | null) {
