@@ -31,8 +31,8 @@ const SOURCES: Record<string, { table: string; where: string }> = {
   admin: { table: 'admin_unit', where: "(level IN ('district', 'subdistrict') OR (level = 'community' AND $5 >= 13) OR (level = 'grid' AND $5 >= 15))" },
   streets: { table: 'walk_edge', where: "(kind = 'arterial' OR (kind = 'secondary' AND $5 >= 11) OR (kind = 'hutong' AND $5 >= 13) OR (kind = 'path' AND $5 >= 14) OR (kind = 'footway' AND $5 >= 15))" },
   buildings: { table: 'building', where: '$5 >= 13' },
-  water: { table: 'land_cover', where: "kind = 'water'" },
-  green: { table: 'land_cover', where: "kind = 'green'" },
+  water: { table: 'land_cover', where: "kind = 'water' AND $5::int >= 0" },
+  green: { table: 'land_cover', where: "kind = 'green' AND $5::int >= 0" },
 };
 
 async function countInBbox(pool: pg.Pool, layer: string, z: number, bbox: [number, number, number, number]): Promise<number> {
