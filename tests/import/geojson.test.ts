@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
@@ -41,6 +42,20 @@ describe('importing GeoJSON', () => {
     const { rows } = await db.query(`SELECT name, ST_X(geom) AS lng, ST_Y(geom) AS lat FROM facility WHERE name IN ('百度坐标药店', 'WGS药店') ORDER BY name`);
     for (const r of rows) expect(haversine([r.lng, r.lat], truth), r.name).toBeLessThan(0.5);
     await expect(run(fc([point(...truth, { kind: 'pharmacy', name: 'x' })], { crs: 'EPSG:3857' }))).rejects.toThrow(/crs/);
+  });
+
+  it('maps OpenStreetMap tags to a kind in GeoJSON made by osmtogeojson, skipping features with no service kind', async () => {
+    const require = createRequire(import.meta.url);
+    const osmtogeojson = require('osmtogeojson') as (d: unknown) => { features: { properties: { tags?: Record<string, string> } }[] };
+    const dir = path.dirname(require.resolve('osmtogeojson/package.json'));
+    const geo = osmtogeojson(JSON.parse(readFileSync(path.join(dir, 'test-cli', 'data', 'map.json'), 'utf8')));
+    const schools = geo.features.filter((f) => f.properties.tags?.amenity === 'school').length;
+    const s = await run(geo, { kind: 'facilities', skipInvalid: true });
+    expect(s.inserted.facility).toBe(schools);
+    expect(s.skipped).toHaveLength(geo.features.length - schools);
+    expect(s.skipped[0]!.reason).toMatch(/kind/);
+    const { rows } = await db.query(`SELECT kind FROM facility WHERE name = 'Volksschule'`);
+    expect(rows).toEqual([{ kind: 'primary_school' }]);
   });
 
   it('refuses a file with a bad feature, naming its index and reason, and writes none of the good ones', async () => {

@@ -116,6 +116,19 @@ describe('importing OpenStreetMap files', () => {
     expect(ends.bad).toBe(0);
   });
 
+  it('imports the same extract as Overpass JSON (map.json) to the same rows as its XML twin', async () => {
+    const MAP_JSON = MAP_OSM.replace(/map\.osm$/, 'map.json');
+    const before = await counts();
+    const s = await importFile(db, { name: 'map.json', bytes: readFileSync(MAP_JSON) });
+    const after = await counts();
+    const { nodes, ways } = regexOsm(readFileSync(MAP_OSM, 'utf8'));
+    const exp = expected(nodes, ways);
+    expect(s.kind).toBe('osm');
+    expect(after.buildings - before.buildings).toBe(exp.buildings.length);
+    expect(Math.abs(after.metres - before.metres - exp.walkM) / exp.walkM).toBeLessThan(0.002);
+    expect(after.facilities - before.facilities).toBe(1);
+  });
+
   it('refuses a file that is not OpenStreetMap and changes nothing', async () => {
     const before = await cityHash(db);
     await expect(importFile(db, { name: 'broken.osm', bytes: Buffer.from('<osm><node id="1" lat="1" lon="1"><tag k="a" v="b"></node>') })).rejects.toThrow(/OSM XML/);

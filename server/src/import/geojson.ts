@@ -6,6 +6,7 @@
 import { ADMIN_LEVELS, FACILITY_KINDS, RENOVATION_STATUSES, type AdminLevel, type RenovationStatus } from '../city/kinds.ts';
 import type { CoordinateSystem } from '../geo/coord-systems.ts';
 import { convertCoordinates, resolveCrs } from './crs.ts';
+import { poiKind } from './osm.ts';
 import { ImportError, type ImportIssue } from './errors.ts';
 
 export const GEOJSON_KINDS = ['facilities', 'admin', 'parks', 'renovation'] as const;
@@ -49,6 +50,9 @@ function checkGeometry(g: unknown, allowed: readonly string[]): Geometry {
   const c = coordinates as unknown[];
   if (type === 'Point') {
     if (!isPos(c)) throw new Bad('Point coordinates are not a [lng, lat] pair within range');
+  } else if (type === 'LineString') {
+    if (!Array.isArray(c) || c.length < 2) throw new Bad('LineString needs at least 2 positions');
+    c.forEach((p, i) => { if (!isPos(p)) throw new Bad(`LineString position ${i} is not a [lng, lat] pair within range`); });
   } else if (type === 'Polygon') {
     if (!Array.isArray(c) || !c.length) throw new Bad('Polygon has no rings');
     c.forEach((r, i) => checkRing(r, `ring ${i}`));
@@ -97,18 +101,24 @@ const oneOf = <T extends string>(p: Record<string, unknown>, k: string, values: 
   return v as T;
 };
 
-const POINTISH = ['Point', 'Polygon', 'MultiPolygon'];
+// A line (an unclosed OSM way) or a polygon stands for the point on it.
+const POINTISH = ['Point', 'LineString', 'Polygon', 'MultiPolygon'];
 const AREAL = ['Polygon', 'MultiPolygon'];
 
 function readFeature(kind: GeoJsonKind, index: number, geometry: unknown, props: Record<string, unknown>) {
   switch (kind) {
-    case 'facilities':
+    case 'facilities': {
+      // GeoJSON made from OpenStreetMap (osmtogeojson, overpass turbo) carries tags instead of a kind.
+      const tags = (typeof props.tags === 'object' && props.tags ? props.tags : props) as Record<string, string>;
+      const fromTags = props.kind === undefined ? poiKind(tags) : null;
+      if (props.kind === undefined && !fromTags) throw new Bad('property "kind" is required (or OpenStreetMap tags amenity/shop/leisure that map to one)');
       return {
-        index, geometry: checkGeometry(geometry, POINTISH), kind: oneOf(props, 'kind', FACILITY_KINDS),
-        name: str(props, 'name', false) ?? str(props, 'name_zh', true)!,
+        index, geometry: checkGeometry(geometry, POINTISH), kind: fromTags ?? oneOf(props, 'kind', FACILITY_KINDS),
+        name: str(props, 'name_zh', false) ?? str(props, 'name:zh', false) ?? str(props, 'name', false) ?? str(tags, 'name', false) ?? (fromTags ? fromTags : str(props, 'name', true)!),
         capacity: props.capacity === undefined || props.capacity === null ? null : num(props, 'capacity', { min: 0, integer: true }),
         openedOn: dateProp(props, 'opened_on'),
       } satisfies FacilityFeature;
+    }
     case 'parks': {
       const g = checkGeometry(geometry, AREAL);
       if (g.type === 'MultiPolygon' && (g.coordinates as unknown[]).length !== 1) throw new Bad('a pocket park is one polygon; this MultiPolygon has several');

@@ -42,13 +42,28 @@ export function parseOsmXml(text: string): OsmData {
 interface XmlNode { id: string; lat: string; lon: string; tag?: { k: string; v: string }[] }
 interface XmlWay { id: string; nd?: { ref: string }[]; tag?: { k: string; v: string }[] }
 
+type OsmJsonElement = { type: string; id: number; lat?: number; lon?: number; tags?: Record<string, string>; nodes?: number[] };
+
 export function parseOsmPbf(buf: Uint8Array): OsmData {
-  let data: { elements: { type: string; id: number; lat?: number; lon?: number; tags?: Record<string, string>; nodes?: number[] }[] };
+  let data: { elements: OsmJsonElement[] };
   try {
     data = tinyosmpbf(buf);
   } catch (err) {
     throw new ImportError(`the file is not a valid OSM PBF: ${(err as Error).message}`);
   }
+  return fromElements(data.elements);
+}
+
+/** Overpass API JSON (`[out:json]`): the same elements tiny-osmpbf returns. */
+export function parseOsmJson(doc: { elements?: unknown }): OsmData {
+  if (!Array.isArray(doc.elements)) throw new ImportError('the file is not Overpass JSON: it has no "elements" array');
+  const bad = (doc.elements as OsmJsonElement[]).findIndex((e) => !e || typeof e.id !== 'number' || (e.type === 'node' && (typeof e.lat !== 'number' || typeof e.lon !== 'number')));
+  if (bad >= 0) throw new ImportError(`element ${bad} is not an OSM node, way or relation with an id (and lat/lon for a node)`);
+  return fromElements(doc.elements as OsmJsonElement[]);
+}
+
+function fromElements(elements: OsmJsonElement[]): OsmData {
+  const data = { elements };
   const nodes: OsmData['nodes'] = new Map();
   const ways: OsmData['ways'] = [];
   let relations = 0;

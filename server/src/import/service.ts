@@ -1,6 +1,6 @@
 /**
  * `npm run import -- <file>`: loads a city's own data. GeoJSON for facilities, pocket parks,
- * renovation projects and administrative units; OpenStreetMap XML or PBF for streets,
+ * renovation projects and administrative units; OpenStreetMap XML, PBF or Overpass JSON for streets,
  * buildings and POIs. Everything runs in one transaction: a file that fails anywhere leaves
  * the database as it was.
  */
@@ -11,7 +11,7 @@ import type { LngLat } from '../geo/coord-systems.ts';
 import { resolveCrs } from './crs.ts';
 import { ImportError, type ImportIssue } from './errors.ts';
 import { parseGeoJson, type Geometry, type GeoJsonKind } from './geojson.ts';
-import { extractOsm, parseOsmPbf, parseOsmXml } from './osm.ts';
+import { extractOsm, parseOsmJson, parseOsmPbf, parseOsmXml } from './osm.ts';
 import * as repo from './repository.ts';
 
 export const IMPORT_KINDS = ['facilities', 'admin', 'parks', 'renovation', 'osm'] as const;
@@ -41,16 +41,16 @@ export interface ImportSummary {
 const SAFE_AREA_CHANGE = 0.01;
 const CHUNK = 5000;
 
-type Format = 'geojson' | 'osm-xml' | 'osm-pbf';
+type Format = 'geojson' | 'osm-xml' | 'osm-pbf' | 'osm-json';
 
 export function detectFormat(name: string, bytes: Uint8Array): Format {
   const lower = name.toLowerCase();
   if (lower.endsWith('.pbf')) return 'osm-pbf';
   if (lower.endsWith('.osm') || lower.endsWith('.xml')) return 'osm-xml';
-  if (lower.endsWith('.geojson') || lower.endsWith('.json')) return 'geojson';
-  const head = Buffer.from(bytes.subarray(0, 200)).toString('utf8').trimStart();
+  const head = Buffer.from(bytes.subarray(0, 4096)).toString('utf8').trimStart();
   if (head.startsWith('<')) return 'osm-xml';
-  if (head.startsWith('{')) return 'geojson';
+  // Overpass JSON and GeoJSON are both JSON objects: Overpass's has "elements".
+  if (head.startsWith('{')) return /"elements"\s*:/.test(head) && !/"features"\s*:/.test(head) ? 'osm-json' : 'geojson';
   return 'osm-pbf';
 }
 
@@ -59,6 +59,7 @@ function geometryWkt(g: Geometry): string {
   const c = g.coordinates as never;
   switch (g.type) {
     case 'Point': return `POINT(${(c as number[])[0]} ${(c as number[])[1]})`;
+    case 'LineString': return `LINESTRING(${ringWkt(c as LngLat[])})`;
     case 'Polygon': return `POLYGON(${(c as LngLat[][]).map((r) => `(${ringWkt(r)})`).join(', ')})`;
     case 'MultiPolygon': return `MULTIPOLYGON(${(c as LngLat[][][]).map((p) => `(${p.map((r) => `(${ringWkt(r)})`).join(', ')})`).join(', ')})`;
     default: throw new ImportError(`unsupported geometry ${g.type}`);
@@ -101,7 +102,7 @@ async function vetPolygons(
 export async function importFile(client: pg.ClientBase, file: { name: string; bytes: Uint8Array }, opts: ImportOptions = {}): Promise<ImportSummary> {
   const log = opts.log ?? (() => {});
   const format = detectFormat(file.name, file.bytes);
-  if (opts.kind === 'osm' && format === 'geojson') throw new ImportError('--kind osm needs an OpenStreetMap .osm or .pbf file');
+  if (opts.kind === 'osm' && format === 'geojson') throw new ImportError('--kind osm needs an OpenStreetMap file: .osm (XML), .pbf or Overpass JSON');
   if (opts.kind && opts.kind !== 'osm' && format !== 'geojson') throw new ImportError(`--kind ${opts.kind} needs a GeoJSON file`);
   await client.query('BEGIN');
   try {
@@ -120,7 +121,7 @@ async function importGeoJson(client: pg.ClientBase, file: { name: string; bytes:
   const summary: ImportSummary = { kind: parsed.kind, crs: parsed.crs, inserted: {}, replaced: {}, repaired: [], skipped };
   const rejected: ImportIssue[] = [];
   // Polygons are checked (and repaired where safe) before anything is written.
-  const areal = parsed.features.map((f) => f.geometry.type !== 'Point');
+  const areal = parsed.features.map((f) => f.geometry.type === 'Polygon' || f.geometry.type === 'MultiPolygon');
   const vetted = await vetPolygons(
     client,
     parsed.features.filter((_, i) => areal[i]).map((f) => ({ index: f.index, geojson: JSON.stringify(f.geometry) })),
@@ -178,6 +179,14 @@ async function importGeoJson(client: pg.ClientBase, file: { name: string; bytes:
   return summary;
 }
 
+function parseJson(text: string): { elements?: unknown } {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ImportError(`the file is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
 function rejectOrSkip(rejected: ImportIssue[], summary: ImportSummary, opts: ImportOptions, total: number): void {
   if (!rejected.length) return;
   if (!opts.skipInvalid) throw new ImportError(`${rejected.length} of ${total} features cannot be imported; nothing was written`, rejected);
@@ -196,7 +205,8 @@ async function chunked<T>(rows: T[], log: (m: string) => void, what: string, ins
 
 async function importOsm(client: pg.ClientBase, file: { name: string; bytes: Uint8Array }, format: Format, opts: ImportOptions, log: (m: string) => void): Promise<ImportSummary> {
   const crs = resolveCrs(opts.crs, undefined);
-  const data = format === 'osm-pbf' ? parseOsmPbf(file.bytes) : parseOsmXml(Buffer.from(file.bytes).toString('utf8'));
+  const text = () => Buffer.from(file.bytes).toString('utf8');
+  const data = format === 'osm-pbf' ? parseOsmPbf(file.bytes) : format === 'osm-json' ? parseOsmJson(parseJson(text())) : parseOsmXml(text());
   const x = extractOsm(data, crs);
   log(`${file.name}: ${data.nodes.size} nodes, ${data.ways.length} ways → ${x.edges.length} street segments, ${x.buildings.length} buildings, ${x.pois.length} POIs`);
   const summary: ImportSummary = { kind: 'osm', crs, inserted: {}, replaced: {}, repaired: [...x.clipped], skipped: [...x.skipped] };
