@@ -45,9 +45,6 @@ export interface Block {
   hLines: Line[];
 }
 
-export interface Node {
-  xy: XY;
-}
 export interface Edge {
   a: number;
   b: number;
@@ -153,7 +150,7 @@ export function layoutStreets({ district, landmarks, rng }: LayoutInput): Layout
         const u = rng.next();
         block.type = u < 0.8 ? 'residential' : u < 0.9 ? 'commercial' : 'open';
       }
-      const w = R.base - L.base, h = T.base - B.base;
+      const w = R.base - L.base;
       const inner = (orient: 'v' | 'h', a: number, b: number, spacing: [number, number], jitter: number, kind: EdgeKind, keep: number, lo: number, hi: number, name: () => string | null) => {
         const n = Math.max(1, Math.round((b - a) / rng.range(spacing[0], spacing[1])));
         const step = (b - a) / n;
@@ -176,7 +173,6 @@ export function layoutStreets({ district, landmarks, rng }: LayoutInput): Layout
       }
       block.vLines.push(R);
       block.hLines.push(T);
-      void h;
       blocks.push(block);
     }
   }
