@@ -146,7 +146,7 @@ describe('service coverage on the demo city', () => {
     const pos = await db.query<{ lon: number; lat: number }>('SELECT ST_X(centroid) AS lon, ST_Y(centroid) AS lat FROM building WHERE id = $1', [gap.id]);
     const p = pos.rows[0]!;
     const before = await db.query<{ n: string }>('SELECT count(*) AS n FROM facility WHERE kind = $1', [kind]);
-    const res = await post<{ before: Figures; after: Figures; delta: { population_covered: number } }>('/api/coverage/what-if', {
+    const res = await post<{ before: Figures; after: Figures; delta: { population_covered: number }; units: Array<{ id: number; level: string; delta: number }> }>('/api/coverage/what-if', {
       kind,
       metres: 600,
       add: [{ lon: p.lon, lat: p.lat }],
@@ -158,6 +158,11 @@ describe('service coverage on the demo city', () => {
     expect(res.body.after.population_covered).toBe(sums1.covered);
     expect(res.body.delta.population_covered).toBe(sums1.covered - sums0.covered);
     expect(res.body.delta.population_covered).toBeGreaterThanOrEqual(gap.population);
+    // And community by community.
+    const changed = [...sums1.byCommunity].filter(([id, c]) => c.covered !== (sums0.byCommunity.get(id)?.covered ?? 0));
+    expect(res.body.units.filter((u) => u.level === 'community').map((u) => [u.id, u.delta]).sort((x, y) => x[0]! - y[0]!)).toEqual(
+      changed.map(([id, c]) => [id, c.covered - (sums0.byCommunity.get(id)?.covered ?? 0)]).sort((x, y) => x[0]! - y[0]!),
+    );
     const after = await db.query<{ n: string }>('SELECT count(*) AS n FROM facility WHERE kind = $1', [kind]);
     expect(after.rows[0]!.n).toBe(before.rows[0]!.n);
   });
@@ -172,6 +177,19 @@ describe('service coverage on the demo city', () => {
     const without = coverageSums(city, snaps.slice(1), 720);
     expect(res.body.delta.population_covered).toBe(without.covered - all.covered);
     expect(res.body.delta.population_covered).toBeLessThanOrEqual(0);
+  });
+
+  it('counts a moved facility as the independent difference of before and after', async () => {
+    const { rows } = await db.query<{ id: number; lon: number; lat: number }>('SELECT id, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM facility WHERE kind = $1 ORDER BY id', [kind]);
+    const snaps = await snapPoints(db, rows.map((r) => [r.lon, r.lat]));
+    const all = coverageSums(city, snaps, 720);
+    const target = city.buildings.filter((b) => !all.coveredIds.has(b.id) && b.edge !== null).sort((a, b) => b.population - a.population)[0]!;
+    const pos = (await db.query<{ lon: number; lat: number }>('SELECT ST_X(centroid) AS lon, ST_Y(centroid) AS lat FROM building WHERE id = $1', [target.id])).rows[0]!;
+    const res = await post<{ delta: { population_covered: number } }>('/api/coverage/what-if', { kind, minutes: 10, move: [{ id: rows[1]!.id, lon: pos.lon, lat: pos.lat }] });
+    expect(res.status).toBe(200);
+    const [movedTo] = await snapPoints(db, [[pos.lon, pos.lat]]);
+    const after = coverageSums(city, [snaps[0]!, movedTo!, ...snaps.slice(2)], 720);
+    expect(res.body.delta.population_covered).toBe(after.covered - all.covered);
   });
 
   it('saves a what-if when asked, and the next coverage counts the new facility', async () => {

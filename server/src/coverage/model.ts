@@ -23,6 +23,9 @@ export interface CityModel {
   edgeIndex: Map<number, number>;
   /** 1 where the stored line runs from the target node to the source node. */
   reversed: Uint8Array;
+  /** Buildings by edge (CSR): those of edge e are buildingOrder[buildingStart[e]..buildingStart[e+1]-1]. */
+  buildingStart: Int32Array;
+  buildingOrder: Int32Array;
   buildings: Buildings;
   facilities: Facility[];
   units: Map<number, AdminUnitInfo>;
@@ -235,4 +238,37 @@ export function summarize(model: CityModel, mask: Uint8Array, levels: readonly B
     });
   }
   return { district: finish(district), units };
+}
+
+/** Groups building indexes by their edge, for what-ifs that only look near what changed. */
+export function buildingsByEdge(edgeCount: number, buildingEdge: Int32Array): { buildingStart: Int32Array; buildingOrder: Int32Array } {
+  const buildingStart = new Int32Array(edgeCount + 1);
+  for (const e of buildingEdge) if (e >= 0) buildingStart[e + 1] = buildingStart[e + 1]! + 1;
+  for (let e = 0; e < edgeCount; e++) buildingStart[e + 1] = buildingStart[e + 1]! + buildingStart[e]!;
+  const fill = buildingStart.slice(0, edgeCount);
+  const buildingOrder = new Int32Array(buildingStart[edgeCount]!);
+  buildingEdge.forEach((e, i) => {
+    if (e >= 0) buildingOrder[fill[e]!++] = i;
+  });
+  return { buildingStart, buildingOrder };
+}
+
+/**
+ * The buildings whose coverage a change of `changed` facilities can alter: those on the edges
+ * that the changed facilities reach within the budget. Elsewhere the nearest facility within
+ * the budget is the same before and after, so nothing else needs looking at.
+ */
+export function buildingsNear(model: CityModel, changed: readonly Anchor[], budget: number): Int32Array {
+  const r = reachFrom(model, changed, budget);
+  const { graph, buildingStart, buildingOrder } = model;
+  const seen = new Uint8Array(graph.edgeIds.length);
+  const out: number[] = [];
+  const take = (e: number) => {
+    if (seen[e]) return;
+    seen[e] = 1;
+    for (let p = buildingStart[e]!; p < buildingStart[e + 1]!; p++) out.push(buildingOrder[p]!);
+  };
+  for (const e of r.onEdge.keys()) take(e);
+  for (const v of r.settled) for (let p = graph.offsets[v]!; p < graph.offsets[v + 1]!; p++) take(graph.adjEdge[p]!);
+  return Int32Array.from(out);
 }

@@ -4,6 +4,9 @@ import { badRequest, notFound } from '../lib/errors.ts';
 import { buildGraph, reach, reachedEdgeParts, type EdgePart, type Reach } from './graph.ts';
 import { buildEdgeShapes, isochroneFromParts, projectionAt } from './isochrone.ts';
 import {
+  anchorDistance,
+  buildingsByEdge,
+  buildingsNear,
   coveredMask,
   reachFrom,
   type AnchoredReach,
@@ -138,6 +141,7 @@ export class CoverageService {
         shapes: buildEdgeShapes(projectionAt(lonMid, latMid), lines),
         edgeIndex,
         reversed,
+        ...buildingsByEdge(graph.edgeIds.length, Int32Array.from(anchors, (a) => a.edge)),
         buildings: {
           id: Int32Array.from(buildings, (b) => b.id),
           population: Float64Array.from(buildings, (b) => b.population),
@@ -335,20 +339,43 @@ export class CoverageService {
     const after = [...existing.filter((f) => !removed.has(f)).map((f) => (moved.has(f) ? { ...f, ...moved.get(f)! } : f)), ...added];
     const before = this.kindMask(model, input.kind, t);
     const afterReach = reachFrom(model, after, t.metres);
-    const afterMask = coveredMask(model, afterReach);
     const levels: BreakdownLevel[] = ['subdistrict', 'community'];
     // Today's figures are the same for every what-if on this kind and threshold: keep them.
     const s0 = (before.summary ??= summarize(model, before.mask, levels));
-    const s1 = summarize(model, afterMask, levels);
+    // Only buildings within the budget of a changed facility can change; sum the change over them.
+    const changed: Anchor[] = [...added, ...moved.values(), ...moved.keys(), ...removed];
+    const b = model.buildings;
+    const unitChange = new Map<number, number>();
+    let deltaPopulation = 0;
     let gained = 0;
     let lost = 0;
-    for (let i = 0; i < afterMask.length; i++) {
-      if (afterMask[i] && !before.mask[i]) gained++;
-      else if (!afterMask[i] && before.mask[i]) lost++;
+    const a: Anchor = { edge: -1, frac: 0, snap: 0 };
+    for (const i of buildingsNear(model, changed, t.metres)) {
+      a.edge = b.edge[i]!;
+      a.frac = b.frac[i]!;
+      a.snap = b.snap[i]!;
+      const now = anchorDistance(model.graph, afterReach, a) <= t.metres;
+      const was = before.mask[i] === 1;
+      if (now === was) continue;
+      const d = now ? b.population[i]! : -b.population[i]!;
+      deltaPopulation += d;
+      if (now) gained++;
+      else lost++;
+      for (const u of [b.subdistrict[i]!, b.community[i]!]) if (u > 0) unitChange.set(u, (unitChange.get(u) ?? 0) + d);
     }
-    const unitDelta = s1.units
-      .map((u, i) => ({ ...pickUnit(u), population_covered_before: s0.units[i]!.population_covered, population_covered_after: u.population_covered, delta: u.population_covered - s0.units[i]!.population_covered, share_before: s0.units[i]!.share, share_after: u.share }))
-      .filter((u) => u.delta !== 0);
+    const afterDistrict = {
+      ...s0.district,
+      population_covered: s0.district.population_covered + deltaPopulation,
+      share: s0.district.population > 0 ? (s0.district.population_covered + deltaPopulation) / s0.district.population : 0,
+      buildings_covered: s0.district.buildings_covered + gained - lost,
+    };
+    const unitDelta = s0.units
+      .filter((u) => unitChange.get(u.id))
+      .map((u) => {
+        const delta = unitChange.get(u.id)!;
+        const after = u.population_covered + delta;
+        return { ...pickUnit(u), population_covered_before: u.population_covered, population_covered_after: after, delta, share_before: u.share, share_after: u.population > 0 ? after / u.population : 0 };
+      });
     // The isochrone of each placed point, so the planner sees what it reaches.
     const placed = [...added.map((a) => ({ ...a, role: 'added' })), ...[...moved.entries()].map(([f, m]) => ({ ...m, id: f.id, role: 'moved' }))];
     const candidates = await Promise.all(
@@ -368,10 +395,10 @@ export class CoverageService {
       kind: input.kind,
       threshold: t,
       before: s0.district,
-      after: s1.district,
+      after: afterDistrict,
       delta: {
-        population_covered: s1.district.population_covered - s0.district.population_covered,
-        share: s1.district.share - s0.district.share,
+        population_covered: deltaPopulation,
+        share: afterDistrict.share - s0.district.share,
         buildings_gained: gained,
         buildings_lost: lost,
       },
