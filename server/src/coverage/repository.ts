@@ -169,6 +169,24 @@ export async function snapPoint(db: Db, lon: number, lat: number, snapLimit: num
 }
 
 /**
+ * Snaps several candidate points and reads the data version in one round trip: a what-if
+ * needs both, and on a busy database each round trip costs more than the search itself.
+ */
+export async function snapPointsWithVersion(db: Db, points: Array<{ lon: number; lat: number }>, snapLimit: number): Promise<{ version: DataVersion; snaps: PointSnap[] }> {
+  const { rows } = await db.query<{ n: string; f: string; snaps: Array<{ edge_id: string | null; frac: number | null; snap_m: number | null; in_district: boolean }> }>(
+    `SELECT v.network_version AS n, v.facility_version AS f,
+            COALESCE((SELECT json_agg(json_build_object('edge_id', nn.edge_id, 'frac', nn.frac, 'snap_m', nn.snap_m,
+                        'in_district', EXISTS (SELECT 1 FROM admin_unit d WHERE d.level = 'district' AND ST_Intersects(d.geom, p.geom))) ORDER BY p.i)
+                 FROM (SELECT i, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS geom FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS u(lon, lat, i)) p
+                 LEFT JOIN LATERAL (${NEAREST_EDGE('p.geom', '$3::float8')}) nn ON true), '[]'::json) AS snaps
+       FROM coverage_data_version v`,
+    [points.map((p) => p.lon), points.map((p) => p.lat), snapLimit],
+  );
+  const r = rows[0]!;
+  return { version: { network: Number(r.n), facilities: Number(r.f) }, snaps: r.snaps.map((x) => ({ ...snapOf({ edge_id: x.edge_id === null ? null : String(x.edge_id), frac: x.frac, snap_m: x.snap_m }), in_district: x.in_district })) };
+}
+
+/**
  * The isochrone polygon around walked edge parts: each part cut out of its edge, buffered by
  * `bufferM` metres in UTM zone 50N (metric, Beijing) and dissolved into one (multi)polygon.
  * Buffering the reached streets, not hulling the reached nodes, keeps unreachable blocks out.

@@ -86,7 +86,11 @@ export class CoverageService {
 
   /** The model at the database's current data version, reloading only the part that changed. */
   async current(): Promise<CityModel> {
-    const version = await repo.dataVersion(this.db);
+    return this.atVersion(await repo.dataVersion(this.db));
+  }
+
+  /** The model at a data version just read from the database. */
+  private async atVersion(version: repo.DataVersion): Promise<CityModel> {
     const loaded = this.loadedVersion;
     if (this.model && loaded && loaded.network === version.network && loaded.facilities === version.facilities) return this.model;
     // One load at a time: concurrent requests share it.
@@ -309,9 +313,10 @@ export class CoverageService {
   async whatIf(input: WhatIfInput) {
     const info = kindInfo(input.kind);
     const t = this.threshold(input);
-    // Snap every placed point while the model is checked: one round trip instead of two.
+    // Snap every placed point and read the data version in one round trip.
     const placedPoints = [...(input.move ?? []), ...(input.add ?? [])];
-    const [model, snaps] = await Promise.all([this.current(), Promise.all(placedPoints.map((p) => repo.snapPoint(this.db, p.lon, p.lat, this.options.snapLimit)))]);
+    const { version, snaps } = await repo.snapPointsWithVersion(this.db, placedPoints, this.options.snapLimit);
+    const model = await this.atVersion(version);
     const moveSnaps = snaps.slice(0, input.move?.length ?? 0);
     const addSnaps = snaps.slice(input.move?.length ?? 0);
     const existing = this.facilitiesOf(model, input.kind);
@@ -338,7 +343,10 @@ export class CoverageService {
     }
     const after = [...existing.filter((f) => !removed.has(f)).map((f) => (moved.has(f) ? { ...f, ...moved.get(f)! } : f)), ...added];
     const before = this.kindMask(model, input.kind, t);
-    const afterReach = reachFrom(model, after, t.metres);
+    // Adding only: the nearest facility afterwards is the nearer of today's nearest and the new
+    // ones, so a search from the new ones alone suffices. Moving or removing needs a full search.
+    const addOnly = removed.size === 0 && moved.size === 0;
+    const afterReach = addOnly ? reachFrom(model, added, t.metres) : reachFrom(model, after, t.metres);
     const levels: BreakdownLevel[] = ['subdistrict', 'community'];
     // Today's figures are the same for every what-if on this kind and threshold: keep them.
     const s0 = (before.summary ??= summarize(model, before.mask, levels));
@@ -354,7 +362,7 @@ export class CoverageService {
       a.edge = b.edge[i]!;
       a.frac = b.frac[i]!;
       a.snap = b.snap[i]!;
-      const now = anchorDistance(model.graph, afterReach, a) <= t.metres;
+      const now = anchorDistance(model.graph, afterReach, a) <= t.metres || (addOnly && before.mask[i] === 1);
       const was = before.mask[i] === 1;
       if (now === was) continue;
       const d = now ? b.population[i]! : -b.population[i]!;
