@@ -30,10 +30,15 @@ export interface MapViewProps {
    * to go idle after every change.
    */
   readyOnce?: boolean;
+  /**
+   * Multisampled edges (default true). A wall that may be drawn in software turns it off:
+   * 4× MSAA multiplies the cost of every frame there.
+   */
+  antialias?: boolean;
 }
 
 /** A MapLibre map with a deck.gl overlay in interleaved mode (deck layers share the map's WebGL context). */
-export function MapView({ layers, fitBounds, fitPadding, ready, className, mapStyle, onMapLoad, animate, readyOnce }: MapViewProps) {
+export function MapView({ layers, fitBounds, fitPadding, ready, className, mapStyle, onMapLoad, animate, readyOnce, antialias }: MapViewProps) {
   const container = useRef<HTMLDivElement>(null);
   const mapRef = useRef<MaplibreMap | null>(null);
   const overlayRef = useRef<MapboxOverlay | null>(null);
@@ -52,7 +57,7 @@ export function MapView({ layers, fitBounds, fitPadding, ready, className, mapSt
       // CJK text, should any MapLibre layer draw it, comes from the bundled web font, never from a glyph server.
       localIdeographFontFamily: "'Noto Sans SC', sans-serif",
       // Screenshots and pixel checks read the canvas after the frame.
-      canvasContextAttributes: { preserveDrawingBuffer: true, antialias: true },
+      canvasContextAttributes: { preserveDrawingBuffer: true, antialias: antialias ?? true },
     });
     const overlay = new MapboxOverlay({ interleaved: true, layers: [] });
     map.addControl(overlay);

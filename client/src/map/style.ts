@@ -61,7 +61,7 @@ export function wallStyle(origin: string = window.location.origin): StyleSpecifi
       { id: 'water', type: 'fill', source: 'water', 'source-layer': 'water', paint: { 'fill-color': c.water } },
       {
         id: 'buildings', type: 'fill', source: 'buildings', 'source-layer': 'buildings', minzoom: 13,
-        paint: { 'fill-color': c.building, 'fill-outline-color': c.buildingEdge, 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 13, 0.4, 15, 0.9] },
+        paint: { 'fill-color': c.building, 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 13, 0.5, 15, 0.9] },
       },
       {
         id: 'streets-minor', type: 'line', source: 'streets', 'source-layer': 'streets',

@@ -1,5 +1,5 @@
 import { GeoJsonLayer, ScatterplotLayer, TextLayer } from '@deck.gl/layers';
-import { HeatmapLayer } from '@deck.gl/aggregation-layers';
+import { HexagonLayer } from '@deck.gl/aggregation-layers';
 import type { Feature, FeatureCollection } from 'geojson';
 
 /**
@@ -61,20 +61,27 @@ export function circleColor(index: number): Color {
 
 export const WALL_FONT = 'Noto Sans SC';
 
-/** The live heatmap from binary [lng, lat, weight] triplets. */
-export function heatLayer(points: Float32Array, scale: number) {
+/**
+ * The live case heat from binary [lng, lat, weight] triplets, binned into 120 m hexagons
+ * coloured by the summed priority weight. Hexagons rather than a kernel heatmap: a wall PC
+ * without a GPU renders them in software many times faster, and they read better from afar.
+ */
+export const HEAT_HEX_RADIUS_M = 120;
+export function heatLayer(points: Float32Array, _scale: number) {
   const n = points.length / 3;
-  return new HeatmapLayer({
+  return new HexagonLayer({
     id: 'wall-heat',
-    data: { length: n, attributes: { getPosition: { value: points, size: 2, stride: 12, offset: 0 }, getWeight: { value: points, size: 1, stride: 12, offset: 8 } } },
-    radiusPixels: 42 * scale,
-    intensity: 1.2,
-    threshold: 0.04,
-    colorRange: WALL_LAYER_COLORS.heat,
-    aggregation: 'SUM',
-    // Smaller than deck.gl's default: the kernel is wide, and a software-rendered wall redraws faster.
-    weightsTextureSize: 512,
-    debounceTimeout: 250,
+    data: { length: n, attributes: { getPosition: { value: points, size: 2, stride: 12, offset: 0 } } },
+    radius: HEAT_HEX_RADIUS_M,
+    coverage: 0.92,
+    extruded: false,
+    gpuAggregation: false,
+    colorRange: WALL_LAYER_COLORS.heat.slice(1),
+    colorScaleType: 'quantile',
+    colorAggregation: 'SUM',
+    getColorWeight: (_: unknown, { index }: { index: number }) => points[index * 3 + 2]!,
+    opacity: 0.78,
+    pickable: false,
   } as never);
 }
 

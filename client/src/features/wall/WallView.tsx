@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { Map as MaplibreMap } from 'maplibre-gl';
+import { Marker, type Map as MaplibreMap } from 'maplibre-gl';
 import type { Feature } from 'geojson';
 import type { LayersList } from '@deck.gl/core';
 import { MapView } from '../../map/MapView.tsx';
@@ -7,7 +7,6 @@ import { wallStyle, INITIAL_VIEW } from '../../map/style.ts';
 import {
   circleColor,
   focusAreaLayer,
-  focusLayer,
   heatLayer,
   newCaseLayers,
   overdueLayer,
@@ -60,6 +59,37 @@ function useFontReady(text: string): boolean {
     };
   }, [text]);
   return loadedFor === text;
+}
+
+/** Keeps one pulsing HTML marker per new case and a ring on the focused case. */
+function usePulseMarkers(map: MaplibreMap | null, pulsing: (WallCase & { at: number })[], focus: WallCase | null): void {
+  const markers = useRef(new Map<string, Marker>());
+  useEffect(() => {
+    if (!map) return;
+    const wanted = new Map<string, { c: WallCase; cls: string }>();
+    for (const c of pulsing) wanted.set(`new:${c.id}`, { c, cls: `wall-pulse ${c.priority === 'urgent' || c.priority === 'high' ? 'wall-pulse--urgent' : ''}` });
+    if (focus) wanted.set(`focus:${focus.id}`, { c: focus, cls: 'wall-focus-ring' });
+    for (const [key, m] of markers.current) {
+      if (!wanted.has(key)) {
+        m.remove();
+        markers.current.delete(key);
+      }
+    }
+    for (const [key, { c, cls }] of wanted) {
+      if (markers.current.has(key)) continue;
+      const el = document.createElement('div');
+      el.className = cls;
+      el.dataset.caseId = String(c.id);
+      markers.current.set(key, new Marker({ element: el }).setLngLat([c.lng, c.lat]).addTo(map));
+    }
+  }, [map, pulsing, focus]);
+  useEffect(
+    () => () => {
+      for (const m of markers.current.values()) m.remove();
+      markers.current.clear();
+    },
+    [],
+  );
 }
 
 function isInterrupting(a: LiveArrival): boolean {
@@ -173,17 +203,10 @@ export function WallView() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [pulsingKey],
   );
-  const animate = pulsing.length > 0 || focusCase !== null;
-  // A coarse animation clock: pulses update at 4 fps while something pulses, which reads as
-  // motion from across the room without redrawing 4K every frame; otherwise once a second
-  // (the whistle countdowns).
-  const [animNow, setAnimNow] = useState(Date.now());
-  useEffect(() => {
-    if (!animate) return;
-    const timer = setInterval(() => setAnimNow(Date.now()), 250);
-    return () => clearInterval(timer);
-  }, [animate]);
-  const clock = animate ? animNow : 0;
+  // Pulses and the focus ring are HTML markers animated by CSS on the compositor: redrawing
+  // the WebGL map several times a second would starve a software-rendered wall.
+  usePulseMarkers(map, pulsing, focusCase);
+  const clock = 0;
   const minuteClock = Math.floor(now / 60_000) * 60_000;
 
   const deckLayers = useMemo<LayersList>(() => {
@@ -195,7 +218,7 @@ export function WallView() {
     if (layers.has('renovation')) out.push(...renovationLayers(mapData.renovation, scale));
     if (layers.has('cases') && summary) {
       out.push(overdueLayer(summary.overdue, scale));
-      out.push(...newCaseLayers(pulsing, clock, scale));
+      out.push(...newCaseLayers(pulsing, clock, scale).slice(1));
     }
     if (layers.has('whistles') && summary && fontReady) {
       const marks = summary.whistles.map((w) => {
@@ -205,7 +228,6 @@ export function WallView() {
       });
       out.push(...whistleLayers(marks, clock, scale));
     }
-    out.push(focusLayer(focusCase, clock, scale));
     if (fontReady && summary) out.push(subdistrictLabelLayer(summary.subdistricts.map((s) => ({ lng: s.lng, lat: s.lat, text: lang === 'en' ? s.name_en : s.name_zh })), scale));
     return out;
   }, [layers, mapData, live.heat, summary, pulsing, clock, minuteClock, focusCase, stop, subFeatures, fontReady, lang, scale, t]);
@@ -269,8 +291,8 @@ export function WallView() {
             fitBounds={settings.focus ? null : districtBounds}
             fitPadding={60 * scale}
             ready={Boolean(summary) && live.heat !== null}
-            animate={animate}
             readyOnce
+            antialias={false}
           />
           {summary && !summary.cases_available && <div className="wall-map__note">{t('wall.casesUnavailable')}</div>}
           {stop && !focusCase && <div className="wall-caption" data-testid="wall-caption">{stop.caption}</div>}

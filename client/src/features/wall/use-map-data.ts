@@ -120,17 +120,13 @@ export function useWallMapData(): WallMapData {
       const next = { parks, renovation: toSites(renovation), areas, loaded: true };
       setData(next);
       void cachePut('map-data', next);
-      // Then upgrade each kind's circles to its walking isochrone, one at a time (they are heavy).
-      for (const area of areas) {
-        const polygons = await loadIsochrone(area.kind);
-        if (!alive) return;
-        if (!polygons) continue;
-        setData((prev) => {
-          const upgraded = { ...prev, areas: prev.areas.map((a) => (a.kind === area.kind ? { ...a, polygons } : a)) };
-          void cachePut('map-data', upgraded);
-          return upgraded;
-        });
-      }
+      // Then upgrade the circles to walking isochrones, all at once: each redraw of the map
+      // is costly on a wall without a GPU.
+      const isochrones = await Promise.all(areas.map((a) => loadIsochrone(a.kind)));
+      if (!alive || isochrones.every((p) => p === null)) return;
+      const upgraded = { ...next, areas: areas.map((a, i) => ({ ...a, polygons: isochrones[i] ?? null })) };
+      setData(upgraded);
+      void cachePut('map-data', upgraded);
     })();
     return () => {
       alive = false;
