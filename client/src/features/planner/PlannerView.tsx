@@ -188,7 +188,7 @@ export function PlannerView() {
   const exportCsv = () =>
     download(
       toCsv(
-        [t('planner.col.code'), ...tableHeader, t('planner.col.buildings'), t('planner.col.buildingsCovered')],
+        [t('planner.col.code'), ...tableHeader.slice(0, 4), t('planner.col.sharePct'), t('planner.col.buildings'), t('planner.col.buildingsCovered')],
         rows.map((u) => [u.code, name(u), u.population, u.population_covered, u.population - u.population_covered, (u.share * 100).toFixed(2), u.buildings, u.buildings_covered]),
       ),
       `${fileBase}-${level}.csv`,
@@ -218,6 +218,7 @@ export function PlannerView() {
         [t('planner.kpi.covered'), int(data.coverage.district.population_covered)],
         [t('planner.kpi.population'), int(data.coverage.district.population)],
         [t('planner.kpi.facilities'), int(data.coverage.facilities)],
+        ...(whatIf ? [[t('planner.kpi.candidate'), `${signed(whatIf.delta.population_covered)} · ${pct(whatIf.after.share)}`] as [string, string]] : []),
       ],
       mapCanvas: mapBox.current?.querySelector('canvas.maplibregl-canvas') ?? null,
       header: [tableHeader[0]!, tableHeader[1]!, tableHeader[2]!, tableHeader[4]!],

@@ -46,6 +46,10 @@ const FONT = "'Noto Sans SC', 'Noto Sans CJK SC', sans-serif";
  * table, drawn on a canvas so it needs no print dialog and can be checked headless.
  */
 export async function renderReport(input: ReportInput): Promise<Blob> {
+  // The CJK web font comes in unicode-range slices loaded on demand; a canvas does not ask for
+  // them, so load the slices this report's text needs first, or rare characters draw as boxes.
+  const text = [input.title, input.subtitle, input.footer, ...input.kpis.flat(), ...input.header, ...input.rows.flat(), ...input.legend.map((l) => l[1])].join('');
+  await Promise.all([400, 700].map((w) => document.fonts.load(`${w} 20px 'Noto Sans SC'`, text).catch(() => [])));
   const W = 1754; // A4 landscape at 150 dpi
   const H = 1240;
   const canvas = document.createElement('canvas');
