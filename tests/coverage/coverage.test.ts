@@ -99,6 +99,17 @@ describe('service coverage on the demo city', () => {
     }
   });
 
+  it('counts a pocket park listed both as a park and as a facility once', async () => {
+    const { rows } = await db.query<{ n: string }>(
+      `SELECT (SELECT count(*) FROM facility WHERE kind = 'pocket_park')
+            + (SELECT count(*) FROM pocket_park p WHERE NOT EXISTS (
+                 SELECT 1 FROM facility f WHERE f.kind = 'pocket_park' AND ST_DWithin(f.geom, p.geom, 0.0005))) AS n`,
+    );
+    const res = await get<CoverageBody>('/api/coverage?kind=pocket_park&minutes=5');
+    expect(res.status).toBe(200);
+    expect(res.body.facilities).toBe(Number(rows[0]!.n));
+  });
+
   it('lists as gaps exactly the inhabited buildings left uncovered, with their population', async () => {
     const res = await get<{ features: Array<{ properties: { building_id: number; population: number } }> }>(`/api/coverage/gaps?kind=${kind}&metres=500`);
     const sums = coverageSums(city, await facilityAttachments(db, kind), 500);
