@@ -41,6 +41,7 @@ export function PlannerView() {
   const district = useDistrict();
   const { socketId, progress, clear: clearProgress } = useCoverageProgress();
   const [kinds, setKinds] = useState<KindInfo[] | null>(null);
+  const [kindsDefaults, setKindsDefaults] = useState<{ snap_limit_m: number } | null>(null);
   const [kind, setKind] = useState<string | null>(null);
   const [threshold, setThreshold] = useState<ThresholdChoice>({ by: 'minutes', value: 15 });
   const [data, setData] = useState<Layers | null>(null);
@@ -69,6 +70,7 @@ export function PlannerView() {
       .kinds()
       .then((k) => {
         setKinds(k.kinds);
+        setKindsDefaults(k.defaults);
         const first = k.kinds.find((x) => x.facilities > 0) ?? k.kinds[0]!;
         setKind(first.kind);
         setThreshold(circleThreshold(first));
@@ -312,11 +314,15 @@ export function PlannerView() {
           <section className="planner-card planner-whatif" data-testid="planner-whatif">
             <h2>{t('planner.whatif.title')}</h2>
             {!candidate && <p className="muted">{t('planner.whatif.empty')}</p>}
-            {whatIfError && <p className="error" data-testid="whatif-error">{whatIfError}</p>}
             {candidate && (
               <p className="muted small" data-testid="candidate" data-lon={candidate[0]} data-lat={candidate[1]}>
                 {t('planner.whatif.at', { lon: candidate[0].toFixed(5), lat: candidate[1].toFixed(5) })}
                 {whatIf?.candidates.features[0] ? ` · ${t('planner.whatif.snap', { m: Math.round(whatIf.candidates.features[0].properties.snap_m) })}` : ''}
+              </p>
+            )}
+            {whatIfError && (
+              <p className="error" data-testid="whatif-error" title={whatIfError}>
+                {/outside the district/.test(whatIfError) ? t('planner.whatif.outside') : /walkable street/.test(whatIfError) ? t('planner.whatif.offNetwork', { m: kindsDefaults?.snap_limit_m ?? 150 }) : whatIfError}
               </p>
             )}
             {candidate && whatIf && (
