@@ -193,6 +193,8 @@ export class CoverageService {
     if (!hit) {
       const reach = reachFrom(model, this.facilitiesOf(model, kind), t.metres);
       hit = { mask: coveredMask(model, reach), reach };
+      // Thresholds are free numbers: bound the cache so varied requests cannot grow it without end.
+      if (this.masks.size >= 300) this.masks.clear();
       this.masks.set(key, hit);
     }
     return hit;
@@ -252,7 +254,7 @@ export class CoverageService {
         }
       }
       hit = isochroneFromParts(model.shapes, parts, this.options.isochroneBuffer, (2 * model.snapLimit) ** 2);
-      if (this.polygons.size > 2000) this.polygons.clear();
+      if (this.polygons.size >= 500) this.polygons.clear();
       this.polygons.set(fullKey, hit);
     }
     return hit;
