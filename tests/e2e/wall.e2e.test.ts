@@ -42,10 +42,22 @@ describe('the wall in Chromium', () => {
     await pool?.end();
   });
 
+  // A 4K page rendered in software on a shared machine takes tens of seconds to first draw.
   async function openWall(page: Page, query: string) {
     await page.goto(`${server.url}/wall?${query}`);
-    await page.waitForSelector('[data-testid="wall-kpis"][data-state="ready"]', { timeout: 30_000 });
-    await page.waitForSelector('[data-map-state="ready"]', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid="wall-kpis"][data-state="ready"]', { timeout: 90_000 });
+    await page.waitForSelector('[data-map-state="ready"]', { timeout: 90_000 });
+  }
+
+  /** Waits until the page has finished its first rounds of drawing (its main thread answers promptly). */
+  async function settle(page: Page) {
+    let quick = 0;
+    for (let i = 0; i < 120 && quick < 3; i++) {
+      const t0 = performance.now();
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
+      quick = performance.now() - t0 < 250 ? quick + 1 : 0;
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 
   it('draws the basemap, the layers and the KPIs at 3840×2160, then shows a new case, goes stale when the server dies and catches up when it returns', async () => {
@@ -70,8 +82,21 @@ describe('the wall in Chromium', () => {
       return min;
     });
     expect(smallest).toBeGreaterThanOrEqual(28);
+    await settle(page);
 
-    // A case created through the API reaches the ticker and the map within 2 s.
+    // A case created through the API reaches the ticker and the map within 2 s. The page
+    // notes when each appears (a software-rendered 4K frame can hold up the test's own polling
+    // for seconds after the wall has already shown it).
+    await page.evaluate(() => {
+      const w = window as unknown as { __seen: Record<string, number> };
+      w.__seen = {};
+      const note = () => {
+        for (const el of document.querySelectorAll<HTMLElement>('[data-testid="wall-ticker"] [data-case-id]')) w.__seen[`ticker:${el.dataset.caseId}`] ??= Date.now();
+        for (const id of (document.querySelector('[data-testid="wall-map"]')?.getAttribute('data-new-cases') ?? '').split(',')) if (id) w.__seen[`map:${id}`] ??= Date.now();
+      };
+      new MutationObserver(note).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-new-cases'] });
+    });
+    const sent = Date.now();
     const res = await fetch(`${server.url}/api/cases`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -80,10 +105,15 @@ describe('the wall in Chromium', () => {
     expect(res.status).toBe(201);
     const created = (await res.json()) as { case: { id: number } };
     const id = created.case.id;
-    await page.waitForSelector(`[data-testid="wall-ticker"] [data-case-id="${id}"]`, { timeout: 2000 });
-    await expect.poll(() => page.getAttribute('[data-testid="wall-map"]', 'data-new-cases'), { timeout: 2000, interval: 100 }).toContain(String(id));
-    // An urgent case interrupts the tour with a callout.
-    await page.waitForSelector('[data-testid="wall-callout"]', { timeout: 2000 });
+    const seenAt = (key: string) => page.evaluate((k) => (window as unknown as { __seen: Record<string, number> }).__seen[k] ?? null, key);
+    await expect.poll(() => seenAt(`ticker:${id}`), { timeout: 20_000 }).not.toBeNull();
+    await expect.poll(() => seenAt(`map:${id}`), { timeout: 20_000 }).not.toBeNull();
+    expect((await seenAt(`ticker:${id}`))! - sent).toBeLessThan(2000);
+    expect((await seenAt(`map:${id}`))! - sent).toBeLessThan(2000);
+    expect(await page.getAttribute(`.wall-pulse[data-case-id="${id}"]`, 'class')).toContain('wall-pulse--urgent');
+    // An urgent case interrupts the tour with a callout naming it.
+    await page.waitForSelector('[data-testid="wall-callout"]', { timeout: 15_000 });
+    expect(await page.textContent('[data-testid="wall-callout"]')).toContain(`#${id}`);
 
     // The server dies: the banner comes up, the last state stays drawn.
     const port = Number(new URL(server.url).port);
@@ -104,26 +134,24 @@ describe('the wall in Chromium', () => {
     expect(seen.errors).toEqual([]);
     expect(seen.outside).toEqual([]);
     await page.close();
-  });
+  }, 240_000);
 
-  it('draws the last known state from the browser at once when the server is unreachable on reload', async () => {
-    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
-    await openWall(page, `stale=${STALE_S}`);
-    const port = Number(new URL(server.url).port);
-    const url = `${server.url}/wall?stale=${STALE_S}`;
-    // Keep the page's files but cut the API off, as when the server is down behind a cache.
+  it('draws the last known state from the browser at once when the API does not answer on reload', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await openWall(page, 'tour=0');
+    const before = await page.textContent('[data-testid="wall-kpis"]');
+    // Keep the page's files but fail every API read, as when the database behind the server is down.
     await page.route('**/api/**', (route) => route.abort());
-    await page.route('**/socket.io/**', (route) => route.abort());
-    await page.goto(url);
-    await page.waitForSelector('[data-testid="wall-kpis"][data-state="ready"]', { timeout: 10_000 });
-    expect(await page.textContent('[data-testid="wall-asof"]')).toMatch(/\d\d:\d\d:\d\d/);
-    await page.waitForSelector('[data-testid="wall-stale"]', { timeout: STALE_S * 1000 + 5000 });
-    expect(port).toBeGreaterThan(0);
+    await page.reload();
+    await page.waitForSelector('[data-testid="wall-kpis"][data-state="ready"]', { timeout: 30_000 });
+    expect(await page.textContent('[data-testid="wall-kpis"]')).toBe(before);
+    // It says how old what it shows is, and that it comes from the browser's cache.
+    expect(await page.textContent('[data-testid="wall-asof"]')).toMatch(/\d\d:\d\d:\d\d.*本地缓存/);
     await page.close();
-  });
+  }, 120_000);
 
   it('draws the district outline from the vector tiles on the map canvas', async () => {
-    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     const seen = watchPage(page, server.url);
     await openWall(page, 'tour=0&layers=');
     const canvas = await page.$('canvas.maplibregl-canvas');
@@ -137,10 +165,10 @@ describe('the wall in Chromium', () => {
     expect(seen.errors).toEqual([]);
     expect(seen.outside).toEqual([]);
     await page.close();
-  });
+  }, 120_000);
 
   it('shows Chinese by default and English with ?lang=en, and keeps its settings in the URL', async () => {
-    const page = await browser.newPage();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await page.goto(`${server.url}/wall?tour=0`);
     await expect.poll(() => page.textContent('h1')).toBe('西城区城市运行指挥中心');
     await page.goto(`${server.url}/wall?lang=en&layers=heat,whistles&tour=0`);
@@ -150,5 +178,5 @@ describe('the wall in Chromium', () => {
     await page.click('[data-testid="wall-legend"] button[data-layer="parks"]');
     expect(new URL(page.url()).searchParams.get('layers')).toBe('heat,parks,whistles');
     await page.close();
-  });
+  }, 120_000);
 });

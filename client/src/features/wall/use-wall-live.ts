@@ -212,7 +212,12 @@ export function useWallLive(window: HeatWindow): WallLive {
       }
       connectedBefore = true;
     });
-    socket.on('disconnect', () => setState((prev) => ({ ...prev, connected: false })));
+    socket.on('disconnect', (reason) => {
+      setState((prev) => ({ ...prev, connected: false }));
+      // A server that shuts down disconnects its sockets itself, and socket.io does not
+      // retry those on its own; a wall must keep trying until the server is back.
+      if (reason === 'io server disconnect') setTimeout(() => socket.connect(), 1000);
+    });
     socket.on('server.heartbeat', (beat: ServerHeartbeat) => {
       if (beat.seq > seqRef.current && seqRef.current > 0) soon();
       setState((prev) => ({ ...prev, lastBeat: Date.now() }));
