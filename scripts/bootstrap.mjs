@@ -13,7 +13,7 @@
 //   setup  prepare everything and exit
 //   db     print the DATABASE_URL of the project-local cluster (starting it if needed)
 //   run    prepare the database, then run a TypeScript script with DATABASE_URL set:
-//          `node scripts/bootstrap.mjs run scripts/simulate.ts --rate 5`
+//          `node scripts/bootstrap.mjs run [--schema-only] scripts/simulate.ts --rate 5`
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -299,9 +299,12 @@ async function main() {
   }
 
   if (mode === 'run') {
-    const [script, ...args] = passThrough;
-    if (!script) throw new BootstrapError('usage: node scripts/bootstrap.mjs run <script.ts> [args]');
-    await prepareDatabase(env);
+    // --schema-only: migrate but load no demo data, for scripts that bring their own city
+    // (generate, import) and would otherwise first load a demo city only to replace it.
+    const schemaOnly = passThrough[0] === '--schema-only';
+    const [script, ...args] = schemaOnly ? passThrough.slice(1) : passThrough;
+    if (!script) throw new BootstrapError('usage: node scripts/bootstrap.mjs run [--schema-only] <script.ts> [args]');
+    await prepareDatabase(schemaOnly ? { ...env, CITYOPS_SCHEMA_ONLY: '1' } : env);
     return waitFor(tsx(script, args, env));
   }
 

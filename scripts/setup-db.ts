@@ -1,5 +1,6 @@
 // Prepares the database named by DATABASE_URL: creates it (local cluster only), enables
-// PostGIS and pgRouting, applies migrations and loads the demo city when it is empty.
+// PostGIS and pgRouting, applies migrations and loads the demo city when it is empty
+// (unless CITYOPS_SCHEMA_ONLY=1, set by `bootstrap run --schema-only`).
 // Run by scripts/bootstrap.mjs; safe to run again (each step is idempotent).
 import { migrate } from '../server/src/db/migrate.ts';
 import { DatabaseSetupError, ensureExtensions, openDatabase } from '../server/src/db/provision.ts';
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
     await ensureExtensions(client);
     const { applied } = await migrate(client);
     if (applied.length) console.error(`[cityops] applied migrations: ${applied.join(', ')}`);
+    if (process.env.CITYOPS_SCHEMA_ONLY === '1') return;
     if (await cityIsEmpty(client)) {
       console.error('[cityops] loading the demo city …');
       await seedDemoCity(client, { seed: DEMO_SEED, log: (m) => console.error(`[cityops]   ${m}`) });
