@@ -191,7 +191,7 @@ export function WallView() {
   }, [live.arrivals, map, settings.tour]);
 
   const labelSample = useMemo(
-    () => `${(summary?.subdistricts ?? []).map((s) => s.name_zh + s.name_en).join('')}${t('wall.whistle')}0123456789:- `,
+    () => `${(summary?.subdistricts ?? []).map((s) => s.name_zh + s.name_en).join('')}${t('wall.whistle')}${t('wall.minutesLeft')}${t('wall.minutesLate')}0123456789:- `,
     [summary, t],
   );
   const fontReady = useFontReady(labelSample);
@@ -224,7 +224,7 @@ export function WallView() {
       const marks = summary.whistles.map((w) => {
         // Whole minutes on the map (it redraws once a minute for them); the board shows seconds.
         const left = new Date(w.deadline_at).getTime() - minuteClock;
-        return { id: w.id, lng: w.lng, lat: w.lat, radius_m: w.radius_m, label: `${t('wall.whistle')} ${t('wall.minutesLeft', { m: Math.ceil(left / 60_000) })}`, late: left < 0 };
+        return { id: w.id, lng: w.lng, lat: w.lat, radius_m: w.radius_m, label: `${t('wall.whistle')} ${left < 0 ? t('wall.minutesLate', { m: Math.ceil(-left / 60_000) }) : t('wall.minutesLeft', { m: Math.ceil(left / 60_000) })}`, late: left < 0 };
       });
       out.push(...whistleLayers(marks, clock, scale));
     }
