@@ -1,0 +1,150 @@
+// The wall's heat layer under load: time to first full render and frame times while panning,
+// with 100,000 and 1,000,000 cases in the heatmap window, in headless Chromium rendering in
+// software (SwiftShader), next to a bare deck.gl page drawing the same points with the same
+// layer (the floor). The points are served to the wall as `/api/wall/heatmap` would (one
+// point per case, no server-side binning: the worst case), so the database is not touched.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'vite';
+import type { Page } from 'playwright-core';
+import { loadConfig } from '../../server/src/config.ts';
+import { createServer } from '../../server/src/create-server.ts';
+import { launchBrowser } from '../../tests/helpers/browser.ts';
+import type { BenchContext, BenchResult } from './types.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const SIZES = [100_000, 1_000_000];
+const VIEWPORT = { width: 1920, height: 1080 };
+const PAN_MS = 3000;
+
+/** N synthetic cases over Xicheng, clustered around a few hotspots, as [lng, lat, weight] triplets. */
+function points(n: number): Float32Array {
+  const out = new Float32Array(n * 3);
+  let s = 12345;
+  const rnd = () => ((s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  for (let i = 0; i < n; i++) {
+    const hot = i % 5;
+    const cx = 116.345 + 0.01 * hot;
+    const cy = 39.9 + 0.008 * ((hot * 3) % 5);
+    const r = Math.sqrt(-2 * Math.log(rnd() + 1e-9)) * 0.008;
+    const a = rnd() * Math.PI * 2;
+    out[i * 3] = cx + r * Math.cos(a);
+    out[i * 3 + 1] = cy + r * Math.sin(a);
+    out[i * 3 + 2] = [1, 2, 2, 4, 8][i % 5]!;
+  }
+  return out;
+}
+
+/** The floor: a page with nothing but deck.gl and the wall's own heat layer factory. */
+async function buildFloorPage(dir: string): Promise<string> {
+  writeFileSync(path.join(dir, 'index.html'), '<!doctype html><html><body style="margin:0;background:#060b16"><div id="c" style="position:absolute;inset:0"></div><script type="module" src="./main.ts"></script></body></html>');
+  writeFileSync(
+    path.join(dir, 'main.ts'),
+    `import { Deck } from '@deck.gl/core';
+import { heatLayer } from '${path.join(root, 'client/src/map/wall-layers.ts')}';
+const w = window as unknown as { __ready?: number };
+const res = await fetch('/points.bin');
+const pts = new Float32Array(await res.arrayBuffer());
+new Deck({
+  parent: document.getElementById('c') as HTMLDivElement,
+  initialViewState: { longitude: 116.366, latitude: 39.913, zoom: 12.6 },
+  controller: true,
+  layers: [heatLayer(pts, 1)],
+  onAfterRender: () => { if (!w.__ready) w.__ready = performance.now(); },
+});
+`,
+  );
+  const out = path.join(dir, 'dist');
+  await build({ root: dir, logLevel: 'silent', configFile: false, build: { outDir: out, emptyOutDir: true, chunkSizeWarningLimit: 1e9 } });
+  return out;
+}
+
+function serve(dir: string, body: Buffer): Promise<{ url: string; close: () => Promise<void> }> {
+  const srv = http.createServer((req, res) => {
+    if (req.url === '/points.bin') return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
+    const file = path.join(dir, req.url === '/' ? 'index.html' : req.url!.split('?')[0]!);
+    if (!existsSync(file)) return res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/html' }).end(readFileSync(file));
+  });
+  return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(srv.address() as { port: number }).port}`, close: () => new Promise((r) => srv.close(() => r())) })));
+}
+
+/** Median and 95th percentile of frame intervals while the mouse drags the view. */
+async function panFrames(page: Page): Promise<{ median: number; p95: number; frames: number }> {
+  await page.mouse.move(VIEWPORT.width / 2, VIEWPORT.height / 2);
+  // A string, not a function: the TypeScript loader would wrap named inner functions in a
+  // helper the page does not have.
+  const collecting = page.evaluate(`new Promise((resolve) => {
+    const d = [];
+    let last = performance.now();
+    const end = last + ${PAN_MS};
+    const tick = (t) => { d.push(t - last); last = t; if (t < end) requestAnimationFrame(tick); else resolve(d); };
+    requestAnimationFrame(tick);
+  })`) as Promise<number[]>;
+  await page.mouse.down();
+  for (let i = 0; i < 30; i++) await page.mouse.move(VIEWPORT.width / 2 + 8 * i, VIEWPORT.height / 2 + 3 * i, { steps: 2 });
+  await page.mouse.up();
+  const d = (await collecting).slice(1).sort((a, b) => a - b);
+  return { median: d[d.length >> 1] ?? NaN, p95: d[Math.floor(d.length * 0.95)] ?? NaN, frames: d.length };
+}
+
+export async function run(ctx: BenchContext): Promise<BenchResult[]> {
+  if (!existsSync(path.join(root, 'dist/client/index.html'))) {
+    ctx.log('building the client …');
+    await build({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'silent' });
+  }
+  const config = { ...loadConfig({ DATABASE_URL: ctx.databaseUrl }), port: 0, host: '127.0.0.1', logLevel: 'silent' as const };
+  const app = await createServer(config);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const wallUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  // Inside the project so the floor page's bare imports resolve from node_modules.
+  const tmp = path.join(root, 'node_modules/.cache', `cityops-floor-${process.pid}`);
+  mkdirSync(tmp, { recursive: true });
+  const browser = await launchBrowser();
+  const results: BenchResult[] = [];
+  try {
+    ctx.log('building the bare deck.gl page …');
+    const floorDir = await buildFloorPage(tmp);
+    for (const n of SIZES) {
+      const pts = points(n);
+      const body = Buffer.from(pts.buffer);
+      const label = n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`;
+
+      ctx.log(`wall with ${label} cases …`);
+      const page = await browser.newPage({ viewport: VIEWPORT });
+      await page.route('**/api/wall/heatmap**', (r) => r.fulfill({ status: 200, body, headers: { 'content-type': 'application/octet-stream', 'x-data-as-of': new Date().toISOString() } }));
+      const t0 = Date.now();
+      await page.goto(`${wallUrl}/wall?tour=0&layers=heat`);
+      await page.waitForFunction((k) => document.querySelector('[data-testid="wall-map"]')?.getAttribute('data-layers')?.includes(`heat:${k}`), n, { timeout: 300_000, polling: 100 });
+      await page.waitForSelector('[data-map-state="ready"]', { timeout: 300_000 });
+      const wallFirst = Date.now() - t0;
+      const wallFrames = await panFrames(page);
+      await page.close();
+
+      ctx.log(`bare deck.gl page with ${label} points …`);
+      const srv = await serve(floorDir, body);
+      const fpage = await browser.newPage({ viewport: VIEWPORT });
+      const f0 = Date.now();
+      await fpage.goto(srv.url);
+      await fpage.waitForFunction(() => (window as unknown as { __ready?: number }).__ready, null, { timeout: 300_000, polling: 100 });
+      const floorFirst = Date.now() - f0;
+      const floorFrames = await panFrames(fpage);
+      await fpage.close();
+      await srv.close();
+
+      ctx.log(`${label}: first render ${wallFirst} ms vs ${floorFirst} ms; frame median ${wallFrames.median.toFixed(0)} vs ${floorFrames.median.toFixed(0)} ms (p95 ${wallFrames.p95.toFixed(0)} vs ${floorFrames.p95.toFixed(0)})`);
+      results.push(
+        { name: `first full render, ${label} cases, ${VIEWPORT.width}×${VIEWPORT.height}`, value: wallFirst, floor: floorFirst, floorName: 'bare deck.gl page, same layer, same points' },
+        { name: `frame time while panning (median), ${label} cases`, value: wallFrames.median, floor: floorFrames.median, floorName: 'bare deck.gl page, same layer, same points' },
+        { name: `frame time while panning (p95), ${label} cases`, value: wallFrames.p95, floor: floorFrames.p95, floorName: 'bare deck.gl page, same layer, same points' },
+      );
+    }
+  } finally {
+    await browser.close();
+    await app.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return results;
+}
