@@ -179,4 +179,23 @@ describe('the wall in Chromium', () => {
     expect(new URL(page.url()).searchParams.get('layers')).toBe('heat,parks,whistles');
     await page.close();
   }, 120_000);
+
+  it('tours the subdistricts with cases, and frames the subdistrict named in the URL instead', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const made = await createCase(pool, { source: 'wechat', category: 'street_light', description: 'wall e2e: tour hotspot', lng: point.lng, lat: point.lat });
+    const { rows } = await pool.query<{ code: string; name_zh: string; name_en: string }>(
+      `SELECT s.code, s.name_zh, s.name_en FROM admin_unit s JOIN cases c ON c.subdistrict_id = s.id WHERE c.id = $1`,
+      [made.case.id],
+    );
+    expect(rows).toHaveLength(1);
+    await openWall(page, 'dwell=3');
+    // The tour starts on the whole district, then stops at a hotspot and names it.
+    await page.waitForSelector('[data-testid="wall-caption"]', { timeout: 30_000 });
+    expect(await page.textContent('[data-testid="wall-caption"]')).toMatch(/街道/);
+
+    await openWall(page, `focus=${rows[0]!.code}&lang=en`);
+    await expect.poll(() => page.textContent('[data-testid="wall-caption"]'), { timeout: 20_000 }).toBe(rows[0]!.name_en);
+    expect(await page.textContent('.rank-row--focus .rank-row__name')).toBe(rows[0]!.name_en);
+    await page.close();
+  }, 120_000);
 });
