@@ -110,6 +110,7 @@ export function useWallLive(window: HeatWindow): WallLive {
     error: null,
   }));
   const seenIds = useRef(new Set<number>());
+  const overdueSeen = useRef(new Set<number>());
   const seqRef = useRef(0);
   const freshRef = useRef(false);
 
@@ -123,6 +124,14 @@ export function useWallLive(window: HeatWindow): WallLive {
         }
       }
       for (const c of s.latest) seenIds.current.add(c.id);
+      // Cases go overdue by the clock, with no event: a case overdue now that was not in the
+      // previous live read has just gone overdue (a few at most, so a backlog never floods).
+      if (live && prev.summary && !prev.fromCache) {
+        const before = new Set(prev.summary.overdue.map((c) => c.id));
+        const turned = s.overdue.filter((c) => !before.has(c.id) && !overdueSeen.current.has(c.id)).slice(0, 3);
+        for (const c of turned) arrivals.push({ kase: c, at: Date.now(), kind: 'overdue' });
+      }
+      for (const c of s.overdue) overdueSeen.current.add(c.id);
       seqRef.current = Math.max(seqRef.current, s.seq);
       return { ...prev, summary: s, fromCache: !live, seq: seqRef.current, arrivals, error: null };
     });
@@ -241,7 +250,8 @@ export function useWallLive(window: HeatWindow): WallLive {
       seqRef.current = Math.max(seqRef.current, push.seq);
       setState((prev) => {
         const before = prev.summary?.latest.find((c) => c.id === push.kase.id) ?? prev.summary?.overdue.find((c) => c.id === push.kase.id);
-        const turnedOverdue = push.kase.overdue && !(before?.overdue ?? false);
+        const turnedOverdue = push.kase.overdue && !(before?.overdue ?? false) && !overdueSeen.current.has(push.kase.id);
+        if (push.kase.overdue) overdueSeen.current.add(push.kase.id);
         const latest = prev.summary?.latest.map((c) => (c.id === push.kase.id ? push.kase : c)) ?? [];
         const arrivals = turnedOverdue ? [...prev.arrivals, { kase: push.kase, at: Date.now(), kind: 'overdue' as const }] : prev.arrivals;
         return { ...prev, seq: seqRef.current, arrivals, summary: prev.summary ? { ...prev.summary, latest } : prev.summary };
