@@ -62,14 +62,21 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, opt
 async function registerClient(fastify: FastifyInstance, dist: string): Promise<void> {
   const hasClient = existsSync(path.join(dist, 'index.html'));
   if (hasClient) {
-    await fastify.register(fastifyStatic, { root: dist, index: false, maxAge: '1h' });
+    // The hashed assets may be cached; `/` itself falls through to the handler below
+    // (index.html, never cached) instead of a directory listing refusal.
+    await fastify.register(fastifyStatic, { root: dist, index: false, maxAge: '1h', allowedPath: (p) => p !== '/' });
   }
   fastify.setNotFoundHandler((req, reply) => {
-    const isApi = /^\/(api|tiles|open311|socket\.io)(\/|$)/.test(req.url);
-    if (req.method === 'GET' && !isApi && hasClient) {
-      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    const pathname = req.url.split('?')[0]!;
+    const isApi = /^\/(api|tiles|open311|socket\.io)(\/|$)/.test(pathname);
+    // A view (`/`, `/wall`) gets the app; a missing file (`/assets/x.js`) stays a 404, or the
+    // browser would try to run index.html as a script.
+    const isView = !/\.[a-z0-9]+$/i.test(pathname);
+    if ((req.method === 'GET' || req.method === 'HEAD') && !isApi && isView && hasClient) {
+      // A new build must reach walls at their next reload, so the page itself is never cached.
+      return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
     }
-    throw notFound(isApi || hasClient ? `no route for ${req.method} ${req.url.split('?')[0]}` : 'the client is not built: run `npm run build`');
+    throw notFound(isApi || hasClient ? `no route for ${req.method} ${pathname}` : 'the client is not built: run `npm run build`');
   });
 }
 
