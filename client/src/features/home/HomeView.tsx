@@ -1,5 +1,6 @@
 import { useI18n, type MessageKey } from '../../app/i18n.tsx';
 import { ViewHeader } from '../../app/ViewHeader.tsx';
+import { DistrictMap } from '../district/DistrictMap.tsx';
 
 const VIEWS: { path: string; title: MessageKey; blurb: MessageKey }[] = [
   { path: '/wall', title: 'nav.wall', blurb: 'home.wall' },
@@ -23,6 +24,7 @@ export function HomeView() {
           </li>
         ))}
       </ul>
+      <DistrictMap />
     </div>
   );
 }
