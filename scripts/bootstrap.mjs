@@ -100,12 +100,17 @@ function pgBinDir() {
   return `/usr/lib/postgresql/${PG_MAJOR}/bin`;
 }
 
+/** Both the extension scripts and their libraries: Debian ships them in separate packages. */
 function pgExtensionsPresent() {
   const dir = `/usr/share/postgresql/${PG_MAJOR}/extension`;
+  const lib = `/usr/lib/postgresql/${PG_MAJOR}/lib`;
+  const libs = existsSync(lib) ? readdirSync(lib) : [];
   return (
     existsSync(path.join(pgBinDir(), 'pg_ctl')) &&
     existsSync(path.join(dir, 'postgis.control')) &&
-    existsSync(path.join(dir, 'pgrouting.control'))
+    existsSync(path.join(dir, 'pgrouting.control')) &&
+    libs.some((f) => f.startsWith('postgis-3')) &&
+    libs.some((f) => f.startsWith('libpgrouting'))
   );
 }
 
