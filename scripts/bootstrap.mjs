@@ -178,7 +178,8 @@ function portInUse(port, host = '127.0.0.1') {
 async function ensureCluster() {
   const s = clusterSettings();
   if (!existsSync(path.join(s.clusterDir, 'PG_VERSION'))) {
-    log(`creating the project-local PostgreSQL cluster in ${path.relative(root, s.clusterDir)} …`);
+    const shown = s.clusterDir.startsWith(root + path.sep) ? path.relative(root, s.clusterDir) : s.clusterDir;
+    log(`creating the project-local PostgreSQL cluster in ${shown} …`);
     mkdirSync(s.clusterDir, { recursive: true });
     mkdirSync(s.socketDir, { recursive: true });
     if (isRoot) {
