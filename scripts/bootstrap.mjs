@@ -276,7 +276,10 @@ async function prepareDatabase(env) {
   if (code !== 0) throw new BootstrapError('the database could not be prepared (see the message above)');
 }
 
+const MODES = ['start', 'test', 'setup', 'db', 'run'];
+
 async function main() {
+  if (!MODES.includes(mode)) throw new BootstrapError(`unknown mode "${mode}": use one of ${MODES.join(', ')}`);
   loadDotEnv();
   ensureNodeModules();
 
