@@ -1,16 +1,11 @@
 import type { FeatureCollection, MultiPolygon, Point } from 'geojson';
 import { getJson } from '../../lib/api.ts';
+// The server's own types, so the two sides cannot drift apart (type-only: nothing is bundled).
+import type { LifeCircleKind } from '../../../../server/src/coverage/standards.ts';
+import type { AdminUnitInfo } from '../../../../server/src/coverage/model.ts';
 
 /** Shapes of the coverage API (server/src/coverage/routes.ts). */
-export interface KindInfo {
-  kind: string;
-  name_zh: string;
-  name_en: string;
-  circle: 5 | 10 | 15;
-  walk_minutes: number;
-  walk_distance_m: number;
-  provision: 'required' | 'recommended' | 'not_in_standard';
-  colour: string;
+export interface KindInfo extends LifeCircleKind {
   facilities: number;
 }
 
@@ -27,14 +22,7 @@ export interface Figures {
   buildings_covered: number;
 }
 
-export interface UnitRow extends Figures {
-  id: number;
-  level: 'subdistrict' | 'community' | 'grid';
-  code: string;
-  name_zh: string;
-  name_en: string;
-  parent_id: number | null;
-}
+export interface UnitRow extends Figures, AdminUnitInfo {}
 
 export interface Threshold {
   metres: number;
