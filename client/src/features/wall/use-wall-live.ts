@@ -3,6 +3,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { FeatureCollection } from 'geojson';
 import type { WallSummary } from '../../../../server/src/wall/service.ts';
 import type { WallCase } from '../../../../server/src/wall/repository.ts';
+import type { CaseSummary } from '../../../../server/src/cases/schemas.ts';
 import type { ServerHeartbeat } from '../../../../server/src/realtime/events.ts';
 import { getJson } from '../../lib/api.ts';
 import { cacheGet, cachePut } from './cache.ts';
@@ -39,21 +40,11 @@ export interface WallLive {
   error: string | null;
 }
 
-/** Fields of a case pushed by the server (`case.created` / `case.updated`), read defensively. */
-interface PushedCase {
-  id: number;
-  category: string;
-  priority: string;
-  status: string;
-  lng: number;
-  lat: number;
-  subdistrict_id?: number | null;
-  reported_at: string;
-  due_at?: string | null;
-  overdue?: boolean;
-  category_name_zh?: string;
-  category_name_en?: string;
-}
+/** The fields of a pushed case (`case.created` / `case.updated`) the wall uses; the server's type. */
+type PushedCase = Pick<
+  CaseSummary,
+  'id' | 'category' | 'priority' | 'status' | 'lng' | 'lat' | 'subdistrict_id' | 'reported_at' | 'due_at' | 'overdue' | 'category_name_zh' | 'category_name_en'
+>;
 
 function toWallCase(c: PushedCase): WallCase {
   return {
