@@ -1,13 +1,13 @@
 import { GeoJsonLayer, ScatterplotLayer, TextLayer } from '@deck.gl/layers';
 import { HexagonLayer } from '@deck.gl/aggregation-layers';
 import type { Feature, FeatureCollection } from 'geojson';
+import type { RGBA } from './colour.ts';
 
 /**
  * deck.gl layer factories of the wall, each with a fixed id. Colours are module constants so
  * the legend shows exactly what the map draws.
  */
-/** An RGBA colour, 0–255 each. */
-export type RGBA = [number, number, number, number];
+export type { RGBA };
 type Color = RGBA;
 /** The colour with another alpha. */
 export function alpha(c: RGBA, a: number): RGBA {

@@ -2,7 +2,7 @@ import { GeoJsonLayer, ScatterplotLayer, TextLayer } from '@deck.gl/layers';
 import type { Feature, FeatureCollection, Point } from 'geojson';
 import type { Site } from './api.ts';
 
-type RGBA = [number, number, number, number];
+import { hexToRgba as parseHex, type RGBA } from '../../map/colour.ts';
 
 /** Planner map colours: the kind's own colour for what is covered, red for the gaps. */
 export const PLANNER_COLOURS = {
@@ -16,9 +16,9 @@ export const PLANNER_COLOURS = {
   selected: [90, 200, 255, 255] as RGBA,
 } as const;
 
-export function hexToRgba(hex: string, alpha: number): RGBA {
-  const n = parseInt(hex.replace('#', ''), 16);
-  return [(n >> 16) & 255, (n >> 8) & 255, n & 255, alpha];
+/** A kind's colour with the given alpha; the selection colour where a kind has none. */
+function kindColour(hex: string, alpha: number): RGBA {
+  return parseHex(hex, alpha) ?? [PLANNER_COLOURS.selected[0], PLANNER_COLOURS.selected[1], PLANNER_COLOURS.selected[2], alpha];
 }
 
 export function unitOutlineLayer(units: FeatureCollection, selectedId: number | null) {
@@ -44,8 +44,8 @@ export function isochroneLayers(data: FeatureCollection, colour: string) {
       data: polygon,
       stroked: true,
       filled: true,
-      getFillColor: hexToRgba(colour, 70),
-      getLineColor: hexToRgba(colour, 220),
+      getFillColor: kindColour(colour, 70),
+      getLineColor: kindColour(colour, 220),
       getLineWidth: 1.5,
       lineWidthUnits: 'pixels',
     }),
@@ -53,7 +53,7 @@ export function isochroneLayers(data: FeatureCollection, colour: string) {
       id: 'planner-facilities',
       data: facilities.features,
       getPosition: (f) => f.geometry.coordinates as [number, number],
-      getFillColor: hexToRgba(colour, 255),
+      getFillColor: kindColour(colour, 255),
       getLineColor: [11, 18, 32, 255],
       stroked: true,
       lineWidthUnits: 'pixels',

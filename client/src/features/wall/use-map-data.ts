@@ -3,6 +3,7 @@ import type { Feature, FeatureCollection, Point } from 'geojson';
 import { getJson } from '../../lib/api.ts';
 import { cacheGet, cachePut } from './cache.ts';
 import type { RenovationSite } from '../../map/wall-layers.ts';
+import { hexToRgba } from '../../map/colour.ts';
 
 /** A facility kind's 15-minute service area: the walking isochrone when coverage serves it, else 1,000 m circles. */
 export interface ServiceArea {
@@ -22,11 +23,6 @@ interface CoverageKind {
   circle: number;
   provision: string;
   colour?: string;
-}
-
-function hexToRgba(hex: string | undefined): [number, number, number, number] | null {
-  const m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex ?? '');
-  return m ? [parseInt(m[1]!, 16), parseInt(m[2]!, 16), parseInt(m[3]!, 16), 255] : null;
 }
 
 export interface WallMapData {
