@@ -105,11 +105,13 @@ export function useWallLive(window: HeatWindow): WallLive {
   const seqRef = useRef(0);
   const freshRef = useRef(false);
 
-  const applySummary = useCallback((s: WallSummary, live: boolean, afterReconnect = false) => {
+  const applySummary = useCallback((s: WallSummary, live: boolean) => {
     setState((prev) => {
       const arrivals = [...prev.arrivals];
-      if (afterReconnect && seenIds.current.size > 0) {
-        // Cases the wall missed while it was cut off, oldest first so the newest pulses last.
+      if (live && seenIds.current.size > 0) {
+        // Cases the wall has not seen yet arrive here as they would by push, oldest first so the
+        // newest pulses last. A summary can overtake the push of the same case (after a
+        // reconnect, or on the heartbeat's refresh); the push then finds it seen and adds nothing.
         for (const c of [...s.latest].reverse()) {
           if (!seenIds.current.has(c.id)) arrivals.push({ kase: c, at: Date.now(), kind: 'new' });
         }
@@ -128,11 +130,11 @@ export function useWallLive(window: HeatWindow): WallLive {
     });
   }, []);
 
-  const refreshSummary = useCallback(async (afterReconnect = false) => {
+  const refreshSummary = useCallback(async () => {
     try {
       const s = await getJson<WallSummary>('/api/wall/summary');
       freshRef.current = true;
-      applySummary(s, true, afterReconnect);
+      applySummary(s, true);
       void cachePut('summary', s);
     } catch (err) {
       setState((prev) => ({ ...prev, error: (err as Error).message }));
@@ -207,7 +209,7 @@ export function useWallLive(window: HeatWindow): WallLive {
       setState((prev) => ({ ...prev, connected: true, lastBeat: Date.now() }));
       if (connectedBefore) {
         // The replay brings the missed events; the re-read also covers a log that was cut short.
-        void refreshSummary(true);
+        void refreshSummary();
         void refreshHeat();
       }
       connectedBefore = true;
