@@ -17,6 +17,9 @@ import { tileRoutes } from './tiles/routes.ts';
 import { coverageRoutes } from './coverage/routes.ts';
 import { wallRoutes } from './wall/routes.ts';
 import { whistleRoutes } from './whistles/routes.ts';
+import authPlugin from './auth/plugin.ts';
+import { authRoutes } from './auth/routes.ts';
+import { attachSocketAuth } from './auth/socket.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -43,7 +46,11 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, opt
   // socket.io, pushed from the event log (LISTEN/NOTIFY), heartbeats carrying the newest seq.
   fastify.decorate('io', attachEventPush(fastify, opts.config, opts.pool));
   installErrorHandler(fastify);
+  // Principals first: every route below declares the permission it needs.
+  await fastify.register(authPlugin);
+  attachSocketAuth(fastify);
 
+  await fastify.register(authRoutes);
   await fastify.register(healthRoutes);
   await fastify.register(adminRoutes);
   await fastify.register(cityRoutes);

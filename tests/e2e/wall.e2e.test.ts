@@ -6,6 +6,7 @@ import { launchBrowser, watchPage } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { testPool } from '../helpers/db.ts';
 import { createCase } from '../../server/src/cases/service.ts';
+import { simulatorPrincipal } from '../../server/src/auth/demo.ts';
 
 /** Counts pixels within `tol` of an RGB colour. */
 function countColour(png: PNG, [r, g, b]: readonly number[], tol = 40): number {
@@ -122,7 +123,7 @@ describe('the wall in Chromium', () => {
     expect(await page.isVisible('[data-testid="wall-ticker"]')).toBe(true);
 
     // Cases reported while the wall is cut off …
-    const missed = await createCase(pool, { source: 'grid_patrol', category: 'street_light', description: 'wall e2e: missed while down', lng: point.lng + 0.001, lat: point.lat });
+    const missed = await createCase({ principal: await simulatorPrincipal(pool), db: pool }, { source: 'grid_patrol', category: 'street_light', description: 'wall e2e: missed while down', lng: point.lng + 0.001, lat: point.lat });
     const missedId = missed.case.id;
 
     // … arrive once the server is back on the same port, and the banner goes.
@@ -182,7 +183,7 @@ describe('the wall in Chromium', () => {
 
   it('tours the subdistricts with cases, and frames the subdistrict named in the URL instead', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    const made = await createCase(pool, { source: 'wechat', category: 'street_light', description: 'wall e2e: tour hotspot', lng: point.lng, lat: point.lat });
+    const made = await createCase({ principal: await simulatorPrincipal(pool), db: pool }, { source: 'wechat', category: 'street_light', description: 'wall e2e: tour hotspot', lng: point.lng, lat: point.lat });
     const { rows } = await pool.query<{ code: string; name_zh: string; name_en: string }>(
       `SELECT s.code, s.name_zh, s.name_en FROM admin_unit s JOIN cases c ON c.subdistrict_id = s.id WHERE c.id = $1`,
       [made.case.id],

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { CaseListQuery, CaseSource, CaseSummary } from './schemas.ts';
 import type { CaseAction, CaseStatus } from './state-machine.ts';
 import type { Priority } from './categories.ts';
+import type { Scope } from '../auth/principal.ts';
 
 type Db = pg.Pool | pg.ClientBase;
 
@@ -110,9 +111,32 @@ export interface CaseStateRow {
   department_id: number | null;
 }
 
-/** Locks the case row for a transition. */
-export async function lockCase(client: pg.ClientBase, id: number): Promise<CaseStateRow | undefined> {
-  const { rows } = await client.query<CaseStateRow>('SELECT id::int AS id, status, category, department_id FROM cases WHERE id = $1 FOR UPDATE', [id]);
+/**
+ * The WHERE condition that keeps a principal inside its scope: a commander sees the
+ * cases of its subdistrict, a responder those assigned to its department. `$n` numbering
+ * continues after `offset` parameters.
+ */
+export function scopeCondition(scope: Scope, offset: number): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (scope.subdistrictId !== null) {
+    params.push(scope.subdistrictId);
+    parts.push(`c.subdistrict_id = $${offset + params.length}`);
+  }
+  if (scope.departmentId !== null) {
+    params.push(scope.departmentId);
+    parts.push(`c.department_id = $${offset + params.length}`);
+  }
+  return { sql: parts.length ? parts.join(' AND ') : 'true', params };
+}
+
+/** Locks the case row for a transition or comment; nothing when it lies outside the scope. */
+export async function lockCase(client: pg.ClientBase, id: number, scope: Scope): Promise<CaseStateRow | undefined> {
+  const sc = scopeCondition(scope, 1);
+  const { rows } = await client.query<CaseStateRow>(
+    `SELECT id::int AS id, status, category, department_id FROM cases c WHERE id = $1 AND ${sc.sql} FOR UPDATE`,
+    [id, ...sc.params],
+  );
   return rows[0];
 }
 
@@ -165,9 +189,10 @@ export async function insertComment(client: pg.ClientBase, caseId: number, actor
 }
 
 /** One page of cases matching the filters, newest report first, with the total count. */
-export async function listCases(db: Db, q: CaseListQuery & { bboxValues?: [number, number, number, number] }): Promise<{ total: number; rows: SummaryRow[] }> {
-  const where: string[] = [];
-  const params: unknown[] = [];
+export async function listCases(db: Db, scope: Scope, q: CaseListQuery & { bboxValues?: [number, number, number, number] }): Promise<{ total: number; rows: SummaryRow[] }> {
+  const sc = scopeCondition(scope, 0);
+  const where: string[] = sc.params.length ? [sc.sql] : [];
+  const params: unknown[] = [...sc.params];
   const p = (v: unknown) => {
     params.push(v);
     return `$${params.length}`;
@@ -230,13 +255,14 @@ export interface DetailRow extends SummaryRow {
   close_due_at: Date;
 }
 
-export async function caseDetail(db: Db, id: number): Promise<DetailRow | undefined> {
+export async function caseDetail(db: Db, id: number, scope: Scope): Promise<DetailRow | undefined> {
+  const sc = scopeCondition(scope, 1);
   const { rows } = await db.query<DetailRow>(
     `SELECT ${SUMMARY_SQL}, c.description, c.media_url, c.input_crs, c.status_note, c.return_count, c.reopen_count,
             c.registered_at, c.dispatched_at, c.accepted_at, c.handled_at, c.verified_at, c.closed_at, c.evaluated_at, c.rejected_at,
             c.register_due_at, c.dispatch_due_at, c.accept_due_at, c.handle_due_at, c.close_due_at
-     FROM cases c WHERE c.id = $1`,
-    [id],
+     FROM cases c WHERE c.id = $1 AND ${sc.sql}`,
+    [id, ...sc.params],
   );
   return rows[0];
 }

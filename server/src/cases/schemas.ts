@@ -31,7 +31,6 @@ export const CaseInput = Type.Object(
     priority: Type.Optional(lit(PRIORITIES)),
     media_url: Type.Optional(Type.String({ maxLength: LIMITS.media_url })),
     reported_at: Type.Optional(Type.String({ format: 'date-time', description: 'when the report was made (imports); defaults to now' })),
-    actor: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.actor })),
   },
   { additionalProperties: false },
 );
@@ -45,7 +44,6 @@ export const CaseBatchInput = Type.Object(
 export const TransitionInput = Type.Object(
   {
     action: lit(CASE_ACTIONS),
-    actor: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.actor })),
     note: Type.Optional(Type.String({ maxLength: LIMITS.note })),
     /** dispatch / reassign: the department to send the case to; dispatch defaults to the category's. */
     department_code: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
@@ -57,7 +55,8 @@ export const TransitionInput = Type.Object(
 export type TransitionInput = Static<typeof TransitionInput>;
 
 export const CommentInput = Type.Object(
-  { actor: Type.String({ minLength: 1, maxLength: LIMITS.actor }), body: Type.String({ minLength: 1, maxLength: LIMITS.comment }) },
+  // Who comments is the signed-in principal, never a field of the request.
+  { body: Type.String({ minLength: 1, maxLength: LIMITS.comment }) },
   { additionalProperties: false },
 );
 

@@ -7,7 +7,8 @@ import { appendEvents, eventsOfSubject, type NewEvent } from '../events/reposito
 import { dueTimes, findCategory } from './categories.ts';
 import * as repo from './repository.ts';
 import type { CaseDetail, CaseInput, CaseListQuery, CaseList, CaseSummary, TransitionInput } from './schemas.ts';
-import { actionsFrom, nextStatus, TRANSITIONS } from './state-machine.ts';
+import { actionsFrom, nextStatus, roleMayTake, TRANSITIONS } from './state-machine.ts';
+import { actorOf, forbidden, scopeOf, type Actor, type Ctx } from '../auth/principal.ts';
 
 /** A point this far outside the district whose swapped twin lies inside it had its coordinates swapped. */
 const SWAP_CHECK_METRES = 20_000;
@@ -117,40 +118,55 @@ export interface CreateResult {
  */
 export async function createCases(
   db: Pool,
-  rows: { row: repo.NewCaseRow; prefix: string; actor?: string }[],
+  rows: { row: repo.NewCaseRow; prefix: string }[],
+  actor: Actor,
 ): Promise<CreateResult[]> {
   return withTransaction(db, async (client) => {
-    const results: { id: number; created: boolean; actor: string }[] = [];
-    for (const { row, prefix, actor } of rows) {
+    const results: { id: number; created: boolean }[] = [];
+    for (const { row, prefix } of rows) {
       await checkNotSwapped(client, row, prefix);
       const r = await repo.insertCase(client, row);
-      results.push({ ...r, actor: actor ?? row.source });
+      results.push(r);
     }
     const summaries = new Map((await repo.summariesByIds(client, results.map((r) => r.id))).map((s) => [s.id, toSummary(s)]));
     const events: NewEvent[] = results
       .filter((r) => r.created)
       .map((r) => {
         const c = summaries.get(r.id)!;
-        return { actor: r.actor, type: 'case.created', subject: `case:${r.id}`, payload: { case: c, rooms: caseRooms(c) } };
+        return { ...actor, type: 'case.created', subject: `case:${r.id}`, payload: { case: c, rooms: caseRooms(c) } };
       });
     await appendEvents(client, events);
     return results.map((r) => ({ created: r.created, case: summaries.get(r.id)! }));
   });
 }
 
-export async function createCase(db: Pool, input: CaseInput): Promise<CreateResult> {
-  const [result] = await createCases(db, [{ row: normalizeCase(input), prefix: '', actor: input.actor }]);
+/** An intake system reports only under the sources its key allows; people report under any. */
+function checkSource(ctx: Ctx, source: string, fieldName: string): void {
+  const p = ctx.principal;
+  if (p.kind === 'api_client' && !p.sources.includes(source)) {
+    throw new HttpError(403, 'forbidden', `the integration client ${p.name} may report under the sources ${p.sources.join(', ') || '(none)'}, not "${source}"`, {
+      field: fieldName,
+      rule: 'allowed_source',
+    });
+  }
+}
+
+export async function createCase(ctx: Ctx, input: CaseInput): Promise<CreateResult> {
+  checkSource(ctx, input.source, 'source');
+  const [result] = await createCases(ctx.db, [{ row: normalizeCase(input), prefix: '' }], actorOf(ctx.principal));
   return result!;
 }
 
-export async function createCaseBatch(db: Pool, inputs: CaseInput[]): Promise<CreateResult[]> {
-  const rows = inputs.map((input, i) => ({ row: normalizeCase(input, `body.cases.${i}`), prefix: `body.cases.${i}`, actor: input.actor }));
-  return createCases(db, rows);
+export async function createCaseBatch(ctx: Ctx, inputs: CaseInput[]): Promise<CreateResult[]> {
+  inputs.forEach((input, i) => checkSource(ctx, input.source, `body.cases.${i}.source`));
+  const rows = inputs.map((input, i) => ({ row: normalizeCase(input, `body.cases.${i}`), prefix: `body.cases.${i}` }));
+  return createCases(ctx.db, rows, actorOf(ctx.principal));
 }
 
 /** Moves a case along the loop, or answers 409 naming the current status and the requested action. */
-export async function transitionCase(db: Pool, id: number, input: TransitionInput): Promise<CaseSummary> {
+export async function transitionCase(ctx: Ctx, id: number, input: TransitionInput): Promise<CaseSummary> {
   const { action } = input;
+  if (!roleMayTake(ctx.principal.role, action)) throw forbidden(ctx.principal, `${action} a case (that is for: ${TRANSITIONS[action].who.join(', ')})`);
   if (action === 'evaluate' && input.satisfaction === undefined) {
     throw badRequest('satisfaction is required to evaluate a case (1 = very dissatisfied … 5 = satisfied)', { field: 'body.satisfaction', rule: 'required' });
   }
@@ -166,8 +182,8 @@ export async function transitionCase(db: Pool, id: number, input: TransitionInpu
   if (action === 'reassign' && !input.department_code) {
     throw badRequest('department_code is required to reassign a case', { field: 'body.department_code', rule: 'required' });
   }
-  return withTransaction(db, async (client) => {
-    const current = await repo.lockCase(client, id);
+  return withTransaction(ctx.db, async (client) => {
+    const current = await repo.lockCase(client, id, scopeOf(ctx.principal));
     if (!current) throw notFound(`case ${id} does not exist`);
     const to = nextStatus(current.status, action);
     if (!to) {
@@ -198,7 +214,7 @@ export async function transitionCase(db: Pool, id: number, input: TransitionInpu
     const summary = toSummary((await repo.summariesByIds(client, [id]))[0]!);
     await appendEvents(client, [
       {
-        actor: input.actor ?? 'api',
+        ...actorOf(ctx.principal),
         type: 'case.updated',
         subject: `case:${id}`,
         payload: {
@@ -215,14 +231,16 @@ export async function transitionCase(db: Pool, id: number, input: TransitionInpu
   });
 }
 
-export async function addComment(db: Pool, id: number, actor: string, body: string) {
-  return withTransaction(db, async (client) => {
-    const current = await repo.lockCase(client, id);
+export async function addComment(ctx: Ctx, id: number, body: string) {
+  const who = actorOf(ctx.principal);
+  const actor = ctx.principal.kind === 'user' ? ctx.principal.displayName : who.actor;
+  return withTransaction(ctx.db, async (client) => {
+    const current = await repo.lockCase(client, id, scopeOf(ctx.principal));
     if (!current) throw notFound(`case ${id} does not exist`);
     const comment = await repo.insertComment(client, id, actor, body);
     const summary = toSummary((await repo.summariesByIds(client, [id]))[0]!);
     const view = { id: comment.id, actor, body, created_at: comment.created_at.toISOString() };
-    await appendEvents(client, [{ actor, type: 'case.commented', subject: `case:${id}`, payload: { comment: view, case: summary, rooms: caseRooms(summary) } }]);
+    await appendEvents(client, [{ ...who, type: 'case.commented', subject: `case:${id}`, payload: { comment: view, case: summary, rooms: caseRooms(summary) } }]);
     return view;
   });
 }
@@ -237,18 +255,20 @@ export function parseBbox(bbox: string | undefined): [number, number, number, nu
   return v;
 }
 
-export async function listCases(db: Pool, q: CaseListQuery): Promise<CaseList> {
+export async function listCases(ctx: Ctx, q: CaseListQuery): Promise<CaseList> {
   if (q.from && q.to && new Date(q.from) >= new Date(q.to)) {
     throw badRequest('querystring.from must be before querystring.to', { field: 'querystring.from', rule: 'from_before_to' });
   }
-  const { total, rows } = await repo.listCases(db, { ...q, bboxValues: parseBbox(q.bbox) });
+  const { total, rows } = await repo.listCases(ctx.db, scopeOf(ctx.principal), { ...q, bboxValues: parseBbox(q.bbox) });
   const limit = q.limit ?? 100;
   const offset = q.offset ?? 0;
   return { total, limit, offset, next_offset: offset + rows.length < total ? offset + rows.length : null, items: rows.map(toSummary) };
 }
 
-export async function getCase(db: Pool, id: number): Promise<CaseDetail> {
-  const row = await repo.caseDetail(db, id);
+export async function getCase(ctx: Ctx, id: number): Promise<CaseDetail> {
+  const { db } = ctx;
+  // Outside the principal's scope a case does not exist for it (no hint that the id is taken).
+  const row = await repo.caseDetail(db, id, scopeOf(ctx.principal));
   if (!row) throw notFound(`case ${id} does not exist`);
   const [comments, history] = await Promise.all([repo.commentsOf(db, id), eventsOfSubject(db, `case:${id}`)]);
   const s = toSummary(row);

@@ -12,9 +12,14 @@ export type CaseAction = (typeof CASE_ACTIONS)[number];
 /** Statuses in which a case is finished: nothing more is due. */
 export const FINAL_STATUSES: readonly CaseStatus[] = ['closed', 'evaluated', 'rejected'];
 
+/** People who act on cases; an admin and an intake system holding `cases.transition` may take every action. */
+type Actor = 'dispatcher' | 'commander' | 'responder';
+
 interface Transition {
   from: readonly CaseStatus[];
   to: CaseStatus;
+  /** Who may take the action (within their scope: a commander's subdistrict, a responder's department). */
+  who: readonly Actor[];
 }
 
 /**
@@ -26,18 +31,23 @@ interface Transition {
  * - close: the case is closed (结案); evaluate: the citizen rates it (评价).
  */
 export const TRANSITIONS: Readonly<Record<CaseAction, Transition>> = {
-  register: { from: ['reported'], to: 'registered' },
-  reject: { from: ['reported', 'registered'], to: 'rejected' },
-  dispatch: { from: ['registered'], to: 'dispatched' },
-  reassign: { from: ['dispatched', 'accepted'], to: 'dispatched' },
-  return: { from: ['dispatched', 'accepted'], to: 'registered' },
-  accept: { from: ['dispatched'], to: 'accepted' },
-  handle: { from: ['accepted'], to: 'handled' },
-  reopen: { from: ['handled'], to: 'accepted' },
-  verify: { from: ['handled'], to: 'verified' },
-  close: { from: ['verified'], to: 'closed' },
-  evaluate: { from: ['closed'], to: 'evaluated' },
+  register: { from: ['reported'], to: 'registered', who: ['dispatcher', 'commander'] },
+  reject: { from: ['reported', 'registered'], to: 'rejected', who: ['dispatcher', 'commander'] },
+  dispatch: { from: ['registered'], to: 'dispatched', who: ['dispatcher', 'commander'] },
+  reassign: { from: ['dispatched', 'accepted'], to: 'dispatched', who: ['dispatcher', 'commander'] },
+  return: { from: ['dispatched', 'accepted'], to: 'registered', who: ['dispatcher', 'responder'] },
+  accept: { from: ['dispatched'], to: 'accepted', who: ['dispatcher', 'responder'] },
+  handle: { from: ['accepted'], to: 'handled', who: ['dispatcher', 'responder'] },
+  reopen: { from: ['handled'], to: 'accepted', who: ['dispatcher', 'commander'] },
+  verify: { from: ['handled'], to: 'verified', who: ['dispatcher', 'commander'] },
+  close: { from: ['verified'], to: 'closed', who: ['dispatcher'] },
+  evaluate: { from: ['closed'], to: 'evaluated', who: ['dispatcher'] },
 };
+
+/** Whether a role may take an action at all (scope is checked by the repository). */
+export function roleMayTake(role: string, action: CaseAction): boolean {
+  return role === 'admin' || role === 'integration' || (TRANSITIONS[action].who as readonly string[]).includes(role);
+}
 
 /** The status `action` leads to from `from`, or undefined when the transition is not legal. */
 export function nextStatus(from: CaseStatus, action: CaseAction): CaseStatus | undefined {

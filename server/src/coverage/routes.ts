@@ -1,4 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { actorOf, demand } from '../auth/principal.ts';
+import { sessionRoom } from '../auth/socket.ts';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { CIRCLES, KINDS, THRESHOLD_LIMITS } from './standards.ts';
 import { CoverageService, type ProgressFn } from './service.ts';
@@ -60,10 +62,15 @@ export async function coverageRoutes(app: FastifyInstance): Promise<void> {
   const cfg = app.config.coverage;
   const service = new CoverageService(app.db, { walkSpeed: cfg.walkSpeed, snapLimit: cfg.snapLimitM, isochroneBuffer: cfg.isochroneBufferM });
 
-  /** Progress goes only to the socket that asked (every socket sits in a room named by its id). */
-  const progressFor = (q: { progress_to?: string; job?: string }): ProgressFn | undefined => {
-    if (!q.progress_to) return undefined;
-    const to = q.progress_to;
+  /**
+   * Progress goes only to the sockets of the session that asked (each sits in its session's
+   * private room, on whichever node holds it); `progress_to` only says that progress is wanted,
+   * so no caller can push events into another socket or onto the walls.
+   */
+  const progressFor = (req: FastifyRequest, q: { progress_to?: string; job?: string }): ProgressFn | undefined => {
+    const sessionId = req.principal.sessionId;
+    if (!q.progress_to || sessionId === null) return undefined;
+    const to = sessionRoom(sessionId);
     const job = q.job ?? 'coverage';
     let last = 0;
     return (stage, done, total) => {
@@ -75,7 +82,7 @@ export async function coverageRoutes(app: FastifyInstance): Promise<void> {
   };
 
   /** The life-circle kinds, circles and limits, with how many facilities each kind has. */
-  app.get('/api/coverage/kinds', async () => {
+  app.get('/api/coverage/kinds', { config: { permission: 'coverage.read' } }, async () => {
     const model = await service.current();
     const counts = new Map<string, number>();
     for (const f of model.facilities) counts.set(f.kind, (counts.get(f.kind) ?? 0) + 1);
@@ -88,25 +95,25 @@ export async function coverageRoutes(app: FastifyInstance): Promise<void> {
   });
 
   /** Population within the threshold of a kind, for the district and per unit. */
-  app.get<{ Querystring: Q<typeof CoverageQuery> }>('/api/coverage', { schema: { querystring: CoverageQuery } }, async (req) => {
+  app.get<{ Querystring: Q<typeof CoverageQuery> }>('/api/coverage', { config: { permission: 'coverage.read' }, schema: { querystring: CoverageQuery } }, async (req) => {
     const { kind, level, ...t } = req.query;
     return service.coverage(kind, t, level ?? ['subdistrict', 'community']);
   });
 
   /** The walking distance (metres) from one walk node to every node within the threshold. */
-  app.get<{ Querystring: Q<typeof ReachQuery> }>('/api/coverage/reach', { schema: { querystring: ReachQuery } }, async (req) => {
+  app.get<{ Querystring: Q<typeof ReachQuery> }>('/api/coverage/reach', { config: { permission: 'coverage.read' }, schema: { querystring: ReachQuery } }, async (req) => {
     const { node, ...t } = req.query;
     return service.reachFromNode(node, t);
   });
 
   /** Buildings the kind does not reach: GeoJSON points weighted by population. */
-  app.get<{ Querystring: Q<typeof KindQuery> }>('/api/coverage/gaps', { schema: { querystring: KindQuery } }, async (req, reply) => {
+  app.get<{ Querystring: Q<typeof KindQuery> }>('/api/coverage/gaps', { config: { permission: 'coverage.read' }, schema: { querystring: KindQuery } }, async (req, reply) => {
     const { kind, ...t } = req.query;
     return reply.type('application/geo+json').send(await service.gaps(kind, t));
   });
 
   /** The area every facility of a kind reaches (one polygon) and the facilities themselves. */
-  app.get<{ Querystring: Q<typeof KindQuery> }>('/api/coverage/isochrones', { schema: { querystring: KindQuery } }, async (req, reply) => {
+  app.get<{ Querystring: Q<typeof KindQuery> }>('/api/coverage/isochrones', { config: { permission: 'coverage.read' }, schema: { querystring: KindQuery } }, async (req, reply) => {
     const { kind, ...t } = req.query;
     return reply.type('application/geo+json').send(await service.kindIsochrones(kind, t));
   });
@@ -114,21 +121,25 @@ export async function coverageRoutes(app: FastifyInstance): Promise<void> {
   /** One facility's (or pocket park's) isochrone. */
   app.get<{ Params: Q<typeof IsochroneParams>; Querystring: Q<typeof ThresholdQuery> }>(
     '/api/coverage/isochrones/:source/:id',
-    { schema: { params: IsochroneParams, querystring: ThresholdQuery } },
+    { config: { permission: 'coverage.read' }, schema: { params: IsochroneParams, querystring: ThresholdQuery } },
     async (req, reply) => reply.type('application/geo+json').send(await service.facilityIsochrone(req.params.source, req.params.id, req.query)),
   );
 
   /** Coverage with facilities added, moved or removed, against today's; saved only with `save: true`. */
-  app.post<{ Body: Q<typeof WhatIfBody> }>('/api/coverage/what-if', { schema: { body: WhatIfBody } }, async (req) => service.whatIf(req.body));
+  app.post<{ Body: Q<typeof WhatIfBody> }>('/api/coverage/what-if', { config: { permission: 'coverage.read' }, schema: { body: WhatIfBody } }, async (req) => {
+    // Trying a change is reading; writing it is editing the city's facilities.
+    if (req.body.save) demand(req.principal, 'coverage.edit');
+    return service.whatIf(req.body, actorOf(req.principal));
+  });
 
   /** N proposed sites by greedy maximum coverage, each with the population it adds. */
-  app.post<{ Body: Q<typeof SitingBody> }>('/api/coverage/siting', { schema: { body: SitingBody } }, async (req) => {
+  app.post<{ Body: Q<typeof SitingBody> }>('/api/coverage/siting', { config: { permission: 'coverage.read' }, schema: { body: SitingBody } }, async (req) => {
     const { kind, count, progress_to, job, ...t } = req.body;
-    return service.siting(kind, { ...t, count }, progressFor({ progress_to, job }));
+    return service.siting(kind, { ...t, count }, progressFor(req, { progress_to, job }));
   });
 
   /** The life-circle checklist per community, with a score. */
-  app.get<{ Querystring: Q<typeof ChecklistQuery> }>('/api/coverage/checklist', { schema: { querystring: ChecklistQuery } }, async (req) =>
-    service.checklist(req.query.community_id, progressFor(req.query)),
+  app.get<{ Querystring: Q<typeof ChecklistQuery> }>('/api/coverage/checklist', { config: { permission: 'coverage.read' }, schema: { querystring: ChecklistQuery } }, async (req) =>
+    service.checklist(req.query.community_id, progressFor(req, req.query)),
   );
 }

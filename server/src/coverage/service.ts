@@ -20,6 +20,8 @@ import {
   type UnitCoverage,
 } from './model.ts';
 import * as repo from './repository.ts';
+import type { Actor } from '../auth/principal.ts';
+import { appendEvents } from '../events/repository.ts';
 import { greedySiting } from './siting.ts';
 import { KINDS, POCKET_PARK_KIND, kindInfo, parseThreshold, type Threshold } from './standards.ts';
 
@@ -312,7 +314,7 @@ export class CoverageService {
    * What-if: the coverage of a kind with facilities added, moved or removed, against the
    * coverage as it is. Nothing is written unless `save` is set.
    */
-  async whatIf(input: WhatIfInput) {
+  async whatIf(input: WhatIfInput, actor: Actor) {
     const info = kindInfo(input.kind);
     const t = this.threshold(input);
     // Snap every placed point and read the data version in one round trip.
@@ -400,7 +402,7 @@ export class CoverageService {
       }),
     );
     let saved: { added: number[]; moved: number[]; removed: number[] } | null = null;
-    if (input.save) saved = await this.save(input.kind, added, [...moved.entries()], [...removed]);
+    if (input.save) saved = await this.save(input.kind, added, [...moved.entries()], [...removed], actor);
     return {
       kind: input.kind,
       threshold: t,
@@ -418,7 +420,7 @@ export class CoverageService {
     };
   }
 
-  private async save(kind: string, added: Array<{ lon: number; lat: number; name: string }>, moved: Array<[Facility, { lon: number; lat: number }]>, removed: Facility[]) {
+  private async save(kind: string, added: Array<{ lon: number; lat: number; name: string }>, moved: Array<[Facility, { lon: number; lat: number }]>, removed: Facility[], actor: Actor) {
     return withTransaction(this.db, async (client) => {
       const out = { added: [] as number[], moved: [] as number[], removed: [] as number[] };
       for (const a of added) {
@@ -428,6 +430,8 @@ export class CoverageService {
       }
       for (const [f, m] of moved) if (await repo.moveFacility(client, f.source, f.id, m.lon, m.lat)) out.moved.push(f.id);
       for (const f of removed) if (await repo.deleteFacility(client, f.source, f.id)) out.removed.push(f.id);
+      // Facility edits are audited like every other change; they go to no screen.
+      await appendEvents(client, [{ ...actor, type: 'facility.changed', subject: `facilities:${kind}`, payload: { kind, ...out, rooms: [] } }]);
       return out;
     });
   }

@@ -4,6 +4,14 @@ import type { Pool } from '../db/pool.ts';
 import { kpiSnapshot } from '../kpis/service.ts';
 import { attachRealtime, type RealtimeServer } from '../realtime/socket.ts';
 import { EventPublisher } from './publisher.ts';
+import { allowedRooms, disconnectRevoked } from '../auth/socket.ts';
+import type { Principal } from '../auth/principal.ts';
+
+/** Rooms a socket may join, by the principal the auth middleware put on it (none without one). */
+const allowRooms = (socket: { data: Record<string, unknown> }, requested: unknown[]) => {
+  const p = socket.data.principal as Principal | undefined;
+  return p ? allowedRooms(p, requested) : [];
+};
 
 /** Publishers of this process, newest last (for diagnostics and the fault tests). */
 export const activePublishers = new Set<EventPublisher>();
@@ -20,8 +28,12 @@ export function attachEventPush(app: FastifyInstance, config: Config, pool: Pool
     log: app.log,
     kpiIntervalMs: config.kpiPushIntervalMs,
     computeKpis: async () => ({ ...(await kpiSnapshot(pool)) }),
+    allowRooms,
+    onEvent: (row) => {
+      if (row.type === 'auth.revoked') disconnectRevoked(app, row.payload);
+    },
   });
-  const io = attachRealtime(app, { currentSeq: () => publisher.currentSeq });
+  const io = attachRealtime(app, { currentSeq: () => publisher.currentSeq, allowRooms });
   publisher.attach(io);
   app.addHook('onReady', async () => {
     publisher.start();

@@ -35,6 +35,10 @@ export interface EventPublisherOptions {
   maxBackoffMs?: number;
   /** The most log rows replayed to one reconnecting client (default 20,000). */
   maxReplay?: number;
+  /** Narrows the rooms a socket asks to catch up on to those its principal may join. */
+  allowRooms?: (socket: { data: Record<string, unknown> }, requested: unknown[]) => string[];
+  /** Called for every published row, on every node (revocations disconnect sockets this way). */
+  onEvent?: (row: EventRow) => void;
 }
 
 /** The part of a socket.io socket that catch-up uses. */
@@ -101,9 +105,10 @@ export class EventPublisher {
   attach(io: RealtimeServer): void {
     this.io = io;
     io.on('connection', (socket) => {
+      const narrow = (rooms: unknown[]) => (this.opts.allowRooms ? this.opts.allowRooms(socket, rooms) : rooms);
       const auth = (socket.handshake.auth ?? {}) as { since?: unknown; rooms?: unknown };
       if (auth.since !== undefined && Array.isArray(auth.rooms)) {
-        void this.catchUp(socket as unknown as CatchUpSocket, Number(auth.since), auth.rooms).catch((err) => this.opts.log.warn({ err }, 'catch-up failed'));
+        void this.catchUp(socket as unknown as CatchUpSocket, Number(auth.since), narrow(auth.rooms)).catch((err) => this.opts.log.warn({ err }, 'catch-up failed'));
       }
       socket.on('catch_up', (req, ack) => {
         const since = Number((req as { since?: unknown })?.since);
@@ -112,7 +117,7 @@ export class EventPublisher {
           if (typeof ack === 'function') ack({ error: 'catch_up needs {since: a non-negative integer seq, rooms: string[]}', joined: [], replayed: 0, seq: this.published });
           return;
         }
-        this.catchUp(socket as unknown as CatchUpSocket, since, rooms).then(
+        this.catchUp(socket as unknown as CatchUpSocket, since, narrow(rooms)).then(
           (r) => typeof ack === 'function' && ack(r),
           (err) => {
             this.opts.log.warn({ err }, 'catch-up failed');
@@ -214,6 +219,7 @@ export class EventPublisher {
     if (row.seq <= this.published) return;
     this.published = row.seq;
     if (row.type.startsWith('case')) this.kpiDirty = true;
+    this.opts.onEvent?.(row);
     if (this.io) (this.io.to(roomsOf(row)) as unknown as LooseEmitter).emit(row.type, messageOf(row));
     if (this.waiters.length) {
       const ready = this.waiters.filter((w) => w.seq <= this.published);

@@ -11,7 +11,10 @@ export interface EventRow {
 }
 
 export interface NewEvent {
+  /** Who did it: spread `actorOf(ctx.principal)` here (server/src/auth/principal.ts). */
   actor: string;
+  actor_kind?: string | null;
+  actor_id?: number | null;
   type: string;
   subject: string;
   payload: Record<string, unknown>;
@@ -24,10 +27,17 @@ export interface NewEvent {
 export async function appendEvents(client: pg.ClientBase, events: NewEvent[]): Promise<number[]> {
   if (!events.length) return [];
   const { rows } = await client.query<{ seq: string }>(
-    `INSERT INTO event (actor, type, subject, payload)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[])
+    `INSERT INTO event (actor, type, subject, payload, actor_kind, actor_id)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::int[])
      RETURNING seq`,
-    [events.map((e) => e.actor), events.map((e) => e.type), events.map((e) => e.subject), events.map((e) => JSON.stringify(e.payload))],
+    [
+      events.map((e) => e.actor),
+      events.map((e) => e.type),
+      events.map((e) => e.subject),
+      events.map((e) => JSON.stringify(e.payload)),
+      events.map((e) => e.actor_kind ?? null),
+      events.map((e) => e.actor_id ?? null),
+    ],
   );
   return rows.map((r) => Number(r.seq));
 }
@@ -51,5 +61,28 @@ export async function latestSeq(db: pg.Pool | pg.ClientBase): Promise<number> {
 /** The history of one subject (e.g. `case:12`), oldest first. */
 export async function eventsOfSubject(db: pg.Pool | pg.ClientBase, subject: string): Promise<EventRow[]> {
   const { rows } = await db.query<EventRow>(`SELECT ${COLUMNS} FROM event WHERE subject = $1 ORDER BY seq`, [subject]);
+  return rows;
+}
+
+export interface AuditFilter {
+  actor?: string;
+  subject?: string;
+  type?: string;
+  from?: string;
+  to?: string;
+  afterSeq?: number;
+  limit: number;
+}
+
+/** The log filtered for the audit view, newest first. */
+export async function auditEvents(db: pg.Pool | pg.ClientBase, f: AuditFilter): Promise<EventRow[]> {
+  const { rows } = await db.query<EventRow>(
+    `SELECT ${COLUMNS} FROM event
+      WHERE ($1::text IS NULL OR actor = $1) AND ($2::text IS NULL OR subject = $2) AND ($3::text IS NULL OR type = $3)
+        AND ($4::timestamptz IS NULL OR at >= $4) AND ($5::timestamptz IS NULL OR at < $5)
+        AND ($6::bigint IS NULL OR seq < $6)
+      ORDER BY seq DESC LIMIT $7`,
+    [f.actor ?? null, f.subject ?? null, f.type ?? null, f.from ?? null, f.to ?? null, f.afterSeq ?? null, f.limit],
+  );
   return rows;
 }

@@ -17,7 +17,7 @@ export const HealthResponse = Type.Object({
 export type HealthResponse = Static<typeof HealthResponse>;
 
 export async function healthRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/api/health', { schema: { response: { 200: HealthResponse, 503: HealthResponse } } }, async (_req, reply) => {
+  app.get('/api/health', { config: { permission: 'public' }, schema: { response: { 200: HealthResponse, 503: HealthResponse } } }, async (_req, reply) => {
     const uptime_s = Math.round(process.uptime());
     try {
       const database = await readDatabaseInfo(app.db);

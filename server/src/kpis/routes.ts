@@ -4,8 +4,8 @@ import { kpis, series } from './service.ts';
 
 /** 接诉即办 figures: by unit and window, ranked, and as time series. */
 export async function kpiRoutes(app: FastifyInstance): Promise<void> {
-  app.get<{ Querystring: KpiQuery }>('/api/kpis', { schema: { querystring: KpiQuery, response: { 200: KpiResponse } } }, async (req) => kpis(app.db, req.query));
-  app.get<{ Querystring: SeriesQuery }>('/api/kpis/series', { schema: { querystring: SeriesQuery, response: { 200: SeriesResponse } } }, async (req) =>
+  app.get<{ Querystring: KpiQuery }>('/api/kpis', { config: { permission: 'kpis.read' }, schema: { querystring: KpiQuery, response: { 200: KpiResponse } } }, async (req) => kpis(app.db, req.query));
+  app.get<{ Querystring: SeriesQuery }>('/api/kpis/series', { config: { permission: 'kpis.read' }, schema: { querystring: SeriesQuery, response: { 200: SeriesResponse } } }, async (req) =>
     series(app.db, req.query),
   );
 }

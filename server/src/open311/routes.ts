@@ -1,3 +1,4 @@
+import { ctxOf } from '../auth/plugin.ts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { XMLBuilder } from 'fast-xml-parser';
 import { HttpError } from '../lib/errors.ts';
@@ -69,13 +70,13 @@ export async function open311Routes(app: FastifyInstance): Promise<void> {
   for (const ext of ['', '.json', '.xml'] as const) {
     const format: Format = ext === '.xml' ? 'xml' : 'json';
 
-    app.get(`/open311/v2/discovery${ext}`, async (req, reply) => {
+    app.get(`/open311/v2/discovery${ext}`, { config: { permission: 'public' } }, async (req, reply) => {
       checkParams(queryStrings(req.query), JURISDICTION_ONLY);
       const d = open311.discovery(`${req.protocol}://${req.headers.host}`);
       return send(reply, format, 200, d, 'discovery', { ...d, endpoints: { endpoint: d.endpoints.map((e) => ({ ...e, formats: { format: e.formats } })) } });
     });
 
-    app.get(`/open311/v2/services${ext}`, async (req, reply) => {
+    app.get(`/open311/v2/services${ext}`, { config: { permission: 'public' } }, async (req, reply) => {
       const q = queryStrings(req.query);
       checkParams(q, JURISDICTION_ONLY);
       open311.checkJurisdiction(q.jurisdiction_id);
@@ -83,26 +84,26 @@ export async function open311Routes(app: FastifyInstance): Promise<void> {
       return send(reply, format, 200, services, 'services', { service: services });
     });
 
-    app.get(`/open311/v2/requests${ext}`, async (req, reply) => {
+    app.get(`/open311/v2/requests${ext}`, { config: { permission: 'public' } }, async (req, reply) => {
       const q = queryStrings(req.query);
       checkParams(q, GET_PARAMS);
       const requests = await open311.getRequests(app.db, q);
       return send(reply, format, 200, requests, 'service_requests', { request: requests });
     });
 
-    app.post(`/open311/v2/requests${ext}`, async (req, reply) => {
+    app.post(`/open311/v2/requests${ext}`, { config: { permission: 'cases.create', credentials: 'body' } }, async (req, reply) => {
       if (req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))) {
         throw new open311.Open311Error(400, 'the request body must be form fields (application/x-www-form-urlencoded) or a JSON object');
       }
       // Some clients put api_key or jurisdiction_id in the query string of the POST.
       const body = { ...queryStrings(req.query), ...((req.body ?? {}) as Record<string, unknown>) };
       const key = req.headers['idempotency-key'];
-      const created = await open311.postRequest(app.db, body, typeof key === 'string' ? key : undefined);
+      const created = await open311.postRequest(ctxOf(app, req), body, typeof key === 'string' ? key : undefined);
       return send(reply, format, 200, created, 'service_requests', { request: created });
     });
   }
 
-  app.get<{ Params: { code: string } }>('/open311/v2/services/:code', async (req, reply) => {
+  app.get<{ Params: { code: string } }>('/open311/v2/services/:code', { config: { permission: 'public' } }, async (req, reply) => {
     const { name, format } = split(req.params.code);
     const q = queryStrings(req.query);
     checkParams(q, JURISDICTION_ONLY);
@@ -111,7 +112,7 @@ export async function open311Routes(app: FastifyInstance): Promise<void> {
     return send(reply, format ?? 'json', 200, def, 'service_definition', { service_code: def.service_code, attributes: '' });
   });
 
-  app.get<{ Params: { id: string } }>('/open311/v2/requests/:id', async (req, reply) => {
+  app.get<{ Params: { id: string } }>('/open311/v2/requests/:id', { config: { permission: 'public' } }, async (req, reply) => {
     const { name, format } = split(req.params.id);
     const q = queryStrings(req.query);
     checkParams(q, JURISDICTION_ONLY);

@@ -3,6 +3,7 @@
  * are cases (source `open311`). Field names, status values and the error array follow
  * the specification (wiki.open311.org/GeoReport_v2) so existing clients work unchanged.
  */
+import { actorOf, type Ctx } from '../auth/principal.ts';
 import type { Pool } from '../db/pool.ts';
 import { findCategory, findCategoryByServiceCode, listCategories, type CaseCategory } from '../cases/categories.ts';
 import { LIMITS } from '../cases/schemas.ts';
@@ -123,7 +124,7 @@ function coordinate(body: Record<string, unknown>, name: 'lat' | 'long', min: nu
 }
 
 /** POST requests: validates like a GeoReport server and stores the request as a case. */
-export async function postRequest(db: Pool, body: Record<string, unknown>, idempotencyKey: string | undefined) {
+export async function postRequest(ctx: Ctx, body: Record<string, unknown>, idempotencyKey: string | undefined) {
   for (const key of Object.keys(body)) {
     if (key.startsWith('attribute[')) throw new Open311Error(400, `${key}: this service has no attributes (metadata is false)`, key);
     if (!POST_FIELDS.has(key)) throw new Open311Error(400, `${key} is not a GeoReport v2 field`, key);
@@ -166,7 +167,11 @@ export async function postRequest(db: Pool, body: Record<string, unknown>, idemp
       '',
       { contact: Object.keys(contact).length ? contact : null },
     );
-    const [result] = await createCases(db, [{ row, prefix: '', actor: 'open311' }]);
+    const p = ctx.principal;
+    if (p.kind === 'api_client' && !p.sources.includes('open311')) {
+      throw new Open311Error(403, `the api_key of ${p.name} may not report under the open311 source`, 'api_key');
+    }
+    const [result] = await createCases(ctx.db, [{ row, prefix: '' }], actorOf(p));
     return [{ service_request_id: String(result!.case.id), service_notice: '', account_id: contact.account_id ?? '' }];
   } catch (err) {
     if (err instanceof HttpError && !(err instanceof Open311Error) && err.statusCode < 500) {

@@ -73,6 +73,8 @@ export interface ServerToClientEvents {
   'replay.skipped': (e: { from: number; to: number; seq: number }) => void;
   'server.heartbeat': (beat: ServerHeartbeat) => void;
   'coverage.progress': (progress: CoverageProgress) => void;
+  /** The socket's session ended (logout, user disabled, token revoked): it is disconnected next. */
+  'auth.revoked': (e: { reason: string }) => void;
 }
 
 export interface ClientToServerEvents {

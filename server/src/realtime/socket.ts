@@ -6,6 +6,8 @@ export interface RealtimeOptions {
   heartbeatMs?: number;
   /** The newest published event-log sequence number, carried by every heartbeat. */
   currentSeq?: () => number;
+  /** Narrows the rooms a socket asks for to those its principal may join. */
+  allowRooms?: (socket: { data: Record<string, unknown> }, requested: unknown[]) => string[];
 }
 
 export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents>;
@@ -23,7 +25,10 @@ export function attachRealtime(app: FastifyInstance, opts: RealtimeOptions = {})
   beat.unref();
   io.on('connection', (socket) => {
     socket.on('subscribe', (rooms, ack) => {
-      const allowed = (Array.isArray(rooms) ? rooms : []).filter((r) => typeof r === 'string' && /^(wall|subdistrict:\d+|department:\d+)$/.test(r));
+      const requested = Array.isArray(rooms) ? rooms : [];
+      const allowed = opts.allowRooms
+        ? opts.allowRooms(socket, requested)
+        : requested.filter((r): r is string => typeof r === 'string' && /^(wall|subdistrict:\d+|department:\d+)$/.test(r));
       for (const room of allowed) void socket.join(room);
       if (typeof ack === 'function') ack({ joined: allowed });
     });

@@ -9,6 +9,8 @@
  * Time before the simulator started counts at 1×, so the backfilled history is not
  * fast-forwarded in one burst.
  */
+import { actorOf, type Ctx, type Principal } from '../auth/principal.ts';
+import { simulatorPrincipal } from '../auth/demo.ts';
 import type { Pool } from '../db/pool.ts';
 import { findCategory, type CaseCategory } from '../cases/categories.ts';
 import { createCases, normalizeCase, transitionCase } from '../cases/service.ts';
@@ -81,6 +83,13 @@ export class LiveSimulator {
   private n = 0;
   private stats = { created: 0, transitions: 0 };
   private wake?: () => void;
+  /** Who the simulator writes as: the `simulator` integration client. */
+  private principal?: Principal;
+
+  private ctx(): Ctx {
+    if (!this.principal) throw new Error('the simulator has not started');
+    return { principal: this.principal, db: this.opts.pool };
+  }
 
   constructor(private readonly opts: LiveOptions) {
     this.rand = prng(opts.seed ^ this.started);
@@ -96,6 +105,7 @@ export class LiveSimulator {
 
   async run(): Promise<void> {
     const log = this.opts.log ?? (() => {});
+    this.principal = await simulatorPrincipal(this.opts.pool);
     this.places = await placePool(this.opts.pool, this.opts.seed);
     log(`simulating: ${this.opts.rate} new cases/s on average, departments working ${this.opts.speed}× real time`);
     let lastReport = Date.now();
@@ -146,10 +156,9 @@ export class LiveSimulator {
           lat: place.lat,
         }),
         prefix: '',
-        actor: 'simulator',
       });
     }
-    await createCases(this.opts.pool, rows);
+    await createCases(this.opts.pool, rows, actorOf(this.ctx().principal));
     this.stats.created += count;
   }
 
@@ -164,7 +173,7 @@ export class LiveSimulator {
       const step = nextStep(c, category);
       if (!step || this.simulatedSince(c.updated_at, now) < step.hours * H) continue;
       try {
-        await transitionCase(this.opts.pool, c.id, { action: step.action, actor: 'simulator', ...step.body });
+        await transitionCase(this.ctx(), c.id, { action: step.action, ...step.body });
         this.stats.transitions++;
         budget--;
       } catch (err) {

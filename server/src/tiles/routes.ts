@@ -56,7 +56,7 @@ function origin(req: FastifyRequest): string {
 export async function tileRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: TileParams }>(
     '/tiles/:layer/:z/:x/:y.mvt',
-    { schema: { params: TileParams } },
+    { config: { permission: 'public' }, schema: { params: TileParams } },
     async (req, reply) => {
       const { z, x, y } = req.params;
       const layer = checkLayer(req.params.layer);
@@ -75,7 +75,7 @@ export async function tileRoutes(app: FastifyInstance): Promise<void> {
 
   app.get<{ Params: { layer: string } }>(
     '/tiles/:layer.json',
-    { schema: { params: TileJsonParams, response: { 200: TileJson } } },
+    { config: { permission: 'public' }, schema: { params: TileJsonParams, response: { 200: TileJson } } },
     async (req, reply) => {
       const layer = TILE_LAYERS[checkLayer(req.params.layer)];
       const bounds = await readDataBounds(app.db);

@@ -21,7 +21,7 @@ export async function wallRoutes(app: FastifyInstance): Promise<void> {
    * triplets (12 bytes a point, straight into a deck.gl binary attribute); `format=json` gives
    * `{as_of, points: [[lng, lat, weight], …]}` instead.
    */
-  app.get<{ Querystring: HeatQuery }>('/api/wall/heatmap', { schema: { querystring: HeatQuery } }, async (req, reply) => {
+  app.get<{ Querystring: HeatQuery }>('/api/wall/heatmap', { config: { permission: 'wall.read' }, schema: { querystring: HeatQuery } }, async (req, reply) => {
     const now = new Date();
     const points = await readHeatPoints(app.db, req.query.window, now);
     reply.header('cache-control', 'no-store').header('x-data-as-of', now.toISOString()).header('x-point-count', String(points.length / 3));
@@ -34,7 +34,7 @@ export async function wallRoutes(app: FastifyInstance): Promise<void> {
   });
 
   /** KPIs, rankings, red/black list, categories, 24-h trend, newest and overdue cases, active whistles. */
-  app.get('/api/wall/summary', { schema: { querystring: Empty } }, async (_req, reply) => {
+  app.get('/api/wall/summary', { config: { permission: 'wall.read' }, schema: { querystring: Empty } }, async (_req, reply) => {
     reply.header('cache-control', 'no-store');
     return readWallSummary(app.db);
   });

@@ -40,7 +40,7 @@ export async function whistleRoutes(app: FastifyInstance): Promise<void> {
   });
   app.get(
     '/api/whistles/active',
-    { schema: { querystring: Type.Object({}, { additionalProperties: false }), response: { 200: ActiveWhistles } } },
+    { config: { permission: 'whistles.read' }, schema: { querystring: Type.Object({}, { additionalProperties: false }), response: { 200: ActiveWhistles } } },
     async () => ({ as_of: new Date().toISOString(), whistles: await listActiveWhistles(app.db) }),
   );
 }
