@@ -7,7 +7,18 @@ import { principalFromApiKey, principalFromSession } from './service.ts';
 
 export const SESSION_COOKIE = 'cityops_session';
 
+/** A route as the authorization seam sees it: the role matrix test and the README's table come from this. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  permission: Permission;
+}
+
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every guarded route with the permission it declares, in registration order. */
+    routeCatalog: RouteEntry[];
+  }
   interface FastifyRequest {
     /** Who is asking; anonymous until the auth hook has resolved a credential. */
     principal: Principal;
@@ -77,6 +88,8 @@ export function clearSessionCookie(reply: FastifyReply): void {
 async function authPlugin(app: FastifyInstance): Promise<void> {
   await app.register(fastifyCookie);
   app.decorateRequest('principal', null as unknown as Principal);
+  const catalog: RouteEntry[] = [];
+  app.decorate('routeCatalog', catalog);
 
   app.addHook('onRoute', (route) => {
     const permission = (route.config as { permission?: unknown } | undefined)?.permission;
@@ -86,6 +99,7 @@ async function authPlugin(app: FastifyInstance): Promise<void> {
       return;
     }
     if (!isPermission(permission)) throw new Error(`route ${String(route.method)} ${url} declares an unknown permission "${String(permission)}"`);
+    for (const method of [route.method].flat()) if (method !== 'HEAD') catalog.push({ method, url, permission });
   });
 
   const authorize = async (request: FastifyRequest) => {
