@@ -14,6 +14,8 @@ export interface Config {
   coverage: { walkSpeed: number; snapLimitM: number; isochroneBufferM: number };
   /** Live push: `kpi.updated` is sent at most once per this many milliseconds while cases change. */
   kpiPushIntervalMs: number;
+  /** Open311 POST without an API key (a jurisdiction that takes anonymous citizen reports). */
+  open311Anonymous: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -57,5 +59,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       isochroneBufferM: parseNumber('CITYOPS_ISOCHRONE_BUFFER_M', env.CITYOPS_ISOCHRONE_BUFFER_M, 40, 1, 500),
     },
     kpiPushIntervalMs: parseNumber('CITYOPS_KPI_PUSH_MS', env.CITYOPS_KPI_PUSH_MS, 2000, 100, 60_000),
+    open311Anonymous: env.CITYOPS_OPEN311_ANONYMOUS === '1',
   };
 }

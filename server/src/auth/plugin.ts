@@ -102,9 +102,9 @@ async function authPlugin(app: FastifyInstance): Promise<void> {
     for (const method of [route.method].flat()) if (method !== 'HEAD') catalog.push({ method, url, permission });
   });
 
-  const authorize = async (request: FastifyRequest) => {
+  const authorize = async (request: FastifyRequest, resolveEvenIfPublic = false) => {
     const permission = (request.routeOptions.config as { permission?: Permission }).permission ?? 'public';
-    if (permission === 'public') return;
+    if (permission === 'public' && !resolveEvenIfPublic) return;
     request.principal = await resolvePrincipal(app, request);
     demand(request.principal, permission);
   };
@@ -113,7 +113,8 @@ async function authPlugin(app: FastifyInstance): Promise<void> {
     if ((request.routeOptions.config as { credentials?: string }).credentials !== 'body') await authorize(request);
   });
   app.addHook('preValidation', async (request) => {
-    if ((request.routeOptions.config as { credentials?: string }).credentials === 'body') await authorize(request);
+    // A public route that takes body credentials (anonymous Open311) still names a client that sends its key.
+    if ((request.routeOptions.config as { credentials?: string }).credentials === 'body') await authorize(request, true);
   });
 }
 
