@@ -116,7 +116,6 @@ describe('Open311 GeoReport v2', () => {
       phone: '13800000000',
       media_url: 'https://example.org/p.jpg',
       jurisdiction_id: 'xicheng.beijing',
-      api_key: 'any',
     });
     expect(res.status).toBe(200);
     const created = await res.json();
