@@ -14,20 +14,26 @@ export interface Me {
   permissions: string[];
 }
 
-type State = { status: 'loading' } | { status: 'signed-out'; error?: string } | { status: 'signed-in'; me: Me };
+type State = { status: 'loading' } | { status: 'signed-out'; error?: string } | { status: 'signed-in'; me: Me } | { status: 'unreachable' };
 
 const MeContext = createContext<Me | null>(null);
 
-/** The signed-in principal inside an AuthGate. */
-export function useMe(): Me {
-  const me = useContext(MeContext);
-  if (!me) throw new Error('useMe outside AuthGate');
-  return me;
+/**
+ * The signed-in principal inside an AuthGate; null while the server cannot be reached (the
+ * view then runs on what it cached: a wall keeps showing its last state, marked stale).
+ */
+export function useMe(): Me | null {
+  return useContext(MeContext);
 }
 
+class Unreachable extends Error {}
+
 async function fetchMe(): Promise<Me | null> {
-  const res = await fetch('/api/auth/me', { headers: { accept: 'application/json' } });
+  const res = await fetch('/api/auth/me', { headers: { accept: 'application/json' } }).catch(() => {
+    throw new Unreachable();
+  });
   if (res.status === 401) return null;
+  if (res.status >= 500) throw new Unreachable();
   if (!res.ok) throw new Error(`${res.status}`);
   return (await res.json()) as Me;
 }
@@ -39,8 +45,11 @@ async function fetchMe(): Promise<Me | null> {
 async function openDisplaySession(): Promise<string | undefined> {
   const token = new URLSearchParams(window.location.search).get('display');
   if (!token) return undefined;
-  const res = await fetch('/api/auth/display', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+  const res = await fetch('/api/auth/display', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) }).catch(() => {
+    throw new Unreachable();
+  });
   if (res.ok) return undefined;
+  if (res.status >= 500) throw new Unreachable();
   const body = (await res.json().catch(() => null)) as { message?: string } | null;
   return body?.message ?? `${res.status}`;
 }
@@ -63,7 +72,7 @@ export function AuthGate({ permission, titleKey, children }: { permission: strin
       const me = await fetchMe();
       setState(me ? { status: 'signed-in', me } : { status: 'signed-out', error: displayError });
     } catch (err) {
-      setState({ status: 'signed-out', error: (err as Error).message });
+      setState(err instanceof Unreachable ? { status: 'unreachable' } : { status: 'signed-out', error: (err as Error).message });
     }
   }, []);
   useEffect(() => {
@@ -71,6 +80,9 @@ export function AuthGate({ permission, titleKey, children }: { permission: strin
   }, [load]);
 
   if (state.status === 'loading') return <div className="auth-loading" aria-busy="true" />;
+  // The server is down: the view runs on its own cache and says it is stale; the server
+  // checks the session again on every request once it is back.
+  if (state.status === 'unreachable') return <MeContext.Provider value={null}>{children}</MeContext.Provider>;
   if (state.status === 'signed-in' && state.me.permissions.includes(permission)) {
     return <MeContext.Provider value={state.me}>{children}</MeContext.Provider>;
   }
