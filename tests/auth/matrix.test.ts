@@ -53,6 +53,20 @@ describe('authorization: every route, socket and tile against every role', () =>
     cookies.set('display', wallCookie);
     headers.set('display', { cookie: wallCookie });
     headers.set('integration', { 'x-api-key': await testApiKey(pool) });
+    // Cases in both test subdistricts, dispatched to both test departments, so scopes have something to hide.
+    const { subdistricts, departments } = await testScopes(pool);
+    const codes = (await pool.query<{ code: string }>('SELECT code FROM department WHERE id = ANY($1) ORDER BY array_position($1, id)', [departments])).rows.map((r) => r.code);
+    for (const [i, sub] of subdistricts.entries()) {
+      const { rows } = await pool.query<{ lng: number; lat: number }>('SELECT ST_X(p) AS lng, ST_Y(p) AS lat FROM (SELECT ST_PointOnSurface(geom) AS p FROM admin_unit WHERE id = $1) x', [sub]);
+      for (let n = 0; n < 2; n++) {
+        const post = (path: string, body: unknown) =>
+          fetch(server.url + path, { method: 'POST', headers: { ...headers.get('dispatcher'), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const { case: c } = await (await post('/api/cases', { source: 'hotline_12345', category: 'street_light', description: `matrix scope ${i}-${n}`, lng: rows[0]!.lng, lat: rows[0]!.lat })).json();
+        if (n === 0) continue; // one stays reported
+        await post(`/api/cases/${c.id}/transitions`, { action: 'register' });
+        await post(`/api/cases/${c.id}/transitions`, { action: 'dispatch', department_code: codes[i] });
+      }
+    }
   });
   afterAll(async () => {
     await server?.close();
@@ -240,9 +254,10 @@ describe('authorization: every route, socket and tile against every role', () =>
     expect(audit.items.every((e: { actor: string }) => e.actor === 'anonymous:anonymous')).toBe(true);
     const csv = await fetch(`${server.url}/api/audit?type=auth.login&format=csv&limit=5`, { headers: headers.get('admin') });
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
-    const text = await csv.text();
-    expect(text.charCodeAt(0)).toBe(0xfeff);
-    expect(text.split('\r\n')[0]).toBe('\uFEFFseq,at,actor,type,subject,payload');
+    const bytes = Buffer.from(await csv.arrayBuffer());
+    // UTF-8 with a byte-order mark, so Excel opens the Chinese correctly.
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(bytes.subarray(3).toString('utf8').split('\r\n')[0]).toBe('seq,at,actor,type,subject,payload');
     expect((await fetch(`${server.url}/api/audit`, { headers: headers.get('dispatcher') })).status).toBe(403);
   });
 });

@@ -88,8 +88,8 @@ export function clearSessionCookie(reply: FastifyReply): void {
 async function authPlugin(app: FastifyInstance): Promise<void> {
   await app.register(fastifyCookie);
   app.decorateRequest('principal', null as unknown as Principal);
-  const catalog: RouteEntry[] = [];
-  app.decorate('routeCatalog', catalog);
+  // The root instance owns the catalog (create-server); a bare app registered without it still works.
+  const catalog: RouteEntry[] = app.hasDecorator('routeCatalog') ? app.routeCatalog : [];
 
   app.addHook('onRoute', (route) => {
     const permission = (route.config as { permission?: unknown } | undefined)?.permission;
