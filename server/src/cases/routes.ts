@@ -14,8 +14,9 @@ import {
   TransitionInput,
 } from './schemas.ts';
 import * as service from './service.ts';
+import { BigId } from '../lib/schema.ts';
 
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+const IdParams = Type.Object({ id: BigId() }, { additionalProperties: false });
 type IdParams = Static<typeof IdParams>;
 
 const CreateResponse = Type.Object({ created: Type.Boolean(), case: CaseSummary });

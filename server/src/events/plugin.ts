@@ -21,7 +21,7 @@ export function attachEventPush(app: FastifyInstance, config: Config, pool: Pool
     kpiIntervalMs: config.kpiPushIntervalMs,
     computeKpis: async () => ({ ...(await kpiSnapshot(pool)) }),
   });
-  const io = attachRealtime(app, { currentSeq: () => publisher.currentSeq });
+  const io = attachRealtime(app, { currentSeq: () => publisher.currentSeq, healthy: () => publisher.connected });
   publisher.attach(io);
   app.addHook('onReady', async () => {
     publisher.start();

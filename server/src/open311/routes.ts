@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { XMLBuilder } from 'fast-xml-parser';
-import { HttpError } from '../lib/errors.ts';
+import { DB_RETRY_AFTER_S, HttpError, isDatabaseUnavailable } from '../lib/errors.ts';
 import * as open311 from './service.ts';
 
 type Format = 'json' | 'xml';
@@ -48,7 +48,11 @@ export async function open311Routes(app: FastifyInstance): Promise<void> {
   app.setErrorHandler((err: FastifyError | HttpError, req, reply) => {
     let status = 500;
     let description = 'internal server error; the request id identifies it in the server log';
-    if (err instanceof HttpError && err.statusCode < 500) {
+    if (isDatabaseUnavailable(err)) {
+      status = 503;
+      description = `the database is unavailable; retry in ${DB_RETRY_AFTER_S} s`;
+      reply.header('retry-after', String(DB_RETRY_AFTER_S));
+    } else if (err instanceof HttpError && err.statusCode < 500) {
       status = err.statusCode;
       description = err.message;
     } else if ((err as FastifyError).statusCode && (err as FastifyError).statusCode! < 500) {

@@ -6,6 +6,8 @@ export interface RealtimeOptions {
   heartbeatMs?: number;
   /** The newest published event-log sequence number, carried by every heartbeat. */
   currentSeq?: () => number;
+  /** False while the event log cannot be read (database outage): no beat is sent, so screens go stale visibly. */
+  healthy?: () => boolean;
 }
 
 export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents>;
@@ -18,6 +20,7 @@ export function attachRealtime(app: FastifyInstance, opts: RealtimeOptions = {})
   const io: RealtimeServer = new Server(app.server, { path: '/socket.io', serveClient: false, cors: { origin: false } });
   // Screens judge staleness by this beat: a wall shows a banner when it stops.
   const beat = setInterval(() => {
+    if (opts.healthy && !opts.healthy()) return;
     io.emit('server.heartbeat', { at: new Date().toISOString(), seq: opts.currentSeq?.() ?? 0 });
   }, opts.heartbeatMs ?? 5000);
   beat.unref();
