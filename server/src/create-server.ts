@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import { createPool } from './db/pool.ts';
 import { hardenedValidatorCompiler } from './lib/validation.ts';
 import { rejectNulCharacters } from './lib/errors.ts';
+import { security } from './lib/security.ts';
 
 /**
  * Builds a ready-to-listen server: one pool, the app plugin, and shutdown that closes the
@@ -19,6 +20,7 @@ export async function createServer(config: Config): Promise<FastifyInstance> {
   fastify.setValidatorCompiler(hardenedValidatorCompiler());
   // Routes without a schema (Open311's form POST) get the NUL check too.
   fastify.addHook('preValidation', rejectNulCharacters);
+  await fastify.register(security, { config });
   const pool = createPool(config.databaseUrl);
   fastify.addHook('onClose', async () => {
     await pool.end();

@@ -15,6 +15,7 @@ import {
 } from './schemas.ts';
 import * as service from './service.ts';
 import { BigId } from '../lib/schema.ts';
+import { intakeRateLimit } from '../lib/security.ts';
 
 const IdParams = Type.Object({ id: BigId() }, { additionalProperties: false });
 type IdParams = Static<typeof IdParams>;
@@ -29,7 +30,10 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
   });
 
   /** Creates one case; 201 when new, 200 with the first case when (source, external_id) was seen before. */
-  app.post<{ Body: CaseInput }>('/api/cases', { schema: { body: CaseInput, response: { 200: CreateResponse, 201: CreateResponse } } }, async (req, reply) => {
+  app.post<{ Body: CaseInput }>(
+    '/api/cases',
+    { schema: { body: CaseInput, response: { 200: CreateResponse, 201: CreateResponse } }, config: { rateLimit: intakeRateLimit(app.config) } },
+    async (req, reply) => {
     const result = await service.createCase(app.db, req.body);
     return reply.status(result.created ? 201 : 200).send(result);
   });
@@ -37,7 +41,12 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
   /** Creates up to 500 cases in one transaction: one bad item rejects the whole batch. */
   app.post<{ Body: Static<typeof CaseBatchInput> }>(
     '/api/cases/batch',
-    { schema: { body: CaseBatchInput, response: { 200: Type.Object({ results: Type.Array(CreateResponse) }) } }, bodyLimit: 4 * 1024 * 1024 },
+    {
+      schema: { body: CaseBatchInput, response: { 200: Type.Object({ results: Type.Array(CreateResponse) }) } },
+      bodyLimit: 4 * 1024 * 1024,
+      // A batch holds a connection for its whole transaction: bounded, so a flood cannot take the pool.
+      config: { rateLimit: intakeRateLimit(app.config), heavy: true },
+    },
     async (req) => ({ results: await service.createCaseBatch(app.db, req.body.cases) }),
   );
 

@@ -119,10 +119,10 @@ export async function coverageRoutes(app: FastifyInstance): Promise<void> {
   );
 
   /** Coverage with facilities added, moved or removed, against today's; saved only with `save: true`. */
-  app.post<{ Body: Q<typeof WhatIfBody> }>('/api/coverage/what-if', { schema: { body: WhatIfBody } }, async (req) => service.whatIf(req.body));
+  app.post<{ Body: Q<typeof WhatIfBody> }>('/api/coverage/what-if', { schema: { body: WhatIfBody }, config: { heavy: true } }, async (req) => service.whatIf(req.body));
 
   /** N proposed sites by greedy maximum coverage, each with the population it adds. */
-  app.post<{ Body: Q<typeof SitingBody> }>('/api/coverage/siting', { schema: { body: SitingBody } }, async (req) => {
+  app.post<{ Body: Q<typeof SitingBody> }>('/api/coverage/siting', { schema: { body: SitingBody }, config: { heavy: true } }, async (req) => {
     const { kind, count, progress_to, job, ...t } = req.body;
     return service.siting(kind, { ...t, count }, progressFor({ progress_to, job }));
   });

@@ -54,6 +54,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (err instanceof HttpError) {
       const body: ErrorBody = { statusCode: err.statusCode, error: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
       if (err.details && typeof err.details.field === 'string') body.field = err.details.field;
+      if (err.details && typeof err.details.retry_after_s === 'number') reply.header('retry-after', String(err.details.retry_after_s));
       return reply.status(err.statusCode).send(body);
     }
     const fe = err as FastifyError;

@@ -1,0 +1,164 @@
+/**
+ * Protections every route gets, in one place: security headers (helmet, CSP), CORS from an
+ * allow-list, rate limits (`@fastify/rate-limit`), bounded concurrency for heavy endpoints and
+ * the cross-site check of form posts. Registered on the root instance before the app.
+ */
+import type { FastifyInstance, FastifyRequest, RouteOptions, preHandlerHookHandler } from 'fastify';
+import helmet from '@fastify/helmet';
+import cors from '@fastify/cors';
+import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
+import type { Config } from '../config.ts';
+import { Semaphore } from './concurrency.ts';
+import { HttpError } from './errors.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The semaphore heavy routes (`config: { heavy: true }`) run under. */
+    heavy: Semaphore;
+  }
+  interface FastifyContextConfig {
+    /** Runs the handler under `app.heavy`: bounded concurrency, a bounded queue, 503 + Retry-After beyond. */
+    heavy?: boolean;
+  }
+}
+
+/**
+ * Who a request comes from, for per-client limits: the principal when one is resolved (an
+ * integration client's key, a user's session), else the peer address.
+ */
+export function clientKey(request: FastifyRequest): string {
+  const principal = (request as unknown as { principal?: { kind?: unknown; id?: unknown } }).principal;
+  if (principal && principal.id !== undefined && principal.id !== null) return `${String(principal.kind ?? 'principal')}:${String(principal.id)}`;
+  return `ip:${request.ip}`;
+}
+
+/** Route config for intake routes (cases, batches, Open311 POST): `config: { rateLimit: intakeRateLimit(app.config) }`. */
+export function intakeRateLimit(config: Config): RateLimitOptions {
+  return { max: config.intakeRatePerMinute, timeWindow: 60_000, keyGenerator: clientKey, groupId: 'intake' };
+}
+
+const LOGIN_WINDOW_MS = 15 * 60_000;
+
+/**
+ * The login route's rate limits, per user name and per address, as preHandler hooks (they run
+ * after the body is parsed, so the user name is known). Use on the login route:
+ *
+ *     app.post('/api/auth/login', { preHandler: loginRateLimits(app), … }, handler)
+ *
+ * A 429 carries Retry-After. Counting every attempt, successful or not, keeps it simple and
+ * still bounds guessing: `CITYOPS_LOGIN_RATE_USER` per user, `CITYOPS_LOGIN_RATE_ADDRESS` per
+ * address, both per 15 minutes.
+ */
+export function loginRateLimits(app: FastifyInstance): preHandlerHookHandler[] {
+  const { perUser, perAddress } = app.config.loginRate;
+  const userOf = (req: FastifyRequest) => {
+    const u = (req.body as { username?: unknown } | undefined)?.username;
+    return `user:${typeof u === 'string' ? u.trim().toLowerCase().slice(0, 200) : ''}`;
+  };
+  return [
+    app.rateLimit({ max: perAddress, timeWindow: LOGIN_WINDOW_MS, keyGenerator: (req) => `login-ip:${req.ip}`, groupId: 'login-address' }) as preHandlerHookHandler,
+    app.rateLimit({ max: perUser, timeWindow: LOGIN_WINDOW_MS, keyGenerator: userOf, groupId: 'login-user' }) as preHandlerHookHandler,
+  ];
+}
+
+/**
+ * A cross-site form post (CSRF) is refused: a form post that carries no API key must come with an
+ * `Origin` (or, lacking one, a `Referer`) of this server or of the allow-list. Browsers always
+ * send `Origin` on a cross-site POST; non-browser clients identify with their API key.
+ */
+export function sameOriginOrApiKey(config: Config): preHandlerHookHandler {
+  const allowed = new Set([config.publicUrl, ...config.corsOrigins]);
+  return async (req) => {
+    // JSON needs a CORS preflight, which the allow-list already decides; only the content types
+    // a page can post cross-site without one (forms, text) need this check.
+    const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type && !SIMPLE_TYPES.has(type)) return;
+    const q = req.query as Record<string, unknown> | undefined;
+    const b = req.body as Record<string, unknown> | undefined;
+    const hasKey = (v: unknown) => typeof v === 'string' && v.length > 0;
+    if (hasKey(req.headers['x-api-key']) || hasKey(q?.api_key) || (b && typeof b === 'object' && hasKey(b.api_key))) return;
+    const origin = req.headers.origin ?? refererOrigin(req.headers.referer);
+    const host = req.headers.host;
+    // The page's own origin, however it was reached (localhost or 127.0.0.1), is the same site.
+    const self = origin !== undefined && host !== undefined && (origin === `http://${host}` || origin === `https://${host}`);
+    if (origin && (allowed.has(origin) || self)) return;
+    throw new HttpError(403, 'cross_site', origin ? `form posts from ${origin} are not accepted: send an api_key, or add the origin to CITYOPS_CORS_ORIGINS` : 'a form post needs an Origin or Referer header of an allowed site, or an api_key');
+  };
+}
+
+const SIMPLE_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
+
+function refererOrigin(referer: string | undefined): string | undefined {
+  if (!referer) return undefined;
+  try {
+    return new URL(referer).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The Content-Security-Policy: this origin only, plus what MapLibre/deck.gl need (blob workers, data/blob images). */
+export function contentSecurityPolicy(config: Config) {
+  const ws = config.publicUrl.replace(/^http/, 'ws');
+  return {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      // MapLibre starts its workers from blob: URLs.
+      workerSrc: ["'self'", 'blob:'],
+      childSrc: ["'self'", 'blob:'],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:', 'blob:'],
+      fontSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'", ws, 'blob:', 'data:'],
+      objectSrc: ["'none'"],
+      baseUri: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: config.frameAncestors,
+      ...(config.publicUrl.startsWith('https:') ? { upgradeInsecureRequests: [] } : {}),
+    },
+  };
+}
+
+async function securityPlugin(app: FastifyInstance, opts: { config: Config }): Promise<void> {
+  const { config } = opts;
+  await app.register(helmet, {
+    contentSecurityPolicy: contentSecurityPolicy(config),
+    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+    // HSTS only where the product is served over https.
+    strictTransportSecurity: config.publicUrl.startsWith('https:') ? { maxAge: 15_552_000 } : false,
+    // Tiles and the API may be read by allowed origins (CORS decides who).
+    crossOriginResourcePolicy: { policy: config.corsOrigins.length ? 'cross-origin' : 'same-origin' },
+  });
+  // CORS: off (no headers at all) unless origins are listed.
+  const allowed = new Set(config.corsOrigins);
+  await app.register(cors, {
+    origin: allowed.size ? (origin, cb) => cb(null, origin !== undefined && allowed.has(origin)) : false,
+    credentials: true,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    maxAge: 600,
+  });
+  // Limits are declared per route (`config.rateLimit`); none applies globally.
+  await app.register(rateLimit, { global: false, keyGenerator: clientKey });
+
+  app.decorate('heavy', new Semaphore('heavy', config.heavy.concurrency, config.heavy.queue));
+  app.addHook('onRoute', (route: RouteOptions) => {
+    if (!(route.config as { heavy?: boolean } | undefined)?.heavy) return;
+    const handler = route.handler;
+    route.handler = async function heavyHandler(this: FastifyInstance, request, reply) {
+      const release = await app.heavy.acquire();
+      try {
+        return await (handler as (this: FastifyInstance, ...a: unknown[]) => unknown).call(this, request, reply);
+      } finally {
+        release();
+      }
+    };
+  });
+}
+
+// Not encapsulated (what fastify-plugin does): the hooks and decorators cover every route.
+(securityPlugin as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+
+/** Registers the headers, CORS, rate-limit and concurrency protections on the instance it is registered on. */
+export const security = securityPlugin;
