@@ -16,10 +16,22 @@ declare module 'fastify' {
     /** The semaphore heavy routes (`config: { heavy: true }`) run under. */
     heavy: Semaphore;
   }
+  interface FastifyInstance {
+    /** Every route with its schema, as registered (the fuzz test generates requests from it). */
+    routeCatalog: RouteRecord[];
+  }
   interface FastifyContextConfig {
     /** Runs the handler under `app.heavy`: bounded concurrency, a bounded queue, 503 + Retry-After beyond. */
     heavy?: boolean;
   }
+}
+
+/** A registered route as the catalog keeps it. */
+export interface RouteRecord {
+  method: string;
+  url: string;
+  schema?: { body?: unknown; querystring?: unknown; params?: unknown };
+  config?: Record<string, unknown>;
 }
 
 /**
@@ -143,7 +155,13 @@ async function securityPlugin(app: FastifyInstance, opts: { config: Config }): P
   await app.register(rateLimit, { global: false, keyGenerator: clientKey });
 
   app.decorate('heavy', new Semaphore('heavy', config.heavy.concurrency, config.heavy.queue));
+  const catalog: RouteRecord[] = [];
+  app.decorate('routeCatalog', catalog);
   app.addHook('onRoute', (route: RouteOptions) => {
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD' || method === 'OPTIONS') continue;
+      catalog.push({ method, url: route.url, schema: route.schema as RouteRecord['schema'], config: route.config as Record<string, unknown> | undefined });
+    }
     if (!(route.config as { heavy?: boolean } | undefined)?.heavy) return;
     const handler = route.handler;
     route.handler = async function heavyHandler(this: FastifyInstance, request, reply) {
