@@ -114,7 +114,8 @@ function mutate(schema: Json, valid: unknown, ctx: Ctx, path: string, depth = 0)
         out.push({ path: m.path, value: { ...(valid as Json), [k]: m.value } });
       }
     }
-    for (const k of (schema.required ?? []) as string[]) {
+    // A required field with a default is filled in, not missing.
+    for (const k of ((schema.required ?? []) as string[]).filter((r) => props[r]?.default === undefined)) {
       const { [k]: _gone, ...rest } = valid as Json;
       out.push({ path: `${path}.-${k}`, value: rest });
     }
@@ -238,7 +239,8 @@ describe('hostile input (fuzz)', () => {
     for (const k of Object.keys(params)) {
       const ps = ((paramSchema?.properties ?? {}) as Record<string, Json>)[k];
       const numeric = ps ? typesOf(ps).some((x) => x === 'integer' || x === 'number') : k === 'id';
-      const bad = numeric ? ['0x1', '+1', '1e3', '1e20', '-1', '0', ' 1', '1.0', '99999999999999999999', '%00', 'NaN'] : ['%00', 'x'.repeat(300)];
+      const below = ps && typeof ps.minimum === 'number' ? [String(ps.minimum - 1)] : ['-1'];
+      const bad = numeric ? ['0x1', '+1', '1e3', '1e20', ...below, ' 1', '1.0', '99999999999999999999', '%00', 'NaN'] : ['%00', 'x'.repeat(300)];
       for (const v of bad) out.push({ label: `${tag} params.${k}=${v}`, req: { ...build({ ...params, [k]: '__V__' }, query, body), path: build({ ...params, [k]: '__V__' }, query, body).path.replace('__V__', v === '%00' ? '%00' : encodeURIComponent(v)) } });
     }
     if (route.schema?.querystring) {
@@ -267,7 +269,7 @@ describe('hostile input (fuzz)', () => {
       lat: ['0x10', ' ', '+1', '1e1', 'abc', '', '91', '-91', 'Infinity', NUL, true, null, []],
       long: ['0x10', ' ', '1e2', '181', '-181', 'NaN', NUL, false],
       service_code: ['', 'no-such-code', NUL, 'x'.repeat(500)],
-      description: [NUL, 'x'.repeat(5000), 1 as unknown as string],
+      description: [NUL, 'x'.repeat(5000), [], { x: 1 }],
       crs: ['XYZ', NUL],
       email: [NUL, 'x'.repeat(1000)],
       not_a_field: ['1'],
@@ -279,7 +281,10 @@ describe('hostile input (fuzz)', () => {
           const form = Object.fromEntries(Object.entries(json).map(([k, x]) => [k, typeof x === 'string' ? x : JSON.stringify(x)]));
           return ['', '.json', '.xml'].flatMap((ext) => [
             { label: `POST open311${ext} json ${field}=${JSON.stringify(v)?.slice(0, 30)}`, req: { method: 'POST', path: `/open311/v2/requests${ext}`, headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) } },
-            { label: `POST open311${ext} form ${field}=${String(v).slice(0, 30)}`, req: { method: 'POST', path: `/open311/v2/requests${ext}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form as Record<string, string>).toString() } },
+            // A form carries only text: a non-string value would arrive as (valid) text.
+            ...(typeof v === 'string'
+              ? [{ label: `POST open311${ext} form ${field}=${v.slice(0, 30)}`, req: { method: 'POST', path: `/open311/v2/requests${ext}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form as Record<string, string>).toString() } }]
+              : []),
           ]);
         }),
       ),
