@@ -138,6 +138,8 @@ async function securityPlugin(app: FastifyInstance, opts: { config: Config }): P
   await app.register(helmet, {
     contentSecurityPolicy: contentSecurityPolicy(config),
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+    // X-Frame-Options cannot name other origins; where frame-ancestors does, leave it to the CSP.
+    xFrameOptions: config.frameAncestors.every((a) => a === "'self'") ? { action: 'sameorigin' } : config.frameAncestors.includes("'none'") ? { action: 'deny' } : false,
     // HSTS only where the product is served over https.
     strictTransportSecurity: config.publicUrl.startsWith('https:') ? { maxAge: 15_552_000 } : false,
     // Tiles and the API may be read by allowed origins (CORS decides who).
