@@ -38,8 +38,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const shown = config.host === '0.0.0.0' ? 'localhost' : config.host;
-  console.error(`[cityops] ready: http://${shown}:${config.port}/wall  (also /command, /responder, /planner)`);
+  console.error(`[cityops] ready: ${config.publicUrl}/wall  (also /command, /responder, /planner; listening on ${config.host}:${config.port})`);
 }
 
 main().catch((err) => {

@@ -89,11 +89,9 @@ export function sameOriginOrApiKey(config: Config): preHandlerHookHandler {
     const b = req.body as Record<string, unknown> | undefined;
     const hasKey = (v: unknown) => typeof v === 'string' && v.length > 0;
     if (hasKey(req.headers['x-api-key']) || hasKey(q?.api_key) || (b && typeof b === 'object' && hasKey(b.api_key))) return;
+    // Compared with the configured public URL, not with Host: a DNS-rebinding page controls both.
     const origin = req.headers.origin ?? refererOrigin(req.headers.referer);
-    const host = req.headers.host;
-    // The page's own origin, however it was reached (localhost or 127.0.0.1), is the same site.
-    const self = origin !== undefined && host !== undefined && (origin === `http://${host}` || origin === `https://${host}`);
-    if (origin && (allowed.has(origin) || self)) return;
+    if (origin && allowed.has(origin)) return;
     throw new HttpError(403, 'cross_site', origin ? `form posts from ${origin} are not accepted: send an api_key, or add the origin to CITYOPS_CORS_ORIGINS` : 'a form post needs an Origin or Referer header of an allowed site, or an api_key');
   };
 }
