@@ -38,7 +38,8 @@ describe('Open311 GeoReport v2', () => {
     fetch(`${base}/requests${ext}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-      body: new URLSearchParams(fields).toString(),
+      // A GeoReport client identifies itself with its api_key (a form post without one must come from an allowed origin).
+      body: new URLSearchParams({ api_key: 'open311-test-client', ...fields }).toString(),
     });
   const caseRow = async (id: string) =>
     (await pool.query('SELECT c.*, ST_X(geom) AS lng, ST_Y(geom) AS lat FROM cases c WHERE id = $1', [Number(id)])).rows[0];

@@ -99,5 +99,5 @@ describe('floods', () => {
 
     // And afterwards the server is up.
     expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
-  });
+  }, 600_000);
 });

@@ -52,25 +52,32 @@ export function intakeRateLimit(config: Config): RateLimitOptions {
 const LOGIN_WINDOW_MS = 15 * 60_000;
 
 /**
- * The login route's rate limits, per user name and per address, as preHandler hooks (they run
- * after the body is parsed, so the user name is known). Use on the login route:
+ * The login route's rate limits, per user name and per address, as one preHandler hook (it runs
+ * after the body is parsed, so the user name is known). Use it on the login route:
  *
- *     app.post('/api/auth/login', { preHandler: loginRateLimits(app), … }, handler)
+ *     app.post('/api/auth/login', { preHandler: loginRateLimit(app), … }, handler)
  *
- * A 429 carries Retry-After. Counting every attempt, successful or not, keeps it simple and
- * still bounds guessing: `CITYOPS_LOGIN_RATE_USER` per user, `CITYOPS_LOGIN_RATE_ADDRESS` per
- * address, both per 15 minutes.
+ * A 429 carries Retry-After. Every attempt counts, successful or not, which keeps it simple and
+ * still bounds guessing: `CITYOPS_LOGIN_RATE_USER` per user name (case and spaces ignored) and
+ * `CITYOPS_LOGIN_RATE_ADDRESS` per address, both per 15 minutes.
  */
-export function loginRateLimits(app: FastifyInstance): preHandlerHookHandler[] {
+export function loginRateLimit(app: FastifyInstance): preHandlerHookHandler {
   const { perUser, perAddress } = app.config.loginRate;
   const userOf = (req: FastifyRequest) => {
     const u = (req.body as { username?: unknown } | undefined)?.username;
-    return `user:${typeof u === 'string' ? u.trim().toLowerCase().slice(0, 200) : ''}`;
+    return `login-user:${typeof u === 'string' ? u.trim().toLowerCase().slice(0, 200) : ''}`;
   };
-  return [
-    app.rateLimit({ max: perAddress, timeWindow: LOGIN_WINDOW_MS, keyGenerator: (req) => `login-ip:${req.ip}`, groupId: 'login-address' }) as preHandlerHookHandler,
-    app.rateLimit({ max: perUser, timeWindow: LOGIN_WINDOW_MS, keyGenerator: userOf, groupId: 'login-user' }) as preHandlerHookHandler,
-  ];
+  const byAddress = app.rateLimit({ max: perAddress, timeWindow: LOGIN_WINDOW_MS, keyGenerator: (req) => `login-ip:${req.ip}` });
+  const byUser = app.rateLimit({ max: perUser, timeWindow: LOGIN_WINDOW_MS, keyGenerator: userOf });
+  return async function loginLimits(this: FastifyInstance, req, reply) {
+    await byAddress.call(this, req, reply);
+    // The plugin marks a request once one limiter has run, so that a route's limit is not applied
+    // twice; here two different limits are meant, so the mark is cleared for the second.
+    for (const sym of Object.getOwnPropertySymbols(req)) {
+      if (sym.description === 'fastify.request.rateLimitRan') (req as unknown as Record<symbol, boolean>)[sym] = false;
+    }
+    await byUser.call(this, req, reply);
+  } as preHandlerHookHandler;
 }
 
 /**
