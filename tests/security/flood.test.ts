@@ -34,7 +34,12 @@ describe('floods', () => {
     const run = Date.now().toString(36);
     // Reported in 2001, so that figures of recent windows other tests read are not moved.
     batchItem = (i, b) => ({ source: 'sensor', external_id: `flood-${run}-${b}-${i}`, category: cat, description: 'flood', lng: rows[0].lng, lat: rows[0].lat, reported_at: '2001-01-01T00:00:00Z' });
-    caseId = (await pool.query('SELECT id FROM cases ORDER BY id LIMIT 1')).rows[0].id;
+    const created = await fetch(`${server.url}/api/cases`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...batchItem(0, -1), external_id: `flood-${run}-read` }),
+    });
+    caseId = (await created.json()).case.id;
   });
   afterAll(async () => {
     for (const s of sockets) s.disconnect();
