@@ -111,7 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     heavy: {
       concurrency: parseNumber('CITYOPS_HEAVY_CONCURRENCY', env.CITYOPS_HEAVY_CONCURRENCY, 3, 1, 64),
-      queue: parseNumber('CITYOPS_HEAVY_QUEUE', env.CITYOPS_HEAVY_QUEUE, 6, 0, 1000),
+      queue: parseNumber('CITYOPS_HEAVY_QUEUE', env.CITYOPS_HEAVY_QUEUE, 32, 0, 1000),
     },
     replayConnections: parseNumber('CITYOPS_REPLAY_CONNECTIONS', env.CITYOPS_REPLAY_CONNECTIONS, 2, 1, 32),
   };
