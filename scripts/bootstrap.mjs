@@ -16,8 +16,8 @@
 //          `node scripts/bootstrap.mjs run [--schema-only] scripts/simulate.ts --rate 5`
 
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, chownSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, chownSync, chmodSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -153,8 +153,85 @@ function clusterSettings() {
     socketDir: path.join(dataDir, 'run'),
     logFile: path.join(dataDir, 'postgres.log'),
     port,
-    url: `postgres://cityops@127.0.0.1:${port}/cityops`,
+    url: (password) => `postgres://cityops:${encodeURIComponent(password)}@127.0.0.1:${port}/cityops`,
   };
+}
+
+// ---------------------------------------------------------------- cluster authentication
+
+/** The project's state folder (git-ignored): the cluster password lives here, readable by its owner only. */
+const STATE_DIR = path.join(root, '.cityops');
+const PASSWORD_FILE = path.join(STATE_DIR, 'pg-password');
+
+/** The password of the cluster's `cityops` role: read from the state folder, or generated once. */
+function clusterPassword() {
+  mkdirSync(STATE_DIR, { recursive: true, mode: 0o700 });
+  if (existsSync(PASSWORD_FILE)) {
+    chmodSync(PASSWORD_FILE, 0o600);
+    const pw = readFileSync(PASSWORD_FILE, 'utf8').trim();
+    if (/^[A-Za-z0-9_-]{16,}$/.test(pw)) return pw;
+  }
+  const pw = randomBytes(24).toString('base64url');
+  writeFileSync(PASSWORD_FILE, pw + '\n', { mode: 0o600 });
+  chmodSync(PASSWORD_FILE, 0o600);
+  return pw;
+}
+
+/** Password (scram-sha-256) for every connection, socket and TCP: no local user gets in without it. */
+const HBA_SCRAM = [
+  '# Written by scripts/bootstrap.mjs: every connection needs the password in .cityops/pg-password.',
+  'local all all scram-sha-256',
+  'host all all 127.0.0.1/32 scram-sha-256',
+  'host all all ::1/128 scram-sha-256',
+  '',
+].join('\n');
+
+function psql(s, args, opts = {}) {
+  return capture(path.join(pgBinDir(), 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-p', String(s.port), '-U', 'cityops', '-d', 'postgres', ...args], opts);
+}
+
+function reloadCluster(s) {
+  const r = pgCommand('pg_ctl', ['reload', '-D', s.clusterDir]);
+  if (r.status !== 0) throw new BootstrapError(`pg_ctl reload failed: ${r.stderr.trim()}`);
+}
+
+/** True once a password login over TCP works (the reload is asynchronous, so this retries briefly). */
+function passwordWorks(s, password, tries = 1) {
+  for (let i = 0; i < tries; i++) {
+    const r = psql(s, ['-h', '127.0.0.1', '-tAc', 'SELECT 1'], { env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '5' } });
+    if (r.status === 0) return true;
+    if (i < tries - 1) spawnSync('sleep', ['0.2']);
+  }
+  return false;
+}
+
+/**
+ * Makes the running cluster require the password: a cluster made by an older bootstrap (trust
+ * for every local user) or whose password file was lost is migrated. The password is set over
+ * the cluster's own socket, in a folder only its owner can enter, during a moment of trust
+ * limited to that socket; then pg_hba.conf is rewritten to scram-sha-256 and reloaded.
+ */
+function ensureClusterPassword(s) {
+  const password = clusterPassword();
+  const hbaFile = path.join(s.clusterDir, 'pg_hba.conf');
+  const hba = existsSync(hbaFile) ? readFileSync(hbaFile, 'utf8') : '';
+  if (hba === HBA_SCRAM && passwordWorks(s, password)) return password;
+  log('setting the local PostgreSQL cluster to password authentication (scram-sha-256) …');
+  chmodSync(s.socketDir, 0o700);
+  writeFileSync(hbaFile, '# temporary: the password is being set\nlocal all cityops trust\n');
+  reloadCluster(s);
+  const sql = `SET password_encryption = 'scram-sha-256'; ALTER ROLE cityops WITH PASSWORD '${password}';\n`;
+  let r;
+  for (let i = 0; i < 25; i++) {
+    r = psql(s, ['-h', s.socketDir, '-f', '-'], { input: sql, env: { ...process.env, PGPASSWORD: '' } });
+    if (r.status === 0) break;
+    spawnSync('sleep', ['0.2']);
+  }
+  writeFileSync(hbaFile, HBA_SCRAM);
+  reloadCluster(s);
+  if (r.status !== 0) throw new BootstrapError(`could not set the password of the local cluster: ${r.stderr.trim()}`);
+  if (!passwordWorks(s, password, 25)) throw new BootstrapError('the local cluster does not accept the password in .cityops/pg-password');
+  return password;
 }
 
 /** Runs a PostgreSQL server binary as the `postgres` system user when we are root (initdb refuses root). */
@@ -188,7 +265,13 @@ async function ensureCluster() {
       if (!Number.isInteger(uid)) throw new BootstrapError('the postgres system user is missing; reinstall postgresql-common');
       for (const d of [s.dataDir, s.clusterDir, s.socketDir]) chownSync(d, uid, gid);
     }
-    const r = pgCommand('initdb', ['-D', s.clusterDir, '-U', 'cityops', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+    // Password authentication from the first start: the password file initdb reads is made in
+    // the cluster's own folder (the postgres user cannot read the state folder) and removed after.
+    const pwFile = path.join(s.dataDir, 'initdb-password');
+    writeFileSync(pwFile, clusterPassword() + '\n', { mode: 0o600 });
+    if (isRoot) run('chown', ['postgres:postgres', pwFile]);
+    const r = pgCommand('initdb', ['-D', s.clusterDir, '-U', 'cityops', '--auth=scram-sha-256', `--pwfile=${pwFile}`, '-E', 'UTF8', '--locale=C.UTF-8']);
+    rmSync(pwFile, { force: true });
     if (r.status !== 0) {
       throw new BootstrapError(
         `initdb failed: ${r.stderr.trim() || r.error?.message}\n` +
@@ -210,10 +293,13 @@ async function ensureCluster() {
       ].join('\n'),
     );
     if (isRoot) run('chown', ['postgres:postgres', path.join(s.clusterDir, 'postgresql.auto.conf')]);
+    writeFileSync(path.join(s.clusterDir, 'pg_hba.conf'), HBA_SCRAM);
   }
+  // Only the cluster's owner may enter the socket folder.
+  if (existsSync(s.socketDir)) chmodSync(s.socketDir, 0o700);
 
   const status = pgCommand('pg_ctl', ['status', '-D', s.clusterDir]);
-  if (status.status === 0) return { url: s.url, started: false, settings: s };
+  if (status.status === 0) return { url: s.url(ensureClusterPassword(s)), started: false, settings: s };
 
   if (await portInUse(s.port)) {
     throw new BootstrapError(
@@ -230,7 +316,7 @@ async function ensureCluster() {
     } catch {}
     throw new BootstrapError(`PostgreSQL did not start (pg_ctl exited ${start.status}).\n${start.stderr}${tail}`);
   }
-  return { url: s.url, started: true, settings: s };
+  return { url: s.url(ensureClusterPassword(s)), started: true, settings: s };
 }
 
 function stopCluster(settings) {

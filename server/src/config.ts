@@ -16,6 +16,20 @@ export interface Config {
   kpiPushIntervalMs: number;
   /** Open311 POST without an API key (a jurisdiction that takes anonymous citizen reports). */
   open311Anonymous: boolean;
+  /** The origin clients reach this server at (no trailing slash): absolute URLs are built from it, never from Host. */
+  publicUrl: string;
+  /** Origins allowed to call the API from a browser (CORS) and to POST Open311 forms; empty = same origin only. */
+  corsOrigins: string[];
+  /** CSP `frame-ancestors`: who may embed the pages in a frame (default only this origin). */
+  frameAncestors: string[];
+  /** Requests per minute per client on the intake routes (cases, batches, Open311 POST). */
+  intakeRatePerMinute: number;
+  /** Failed sign-ins per 15 minutes, per user name and per address, before sign-in answers 429 (counted in the audit log, so across nodes). */
+  loginRate: { perUser: number; perAddress: number };
+  /** Heavy requests (batches, siting, what-if) run at most this many at once; this many more wait; the rest get 503. */
+  heavy: { concurrency: number; queue: number };
+  /** Connections of the separate pool that socket catch-up replays read from. */
+  replayConnections: number;
 }
 
 export class ConfigError extends Error {}
@@ -38,6 +52,34 @@ function parseNumber(name: string, raw: string | undefined, fallback: number, mi
   return n;
 }
 
+function parseList(raw: string | undefined): string[] {
+  return (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** An http(s) origin (scheme, host, port), without path or trailing slash. */
+function parseOrigin(name: string, raw: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL such as https://ops.example.org, got "${raw}"`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  if (u.pathname !== '/' || u.search || u.hash) throw new ConfigError(`${name} must be an origin without a path, e.g. ${u.origin}, got "${raw}"`);
+  return u.origin;
+}
+
+/** `'self'` (the default), `'none'`, or origins; given as a comma-separated list. */
+function parseFrameAncestors(raw: string | undefined): string[] {
+  const items = parseList(raw);
+  if (!items.length) return ["'self'"];
+  return items.map((i) => {
+    const bare = i.replace(/^'(.*)'$/, '$1');
+    if (bare === 'self' || bare === 'none') return `'${bare}'`;
+    return parseOrigin('CITYOPS_FRAME_ANCESTORS', i);
+  });
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const databaseUrl = env.DATABASE_URL;
   if (!databaseUrl) {
@@ -47,9 +89,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`CITYOPS_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
+  const port = parsePort('PORT', env.PORT, 8080);
   return {
-    port: parsePort('PORT', env.PORT, 8080),
-    host: env.HOST || '0.0.0.0',
+    port,
+    // Loopback unless told otherwise: exposing the server is a decision (HOST=0.0.0.0 behind a proxy).
+    host: env.HOST || '127.0.0.1',
     databaseUrl,
     logLevel,
     clientDist: env.CITYOPS_CLIENT_DIST || new URL('../../dist/client/', import.meta.url).pathname,
@@ -60,5 +104,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     kpiPushIntervalMs: parseNumber('CITYOPS_KPI_PUSH_MS', env.CITYOPS_KPI_PUSH_MS, 2000, 100, 60_000),
     open311Anonymous: env.CITYOPS_OPEN311_ANONYMOUS === '1',
+    publicUrl: parseOrigin('CITYOPS_PUBLIC_URL', env.CITYOPS_PUBLIC_URL || `http://localhost:${port}`),
+    corsOrigins: parseList(env.CITYOPS_CORS_ORIGINS).map((o) => parseOrigin('CITYOPS_CORS_ORIGINS', o)),
+    frameAncestors: parseFrameAncestors(env.CITYOPS_FRAME_ANCESTORS),
+    intakeRatePerMinute: parseNumber('CITYOPS_INTAKE_RATE', env.CITYOPS_INTAKE_RATE, 1200, 1, 1_000_000),
+    loginRate: {
+      perUser: parseNumber('CITYOPS_LOGIN_RATE_USER', env.CITYOPS_LOGIN_RATE_USER, 5, 1, 10_000),
+      perAddress: parseNumber('CITYOPS_LOGIN_RATE_ADDRESS', env.CITYOPS_LOGIN_RATE_ADDRESS, 20, 1, 100_000),
+    },
+    heavy: {
+      concurrency: parseNumber('CITYOPS_HEAVY_CONCURRENCY', env.CITYOPS_HEAVY_CONCURRENCY, 3, 1, 64),
+      queue: parseNumber('CITYOPS_HEAVY_QUEUE', env.CITYOPS_HEAVY_QUEUE, 32, 0, 1000),
+    },
+    replayConnections: parseNumber('CITYOPS_REPLAY_CONNECTIONS', env.CITYOPS_REPLAY_CONNECTIONS, 2, 1, 32),
   };
 }

@@ -1,8 +1,10 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import app from './app.ts';
-import './auth/plugin.ts';
 import type { Config } from './config.ts';
 import { createPool } from './db/pool.ts';
+import { hardenedValidatorCompiler } from './lib/validation.ts';
+import { rejectNulCharacters } from './lib/errors.ts';
+import { security } from './lib/security.ts';
 
 /**
  * Builds a ready-to-listen server: one pool, the app plugin, and shutdown that closes the
@@ -13,11 +15,14 @@ export async function createServer(config: Config): Promise<FastifyInstance> {
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     // Wall screens keep connections open; don't let a stuck one block shutdown forever.
     forceCloseConnections: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
+  // Bodies are not coerced; query and path numbers only from plain decimals (see validation.ts).
+  fastify.setValidatorCompiler(hardenedValidatorCompiler());
+  // Routes without a schema (Open311's form POST) get the NUL check too.
+  fastify.addHook('preValidation', rejectNulCharacters);
+  await fastify.register(security, { config });
   const pool = createPool(config.databaseUrl);
-  // Filled by the auth plugin with every guarded route and its permission.
-  fastify.decorate('routeCatalog', []);
+
   fastify.addHook('onClose', async () => {
     await pool.end();
   });

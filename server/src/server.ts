@@ -40,8 +40,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const shown = config.host === '0.0.0.0' ? 'localhost' : config.host;
-  console.error(`[cityops] ready: http://${shown}:${config.port}/  (/wall, /command, /responder, /planner)`);
+  console.error(`[cityops] ready: ${config.publicUrl}/  (/wall, /command, /responder, /planner; listening on ${config.host}:${config.port})`);
   // The demo's wall opens without signing in: its URL carries the display token.
   const demo = path.resolve(import.meta.dirname, '../../.cityops/demo-accounts.json');
   if (process.env.CITYOPS_DEMO !== '0' && existsSync(demo)) {

@@ -197,7 +197,8 @@ describe('cases', () => {
     it('refuses a description over the limit', () => rejects({ ...base(), description: '字'.repeat(2001) }, 400, 'body.description', /2000/));
     it('refuses unknown fields', () => rejects({ ...base(), urgency: 'very' }, 400, 'body.urgency', /not a known field/));
     it('refuses an unknown coordinate system', () => rejects({ ...base(), crs: 'EPSG:3857' }, 400, 'body.crs', /allowed values/));
-    it('refuses a report time in the future', () => rejects({ ...base(), reported_at: '2999-01-01T00:00:00Z' }, 400, 'reported_at', /future/));
+    it('refuses a report time in the future', () => rejects({ ...base(), reported_at: new Date(Date.now() + 3_600_000).toISOString() }, 400, 'reported_at', /future/));
+    it('refuses a report time outside the window of plausible dates', () => rejects({ ...base(), reported_at: '2999-01-01T00:00:00Z' }, 400, 'body.reported_at', /between/));
     it('refuses a batch over the limit', () => rejects({ cases: Array.from({ length: 501 }, base) }, 400, 'body.cases', /500/, '/api/cases/batch'));
     it('writes nothing of a batch with one bad item', () =>
       rejects({ cases: [base(), { ...base(), category: 'nope' }, base()] }, 400, 'body.cases.1.category', /not a known category/, '/api/cases/batch'));

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import pg from 'pg';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -29,11 +31,31 @@ describe('the bootstrap', () => {
     const first = bootstrap(['db'], { DATABASE_URL: '' });
     expect(await exitOf(first.child)).toBe(0);
     const url = first.output().trim().split('\n').pop()!;
-    expect(url).toMatch(/^postgres:\/\/cityops@127\.0\.0\.1:\d+\/cityops$/);
+    expect(url).toMatch(/^postgres:\/\/cityops:[A-Za-z0-9_%-]{16,}@127\.0\.0\.1:\d+\/cityops$/);
     const second = bootstrap(['db'], { DATABASE_URL: '' });
     expect(await exitOf(second.child)).toBe(0);
     expect(second.output().trim()).toBe(url);
     expect(second.output()).not.toMatch(/installing|creating|starting/);
+  });
+
+  it('gives the local cluster a password kept in .cityops with mode 0600, and the cluster refuses anyone without it', async () => {
+    const run = bootstrap(['db'], { DATABASE_URL: '' });
+    expect(await exitOf(run.child)).toBe(0);
+    const url = new URL(run.output().trim().split('\n').pop()!);
+    const file = path.join(ROOT, '.cityops', 'pg-password');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(decodeURIComponent(url.password)).toBe(readFileSync(file, 'utf8').trim());
+    const withPassword = new pg.Client({ connectionString: url.toString() });
+    await withPassword.connect();
+    expect((await withPassword.query("SELECT rolpassword LIKE 'SCRAM-SHA-256%' AS scram FROM pg_authid WHERE rolname = 'cityops'")).rows[0].scram).toBe(true);
+    const hba = (await withPassword.query('SELECT type, auth_method FROM pg_hba_file_rules')).rows;
+    await withPassword.end();
+    expect(hba.length).toBeGreaterThan(0);
+    expect(hba.every((r) => r.auth_method === 'scram-sha-256')).toBe(true);
+    url.password = '';
+    const without = new pg.Client({ connectionString: url.toString(), password: '' });
+    await expect(without.connect()).rejects.toThrow(/password/);
+    await without.end().catch(() => {});
   });
 
   it('refuses a second start on a busy port at once, naming the port and PORT', async () => {

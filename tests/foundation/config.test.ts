@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/src/config.ts';
 
 describe('configuration', () => {
-  it('defaults to port 8080 on every interface', () => {
+  it('defaults to port 8080 on the loopback interface', () => {
     const c = loadConfig({ DATABASE_URL: 'postgres://x@localhost/y' });
     expect(c.port).toBe(8080);
-    expect(c.host).toBe('0.0.0.0');
+    expect(c.host).toBe('127.0.0.1');
     expect(c.logLevel).toBe('info');
   });
 

@@ -28,5 +28,9 @@ export function watchPage(page: Page, origin: string): { outside: string[]; erro
     if (!u.startsWith(origin) && !/^(data|blob):/.test(u)) outside.push(u);
   });
   page.on('pageerror', (e) => errors.push(String(e)));
+  // Something the Content-Security-Policy blocked (a worker, a font, an inline script) is an error too.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) errors.push(m.text());
+  });
   return { outside, errors };
 }

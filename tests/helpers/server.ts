@@ -17,5 +17,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  // Absolute URLs (TileJSON, Open311 discovery) come from the public URL; on a free port it is known only now.
+  if (!overrides.publicUrl) config.publicUrl = `http://127.0.0.1:${port}`;
   return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
 }

@@ -7,18 +7,7 @@ import { principalFromApiKey, principalFromSession } from './service.ts';
 
 export const SESSION_COOKIE = 'cityops_session';
 
-/** A route as the authorization seam sees it: the role matrix test and the README's table come from this. */
-export interface RouteEntry {
-  method: string;
-  url: string;
-  permission: Permission;
-}
-
 declare module 'fastify' {
-  interface FastifyInstance {
-    /** Every guarded route with the permission it declares, in registration order. */
-    routeCatalog: RouteEntry[];
-  }
   interface FastifyRequest {
     /** Who is asking; anonymous until the auth hook has resolved a credential. */
     principal: Principal;
@@ -35,7 +24,7 @@ declare module 'fastify' {
 }
 
 /** Paths whose routes must declare a permission; anything else (the built client's files) is public. */
-const GUARDED = /^\/(api|tiles|open311|ogc|metrics|docs)(\/|$)/;
+export const GUARDED = /^\/(api|tiles|open311|ogc|metrics|docs)(\/|$)/;
 
 /** The API key of a request: `X-Api-Key`, `Authorization: Bearer key_…`, or Open311's `api_key` parameter. */
 export function apiKeyOf(request: FastifyRequest): string | undefined {
@@ -88,8 +77,6 @@ export function clearSessionCookie(reply: FastifyReply): void {
 async function authPlugin(app: FastifyInstance): Promise<void> {
   await app.register(fastifyCookie);
   app.decorateRequest('principal', null as unknown as Principal);
-  // The root instance owns the catalog (create-server); a bare app registered without it still works.
-  const catalog: RouteEntry[] = app.hasDecorator('routeCatalog') ? app.routeCatalog : [];
 
   app.addHook('onRoute', (route) => {
     const permission = (route.config as { permission?: unknown } | undefined)?.permission;
@@ -99,7 +86,6 @@ async function authPlugin(app: FastifyInstance): Promise<void> {
       return;
     }
     if (!isPermission(permission)) throw new Error(`route ${String(route.method)} ${url} declares an unknown permission "${String(permission)}"`);
-    for (const method of [route.method].flat()) if (method !== 'HEAD') catalog.push({ method, url, permission });
   });
 
   const authorize = async (request: FastifyRequest, resolveEvenIfPublic = false) => {

@@ -71,7 +71,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     '/api/auth/login',
     { config: { permission: 'public' }, schema: { body: LoginBody, response: { 200: Me } } },
     async (req, reply) => {
-      const s = await service.login(app.db, req.body.username, req.body.password, req.ip);
+      const s = await service.login(app.db, req.body.username, req.body.password, req.ip, app.config.loginRate);
       setSessionCookie(req, reply, s.token, s.maxAgeSeconds);
       return service.describe(s.principal);
     },

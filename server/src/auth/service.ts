@@ -12,8 +12,8 @@ import * as repo from './repository.ts';
 export const SESSION_TTL_SECONDS = 12 * 3600;
 export const DISPLAY_SESSION_TTL_SECONDS = 30 * 24 * 3600;
 export const MIN_PASSWORD_LENGTH = 10;
-/** Login throttle: this many failures per username, or per address, in the window lock further tries out. */
-export const LOGIN_THROTTLE = { windowSeconds: 15 * 60, perUser: 5, perAddress: 20 } as const;
+/** Login throttle: failures per username or per address (config.loginRate) within this window lock further tries out. */
+export const LOGIN_WINDOW_SECONDS = 15 * 60;
 
 /** Events that carry no `rooms` go to the wall; audit-only events must go to nobody. */
 const NO_ROOMS = { rooms: [] as string[] };
@@ -129,11 +129,17 @@ async function audit(client: pg.ClientBase, principal: Principal, type: string, 
  * (no hint whether the user exists) and is logged; too many recent failures for the
  * username or the address answer 429 before the password is even checked.
  */
-export async function login(db: Pool, username: string, password: string, address: string | null): Promise<NewSession> {
-  const recent = await repo.recentFailedLogins(db, username, address, LOGIN_THROTTLE.windowSeconds);
-  if (recent.byUser >= LOGIN_THROTTLE.perUser || recent.byAddress >= LOGIN_THROTTLE.perAddress) {
-    throw new HttpError(429, 'too_many_attempts', `too many failed sign-ins; try again in ${LOGIN_THROTTLE.windowSeconds / 60} minutes`, {
-      retryAfterSeconds: LOGIN_THROTTLE.windowSeconds,
+export async function login(
+  db: Pool,
+  username: string,
+  password: string,
+  address: string | null,
+  limits: { perUser: number; perAddress: number },
+): Promise<NewSession> {
+  const recent = await repo.recentFailedLogins(db, username, address, LOGIN_WINDOW_SECONDS);
+  if (recent.byUser >= limits.perUser || recent.byAddress >= limits.perAddress) {
+    throw new HttpError(429, 'too_many_attempts', `too many failed sign-ins; try again in ${LOGIN_WINDOW_SECONDS / 60} minutes`, {
+      retry_after_s: LOGIN_WINDOW_SECONDS,
     });
   }
   const user = await repo.userByUsername(db, username);

@@ -15,8 +15,10 @@ import {
 } from './schemas.ts';
 import * as service from './service.ts';
 import { ctxOf } from '../auth/plugin.ts';
+import { BigId } from '../lib/schema.ts';
+import { intakeRateLimit } from '../lib/security.ts';
 
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+const IdParams = Type.Object({ id: BigId() }, { additionalProperties: false });
 type IdParams = Static<typeof IdParams>;
 
 const CreateResponse = Type.Object({ created: Type.Boolean(), case: CaseSummary });
@@ -29,7 +31,10 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
   });
 
   /** Creates one case; 201 when new, 200 with the first case when (source, external_id) was seen before. */
-  app.post<{ Body: CaseInput }>('/api/cases', { config: { permission: 'cases.create' }, schema: { body: CaseInput, response: { 200: CreateResponse, 201: CreateResponse } } }, async (req, reply) => {
+  app.post<{ Body: CaseInput }>(
+    '/api/cases',
+    { schema: { body: CaseInput, response: { 200: CreateResponse, 201: CreateResponse } }, config: { permission: 'cases.create', rateLimit: intakeRateLimit(app.config) } },
+    async (req, reply) => {
     const result = await service.createCase(ctxOf(app, req), req.body);
     return reply.status(result.created ? 201 : 200).send(result);
   });
@@ -37,7 +42,12 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
   /** Creates up to 500 cases in one transaction: one bad item rejects the whole batch. */
   app.post<{ Body: Static<typeof CaseBatchInput> }>(
     '/api/cases/batch',
-    { config: { permission: 'cases.create' }, schema: { body: CaseBatchInput, response: { 200: Type.Object({ results: Type.Array(CreateResponse) }) } }, bodyLimit: 4 * 1024 * 1024 },
+    {
+      schema: { body: CaseBatchInput, response: { 200: Type.Object({ results: Type.Array(CreateResponse) }) } },
+      bodyLimit: 4 * 1024 * 1024,
+      // A batch holds a connection for its whole transaction: bounded, so a flood cannot take the pool.
+      config: { permission: 'cases.create', rateLimit: intakeRateLimit(app.config), heavy: true },
+    },
     async (req) => ({ results: await service.createCaseBatch(ctxOf(app, req), req.body.cases) }),
   );
 

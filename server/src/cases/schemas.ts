@@ -5,6 +5,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { CASE_ACTIONS, CASE_STATUSES } from './state-machine.ts';
 import { PRIORITIES } from './categories.ts';
+import { ReportedAt } from '../lib/schema.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 /** A string from a fixed list (JSON Schema `enum`), typed as the union of its values. */
@@ -30,7 +31,7 @@ export const CaseInput = Type.Object(
     address: Type.Optional(Type.String({ maxLength: LIMITS.address })),
     priority: Type.Optional(lit(PRIORITIES)),
     media_url: Type.Optional(Type.String({ maxLength: LIMITS.media_url })),
-    reported_at: Type.Optional(Type.String({ format: 'date-time', description: 'when the report was made (imports); defaults to now' })),
+    reported_at: Type.Optional(ReportedAt({ description: 'when the report was made (imports): not before 2000 nor more than a day ahead; defaults to now' })),
   },
   { additionalProperties: false },
 );

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { withTransaction, type Pool } from '../db/pool.ts';
 import { parseCoordinateSystem, toWgs84 } from '../geo/coord-systems.ts';
+import { EARLIEST_REPORT, isValidWgs84 } from '../lib/schema.ts';
 import { badRequest, HttpError, notFound } from '../lib/errors.ts';
 import { appendEvents, eventsOfSubject, type NewEvent } from '../events/repository.ts';
 import { dueTimes, findCategory } from './categories.ts';
@@ -69,11 +70,18 @@ export function normalizeCase(input: CaseInput, prefix = '', extra: { contact?: 
   const crs = parseCoordinateSystem(input.crs ?? 'WGS84');
   if (!crs) throw badRequest(`${field(prefix, 'crs')} must be WGS84, GCJ02 or BD09`, { field: field(prefix, 'crs'), rule: 'crs' });
   const [lng, lat] = toWgs84(input.lng, input.lat, crs);
+  // A datum shift near the edge of the globe (BD-09 at 180, 90) can land off it.
+  if (!isValidWgs84(lng, lat)) {
+    throw badRequest(`${field(prefix, 'lng')}/${field(prefix, 'lat')} in ${crs} converts to (${lng}, ${lat}), which is not a WGS84 position`, { field: field(prefix, 'lng'), rule: 'range_after_crs' });
+  }
   let reportedAt = new Date();
   if (input.reported_at) {
     reportedAt = new Date(input.reported_at);
     if (Number.isNaN(reportedAt.getTime())) {
       throw badRequest(`${field(prefix, 'reported_at')} must be an ISO 8601 date-time`, { field: field(prefix, 'reported_at'), rule: 'date-time' });
+    }
+    if (reportedAt.getTime() < Date.parse(EARLIEST_REPORT)) {
+      throw badRequest(`${field(prefix, 'reported_at')} must not be before ${EARLIEST_REPORT}`, { field: field(prefix, 'reported_at'), rule: 'date_window' });
     }
     if (reportedAt.getTime() > Date.now() + FUTURE_SKEW_MS) {
       throw badRequest(`${field(prefix, 'reported_at')} must not be in the future`, { field: field(prefix, 'reported_at'), rule: 'not_future' });

@@ -126,14 +126,14 @@ export async function coverageRoutes(app: FastifyInstance): Promise<void> {
   );
 
   /** Coverage with facilities added, moved or removed, against today's; saved only with `save: true`. */
-  app.post<{ Body: Q<typeof WhatIfBody> }>('/api/coverage/what-if', { config: { permission: 'coverage.read' }, schema: { body: WhatIfBody } }, async (req) => {
+  app.post<{ Body: Q<typeof WhatIfBody> }>('/api/coverage/what-if', { config: { permission: 'coverage.read', heavy: true }, schema: { body: WhatIfBody } }, async (req) => {
     // Trying a change is reading; writing it is editing the city's facilities.
     if (req.body.save) demand(req.principal, 'coverage.edit');
     return service.whatIf(req.body, actorOf(req.principal));
   });
 
   /** N proposed sites by greedy maximum coverage, each with the population it adds. */
-  app.post<{ Body: Q<typeof SitingBody> }>('/api/coverage/siting', { config: { permission: 'coverage.read' }, schema: { body: SitingBody } }, async (req) => {
+  app.post<{ Body: Q<typeof SitingBody> }>('/api/coverage/siting', { config: { permission: 'coverage.read', heavy: true }, schema: { body: SitingBody } }, async (req) => {
     const { kind, count, progress_to, job, ...t } = req.body;
     return service.siting(kind, { ...t, count }, progressFor(req, { progress_to, job }));
   });

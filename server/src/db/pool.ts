@@ -5,7 +5,9 @@ import pg from 'pg';
  * as strings from `pg`; repositories convert explicitly where they need numbers.
  */
 export function createPool(databaseUrl: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max, application_name: 'cityops' });
+  // A request waits at most this long for a connection (database down, or every connection
+  // busy), then fails with an error the handler answers as 503 + Retry-After instead of hanging.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max, application_name: 'cityops', connectionTimeoutMillis: 10_000 });
   // An idle client losing its connection (database restart) must not crash the process;
   // the pool discards it and the next query opens a fresh connection.
   pool.on('error', () => {});

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
-import type { Pool } from '../db/pool.ts';
+import { createPool, type Pool } from '../db/pool.ts';
 import { kpiSnapshot } from '../kpis/service.ts';
 import { attachRealtime, type RealtimeServer } from '../realtime/socket.ts';
 import { EventPublisher } from './publisher.ts';
@@ -22,9 +22,12 @@ export const activePublishers = new Set<EventPublisher>();
  * when it closes.
  */
 export function attachEventPush(app: FastifyInstance, config: Config, pool: Pool): RealtimeServer {
+  // Catch-up replays read through their own small pool, so that many sockets replaying at once
+  // queue among themselves and never take the connections requests need.
+  const replayPool = createPool(config.databaseUrl, config.replayConnections);
   const publisher = new EventPublisher({
     databaseUrl: config.databaseUrl,
-    pool,
+    pool: replayPool,
     log: app.log,
     kpiIntervalMs: config.kpiPushIntervalMs,
     computeKpis: async () => ({ ...(await kpiSnapshot(pool)) }),
@@ -33,7 +36,7 @@ export function attachEventPush(app: FastifyInstance, config: Config, pool: Pool
       if (row.type === 'auth.revoked') disconnectRevoked(app, row.payload);
     },
   });
-  const io = attachRealtime(app, { currentSeq: () => publisher.currentSeq, allowRooms });
+  const io = attachRealtime(app, { currentSeq: () => publisher.currentSeq, allowRooms, healthy: () => publisher.connected });
   publisher.attach(io);
   app.addHook('onReady', async () => {
     publisher.start();
@@ -42,6 +45,9 @@ export function attachEventPush(app: FastifyInstance, config: Config, pool: Pool
   app.addHook('preClose', async () => {
     activePublishers.delete(publisher);
     await publisher.close();
+  });
+  app.addHook('onClose', async () => {
+    await replayPool.end();
   });
   return io;
 }

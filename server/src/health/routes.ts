@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { readDatabaseInfo } from './repository.ts';
+import { DB_RETRY_AFTER_S } from '../lib/errors.ts';
 
 export const HealthResponse = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
@@ -23,7 +24,12 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
       const database = await readDatabaseInfo(app.db);
       return { status: 'ok', uptime_s, database: { connected: true, ...database } } satisfies HealthResponse;
     } catch (err) {
-      return reply.status(503).send({ status: 'degraded', uptime_s, database: { connected: false, error: (err as Error).message } } satisfies HealthResponse);
+      // The driver's message names the database host and port; the log keeps it, the world does not.
+      app.log.warn({ err: (err as Error).message }, 'health: database unreachable');
+      return reply
+        .status(503)
+        .header('retry-after', String(DB_RETRY_AFTER_S))
+        .send({ status: 'degraded', uptime_s, database: { connected: false, error: 'the database is unreachable' } } satisfies HealthResponse);
     }
   });
 }

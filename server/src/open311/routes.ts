@@ -1,8 +1,9 @@
 import { ctxOf } from '../auth/plugin.ts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { XMLBuilder } from 'fast-xml-parser';
-import { HttpError } from '../lib/errors.ts';
+import { DB_RETRY_AFTER_S, HttpError, isDatabaseUnavailable } from '../lib/errors.ts';
 import * as open311 from './service.ts';
+import { intakeRateLimit, sameOriginOrApiKey } from '../lib/security.ts';
 
 type Format = 'json' | 'xml';
 
@@ -49,8 +50,13 @@ export async function open311Routes(app: FastifyInstance): Promise<void> {
   app.setErrorHandler((err: FastifyError | HttpError, req, reply) => {
     let status = 500;
     let description = 'internal server error; the request id identifies it in the server log';
-    if (err instanceof HttpError && err.statusCode < 500) {
+    if (isDatabaseUnavailable(err)) {
+      status = 503;
+      description = `the database is unavailable; retry in ${DB_RETRY_AFTER_S} s`;
+      reply.header('retry-after', String(DB_RETRY_AFTER_S));
+    } else if (err instanceof HttpError && (err.statusCode < 500 || err.statusCode === 503)) {
       status = err.statusCode;
+      if (typeof err.details?.retry_after_s === 'number') reply.header('retry-after', String(err.details.retry_after_s));
       description = err.message;
     } else if ((err as FastifyError).statusCode && (err as FastifyError).statusCode! < 500) {
       status = (err as FastifyError).statusCode!;
@@ -67,12 +73,15 @@ export async function open311Routes(app: FastifyInstance): Promise<void> {
   };
   const JURISDICTION_ONLY = new Set(['jurisdiction_id', 'api_key']);
 
+  // A form post is what a hostile page can make a browser send; it must come from an allowed origin or carry an api_key.
+  const formPostGuard = sameOriginOrApiKey(app.config);
+
   for (const ext of ['', '.json', '.xml'] as const) {
     const format: Format = ext === '.xml' ? 'xml' : 'json';
 
     app.get(`/open311/v2/discovery${ext}`, { config: { permission: 'public' } }, async (req, reply) => {
       checkParams(queryStrings(req.query), JURISDICTION_ONLY);
-      const d = open311.discovery(`${req.protocol}://${req.headers.host}`);
+      const d = open311.discovery(app.config.publicUrl);
       return send(reply, format, 200, d, 'discovery', { ...d, endpoints: { endpoint: d.endpoints.map((e) => ({ ...e, formats: { format: e.formats } })) } });
     });
 
@@ -93,7 +102,10 @@ export async function open311Routes(app: FastifyInstance): Promise<void> {
 
     // POST needs an integration client's api_key, unless the jurisdiction takes anonymous
     // citizen reports (CITYOPS_OPEN311_ANONYMOUS=1; a key, when sent, still names the client).
-    app.post(`/open311/v2/requests${ext}`, { config: { permission: app.config.open311Anonymous ? 'public' : 'cases.create', credentials: 'body' } }, async (req, reply) => {
+    app.post(
+      `/open311/v2/requests${ext}`,
+      { config: { permission: app.config.open311Anonymous ? 'public' : 'cases.create', credentials: 'body', rateLimit: intakeRateLimit(app.config) }, preHandler: formPostGuard },
+      async (req, reply) => {
       if (req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))) {
         throw new open311.Open311Error(400, 'the request body must be form fields (application/x-www-form-urlencoded) or a JSON object');
       }

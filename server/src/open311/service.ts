@@ -4,6 +4,7 @@
  * the specification (wiki.open311.org/GeoReport_v2) so existing clients work unchanged.
  */
 import { actorOf, type Ctx } from '../auth/principal.ts';
+import { DATE_WINDOW_DEFAULT, PLAIN_NUMBER } from '../lib/schema.ts';
 import type { Pool } from '../db/pool.ts';
 import { findCategory, findCategoryByServiceCode, listCategories, type CaseCategory } from '../cases/categories.ts';
 import { LIMITS } from '../cases/schemas.ts';
@@ -117,7 +118,8 @@ function coordinate(body: Record<string, unknown>, name: 'lat' | 'long', min: nu
   if (raw === undefined || raw === '' || raw === null) {
     throw new Open311Error(400, `${name} is required: this jurisdiction locates requests by lat and long (WGS84), it cannot geocode address_string or address_id`, name);
   }
-  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+  // Only a plain decimal: `0x10`, `1e1`, `+1` or ` ` are not coordinates.
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && PLAIN_NUMBER.test(raw) ? Number(raw) : NaN;
   if (!Number.isFinite(n)) throw new Open311Error(400, `${name} must be a finite decimal number of degrees, got "${String(raw)}"`, name);
   if (n < min || n > max) throw new Open311Error(400, `${name} must be between ${min} and ${max}, got ${n}`, name);
   return n;
@@ -197,6 +199,9 @@ function dateParam(name: string, raw: string | undefined): Date | undefined {
   const d = new Date(raw);
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(raw) || Number.isNaN(d.getTime())) {
     throw new Open311Error(400, `${name} must be a w3 date-time with a time zone, e.g. 2026-11-05T08:15:30+08:00`, name);
+  }
+  if (d.getTime() < Date.parse(DATE_WINDOW_DEFAULT.notBefore) || d.getTime() > Date.parse(DATE_WINDOW_DEFAULT.notAfter)) {
+    throw new Open311Error(400, `${name} must be between ${DATE_WINDOW_DEFAULT.notBefore} and ${DATE_WINDOW_DEFAULT.notAfter}`, name);
   }
   return d;
 }

@@ -8,6 +8,8 @@ export interface RealtimeOptions {
   currentSeq?: () => number;
   /** Narrows the rooms a socket asks for to those its principal may join. */
   allowRooms?: (socket: { data: Record<string, unknown> }, requested: unknown[]) => string[];
+  /** False while the event log cannot be read (database outage): no beat is sent, so screens go stale visibly. */
+  healthy?: () => boolean;
 }
 
 export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents>;
@@ -20,6 +22,7 @@ export function attachRealtime(app: FastifyInstance, opts: RealtimeOptions = {})
   const io: RealtimeServer = new Server(app.server, { path: '/socket.io', serveClient: false, cors: { origin: false } });
   // Screens judge staleness by this beat: a wall shows a banner when it stops.
   const beat = setInterval(() => {
+    if (opts.healthy && !opts.healthy()) return;
     io.emit('server.heartbeat', { at: new Date().toISOString(), seq: opts.currentSeq?.() ?? 0 });
   }, opts.heartbeatMs ?? 5000);
   beat.unref();

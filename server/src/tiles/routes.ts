@@ -49,8 +49,9 @@ export const TileJson = Type.Object({
  */
 export const TILE_CACHE_CONTROL = 'public, max-age=300, stale-while-revalidate=3600';
 
+/** The configured public origin: a cached TileJSON must never carry a URL taken from a request's Host header. */
 function origin(req: FastifyRequest): string {
-  return `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+  return req.server.config.publicUrl;
 }
 
 export async function tileRoutes(app: FastifyInstance): Promise<void> {
