@@ -103,28 +103,31 @@ describe('authorization: every route, socket and tile against every role', () =>
     let cells = 0;
     // Signing out ends the session every later cell would use: that route goes last.
     const routes = catalog().sort((a, b) => Number(a.url === '/api/auth/logout') - Number(b.url === '/api/auth/logout'));
-    for (const route of routes) {
-      for (const who of WHO) {
-        // An empty body: a permitted principal gets past the gate (and is then told what is
-        // missing, or served); the gate runs before validation, so a refused one never is.
-        const res = await fetch(server.url + concrete(route.url), {
-          method: route.method,
-          headers: { ...headers.get(who)!, ...(route.method === 'POST' ? { 'content-type': 'application/json' } : {}) },
-          body: route.method === 'POST' ? '{}' : undefined,
-        });
-        await res.arrayBuffer();
-        cells++;
-        const allowed = holds(who, route.permission);
-        const expected = allowed ? 'not 401/403' : who === 'anonymous' ? '401' : '403';
-        const ok = allowed ? res.status !== 401 && res.status !== 403 : res.status === (who === 'anonymous' ? 401 : 403);
-        if (!ok || res.status >= 500) failures.push(`${who} ${route.method} ${route.url} (${route.permission}): got ${res.status}, want ${expected}`);
+    try {
+      for (const route of routes) {
+        for (const who of WHO) {
+          // An empty body: a permitted principal gets past the gate (and is then told what is
+          // missing, or served); the gate runs before validation, so a refused one never is.
+          const res = await fetch(server.url + concrete(route.url), {
+            method: route.method,
+            headers: { ...headers.get(who)!, ...(route.method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+            body: route.method === 'POST' ? '{}' : undefined,
+          });
+          await res.arrayBuffer();
+          cells++;
+          const allowed = holds(who, route.permission);
+          const expected = allowed ? 'not 401/403' : who === 'anonymous' ? '401' : '403';
+          const ok = allowed ? res.status !== 401 && res.status !== 403 : res.status === (who === 'anonymous' ? 401 : 403);
+          if (!ok || res.status >= 500) failures.push(`${who} ${route.method} ${route.url} (${route.permission}): got ${res.status}, want ${expected}`);
+        }
       }
+    } finally {
+      await signInAll();
+      await openDisplay();
     }
-    await signInAll();
-    await openDisplay();
     expect(failures).toEqual([]);
     expect(cells).toBe(catalog().length * WHO.length);
-  });
+  }, 600_000);
 
   it('keeps a commander to its subdistrict and a responder to its department, in SQL', async () => {
     const { subdistricts, departments } = await testScopes(pool);
@@ -225,11 +228,11 @@ describe('authorization: every route, socket and tile against every role', () =>
       if (event.startsWith('case.')) got.push(msg);
     });
     try {
-      await new Promise<void>((resolve) => s.once('connect', () => resolve()));
-      const since = Math.max(0, (await pool.query('SELECT max(seq)::float8 AS s FROM event')).rows[0].s - 2000);
-      const ack = await s.timeout(20_000).emitWithAck('catch_up', { since, rooms: ['wall', `subdistrict:${subdistricts[1]}`, `subdistrict:${subdistricts[0]}`] });
-      expect(ack.joined).toEqual([`subdistrict:${subdistricts[0]}`]);
-      expect(got.every((m) => m.case?.subdistrict_id === subdistricts[0])).toBe(true);
+        await new Promise<void>((resolve) => s.once('connect', () => resolve()));
+        const since = Math.max(0, (await pool.query('SELECT max(seq)::float8 AS s FROM event')).rows[0].s - 2000);
+        const ack = await s.timeout(20_000).emitWithAck('catch_up', { since, rooms: ['wall', `subdistrict:${subdistricts[1]}`, `subdistrict:${subdistricts[0]}`] });
+        expect(ack.joined).toEqual([`subdistrict:${subdistricts[0]}`]);
+        expect(got.every((m) => m.case?.subdistrict_id === subdistricts[0])).toBe(true);
     } finally {
       s.close();
     }
@@ -245,9 +248,9 @@ describe('authorization: every route, socket and tile against every role', () =>
     s.on('disconnect', () => (disconnected = true));
     await setUserDisabled({ principal: systemPrincipal('tests'), db: pool }, username, true);
     try {
-      await until(() => disconnected, 'the socket to be disconnected');
-      expect((await fetch(`${server.url}/api/auth/me`, { headers: { cookie } })).status).toBe(401);
-      expect((await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: TEST_PASSWORD }) })).status).toBe(401);
+        await until(() => disconnected, 'the socket to be disconnected');
+        expect((await fetch(`${server.url}/api/auth/me`, { headers: { cookie } })).status).toBe(401);
+        expect((await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: TEST_PASSWORD }) })).status).toBe(401);
     } finally {
       s.close();
       await setUserDisabled({ principal: systemPrincipal('tests'), db: pool }, username, false);

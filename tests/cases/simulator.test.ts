@@ -129,7 +129,8 @@ describe('the simulator against a database of its own', () => {
     const updated = events.filter((e) => e.type === 'case.updated');
     expect(created.length).toBeGreaterThanOrEqual(5);
     expect(updated.length).toBeGreaterThanOrEqual(20);
-    expect(events.every((e) => e.actor === 'simulator')).toBe(true);
+    // The simulator writes as its integration client, like any other intake system.
+    expect(events.every((e) => e.actor === 'api_client:simulator')).toBe(true);
     for (const e of updated) {
       const t = TRANSITIONS[e.payload.action as keyof typeof TRANSITIONS];
       expect(t.from).toContain(e.payload.from);

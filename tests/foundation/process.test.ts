@@ -23,7 +23,7 @@ describe('the server process', () => {
   it('shuts down cleanly on SIGTERM, closing open sockets', async () => {
     const port = await freePort();
     const child = spawnTs('server/src/server.ts', { DATABASE_URL: testDatabaseUrl(), PORT: String(port), HOST: '127.0.0.1' });
-    await waitForOutput(child, /ready: http/);
+    await waitForOutput(child, /ready: http/, 120_000);
     const pool = testPool();
     const cookie = await loginCookie(`http://127.0.0.1:${port}`, pool, 'viewer').finally(() => pool.end());
     const socket = io(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false, extraHeaders: { cookie } });

@@ -12,7 +12,16 @@ export interface TestServer {
 
 /** Starts the real server on a free loopback port against the run's test database. */
 export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
-  const config: Config = { ...loadConfig({ DATABASE_URL: testDatabaseUrl() }), port: 0, host: '127.0.0.1', logLevel: 'silent', ...overrides };
+  const config: Config = {
+    ...loadConfig({ DATABASE_URL: testDatabaseUrl() }),
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    // Every test file signs in from 127.0.0.1 against one database: the per-address limit would
+    // add up their deliberate failures. The per-user limit stays, and tests of it set their own.
+    loginRate: { perUser: 5, perAddress: 100_000 },
+    ...overrides,
+  };
   const app = await createServer(config);
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();

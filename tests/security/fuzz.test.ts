@@ -177,7 +177,9 @@ describe('hostile input (fuzz)', () => {
   async function checksum(): Promise<Record<string, string>> {
     const tables = await pool.query<{ name: string }>(
       `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-       WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname <> 'spatial_ref_sys' ORDER BY 1`,
+       WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname <> 'spatial_ref_sys'
+         -- other test files sign in while this one runs: their sessions and users are theirs
+         AND c.relname NOT IN ('auth_session', 'app_user', 'api_client', 'display_token') ORDER BY 1`,
     );
     const out: Record<string, string> = {};
     for (const { name } of tables.rows) {
@@ -193,7 +195,7 @@ describe('hostile input (fuzz)', () => {
       'POST /api/cases': item,
       'POST /api/cases/batch': { cases: [item] },
       'POST /api/cases/:id/transitions': { action: 'register' },
-      'POST /api/cases/:id/comments': { actor: 'fuzz', body: 'fuzz' },
+      'POST /api/cases/:id/comments': { body: 'fuzz' },
       'POST /api/coverage/what-if': { kind: valid.kind, minutes: 10, add: [{ lon: valid.inside[0], lat: valid.inside[1] }] },
       'POST /api/coverage/siting': { kind: valid.kind, minutes: 10, count: 1 },
     };
