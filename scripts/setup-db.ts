@@ -8,6 +8,7 @@ import { MigrationError } from '../server/src/db/migrate.ts';
 import { cityIsEmpty, seedDemoCity } from '../server/src/city/seed.ts';
 import { backfillDemoCases } from '../server/src/simulator/backfill.ts';
 import { hasCases } from '../server/src/simulator/repository.ts';
+import { getConfig } from '../server/src/district/repository.ts';
 
 const DEMO_SEED = Number(process.env.CITYOPS_SEED ?? 20260101);
 
@@ -25,8 +26,9 @@ async function main(): Promise<void> {
       console.error('[cityops] loading the demo city …');
       await seedDemoCity(client, { seed: DEMO_SEED, log: (m) => console.error(`[cityops]   ${m}`) });
     }
-    // 30 days of synthetic cases, so KPIs and trends mean something from the first minute.
-    if (process.env.CITYOPS_SIMULATE !== '0' && !(await hasCases(client))) {
+    // 30 days of synthetic cases, so KPIs and trends mean something from the first minute; a
+    // district set up from its own data (`npm run district -- init`) gets none.
+    if (process.env.CITYOPS_SIMULATE !== '0' && !(await hasCases(client)) && !(await getConfig(client))) {
       console.error('[cityops] writing 30 days of synthetic case history …');
       await backfillDemoCases(client, { seed: DEMO_SEED, days: 30, log: (m) => console.error(`[cityops]   ${m}`) });
     }

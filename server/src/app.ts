@@ -17,6 +17,7 @@ import { tileRoutes } from './tiles/routes.ts';
 import { coverageRoutes } from './coverage/routes.ts';
 import { wallRoutes } from './wall/routes.ts';
 import { whistleRoutes } from './whistles/routes.ts';
+import { districtRoutes } from './district/routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -54,6 +55,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, opt
   await fastify.register(coverageRoutes);
   await fastify.register(wallRoutes);
   await fastify.register(whistleRoutes);
+  await fastify.register(districtRoutes);
 
   await registerClient(fastify, opts.config.clientDist);
 };

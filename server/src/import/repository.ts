@@ -496,3 +496,8 @@ export async function unchangedAdmin(db: Q, rows: { code: string; name_zh: strin
   );
   return new Set(same.map((r) => r.code));
 }
+
+/** Forgets every import (after the city tables were emptied, there is nothing left to undo to). */
+export async function forgetImports(db: Q): Promise<void> {
+  await db.query(`TRUNCATE import_replaced, import_batch RESTART IDENTITY CASCADE`);
+}
