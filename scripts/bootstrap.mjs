@@ -349,8 +349,40 @@ function ensureClientBuilt() {
 
 // ---------------------------------------------------------------- hand-over
 
+// ---------------------------------------------------------------- signals
+//
+// Ctrl-C sends SIGINT to the whole foreground group (npm, its shell, this process, the server);
+// `kill <npm pid>` makes npm forward the signal to its shell, which dies without passing it on.
+// Either way this process stops its children and the cluster it started: it forwards a signal
+// it receives, and treats losing its parent (the shell that ran it) as a SIGTERM.
+
+/** Child processes running now; a stop signal is forwarded to each. */
+const children = new Set();
+let stopSignal = null;
+
+function stop(sig) {
+  if (!stopSignal) log(`${sig}: stopping …`);
+  stopSignal = stopSignal ?? sig;
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill(sig);
+}
+
+function watchSignals() {
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGHUP', () => stop('SIGTERM'));
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop('SIGTERM');
+  }, 250).unref();
+}
+
+class Stopped extends Error {}
+
 function tsx(script, args, env) {
-  return spawn(process.execPath, ['--import', 'tsx', path.resolve(root, script), ...args], { stdio: 'inherit', env, cwd: root });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(root, script), ...args], { stdio: 'inherit', env, cwd: root });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
 }
 
 function waitFor(child) {
@@ -359,21 +391,26 @@ function waitFor(child) {
 
 async function prepareDatabase(env) {
   const code = await waitFor(tsx('scripts/setup-db.ts', [], env));
+  if (stopSignal) throw new Stopped();
   if (code !== 0) throw new BootstrapError('the database could not be prepared (see the message above)');
 }
 
 const MODES = ['start', 'test', 'setup', 'db', 'run'];
 
+/** The cluster this process started (stopped again on the way out), or null. */
+let cluster = null;
+
 async function main() {
   if (!MODES.includes(mode)) throw new BootstrapError(`unknown mode "${mode}": use one of ${MODES.join(', ')}`);
+  watchSignals();
   loadDotEnv();
   ensureNodeModules();
 
   const env = { ...process.env };
-  let cluster = null;
   if (!env.DATABASE_URL) {
     ensurePostgresPackages();
     cluster = await ensureCluster();
+    if (stopSignal) throw new Stopped();
     env.DATABASE_URL = cluster.url;
     // Lets tests and scripts create their own databases on the same cluster.
     env.CITYOPS_LOCAL_CLUSTER = '1';
@@ -390,6 +427,7 @@ async function main() {
     env.CITYOPS_CHROMIUM = CHROMIUM_PATH;
     const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
     const child = spawn(process.execPath, [vitest, 'run', ...passThrough], { stdio: 'inherit', env, cwd: root });
+    children.add(child);
     return waitFor(child);
   }
 
@@ -420,26 +458,35 @@ async function main() {
   // The live demo stream runs next to the server as a process of its own (CITYOPS_SIMULATE=0 turns it off);
   // its writes reach the screens through the event log like any other writer's.
   const simulator = env.CITYOPS_SIMULATE === '0' ? null : tsx('scripts/simulate.ts', [], env);
-  const forward = (sig) => {
-    server.kill(sig);
-    simulator?.kill(sig);
-  };
-  process.on('SIGINT', forward);
-  process.on('SIGTERM', forward);
   const code = await waitFor(server);
   if (simulator && simulator.exitCode === null) {
     simulator.kill('SIGTERM');
     await waitFor(simulator);
   }
-  if (cluster?.started) stopCluster(cluster.settings);
-  return code;
+  // Stopped by a signal, the server's clean exit is the run's success.
+  return stopSignal && code === 0 ? 0 : code;
+}
+
+/**
+ * Waits for every child to exit (after a stop they are already on their way), then, for
+ * `start`, stops the cluster it started; tests and scripts leave it running, as before, since
+ * other runs may be using it.
+ */
+async function cleanUp() {
+  await Promise.all([...children].map((c) => (c.exitCode === null && c.signalCode === null ? waitFor(c) : null)));
+  if (mode === 'start' && cluster?.started) stopCluster(cluster.settings);
 }
 
 main().then(
-  (code) => process.exit(code),
-  (err) => {
-    if (err instanceof BootstrapError) log(`error: ${err.message}`);
+  async (code) => {
+    await cleanUp();
+    process.exit(code);
+  },
+  async (err) => {
+    if (err instanceof Stopped) log(`stopped by ${stopSignal}`);
+    else if (err instanceof BootstrapError) log(`error: ${err.message}`);
     else log(`unexpected error: ${err?.stack ?? err}`);
-    process.exit(1);
+    await cleanUp();
+    process.exit(err instanceof Stopped ? 130 : 1);
   },
 );

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { seedDemoPrincipals } from '../server/src/auth/demo.ts';
 import { activeDemoPrincipals } from '../server/src/auth/repository.ts';
 import { createPool } from '../server/src/db/pool.ts';
+import { getConfig } from '../server/src/district/repository.ts';
 
 const DEMO_SEED = Number(process.env.CITYOPS_SEED ?? 20260101);
 
@@ -29,8 +30,9 @@ async function main(): Promise<void> {
       console.error('[cityops] loading the demo city …');
       await seedDemoCity(client, { seed: DEMO_SEED, log: (m) => console.error(`[cityops]   ${m}`) });
     }
-    // 30 days of synthetic cases, so KPIs and trends mean something from the first minute.
-    if (process.env.CITYOPS_SIMULATE !== '0' && !(await hasCases(client))) {
+    // 30 days of synthetic cases, so KPIs and trends mean something from the first minute; a
+    // district set up from its own data (`npm run district -- init`) gets none.
+    if (process.env.CITYOPS_SIMULATE !== '0' && !(await hasCases(client)) && !(await getConfig(client))) {
       console.error('[cityops] writing 30 days of synthetic case history …');
       await backfillDemoCases(client, { seed: DEMO_SEED, days: 30, log: (m) => console.error(`[cityops]   ${m}`) });
     }

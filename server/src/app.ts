@@ -20,6 +20,7 @@ import { whistleRoutes } from './whistles/routes.ts';
 import authPlugin from './auth/plugin.ts';
 import { authRoutes } from './auth/routes.ts';
 import { attachSocketAuth } from './auth/socket.ts';
+import { districtRoutes } from './district/routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -61,6 +62,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, opt
   await fastify.register(coverageRoutes);
   await fastify.register(wallRoutes);
   await fastify.register(whistleRoutes);
+  await fastify.register(districtRoutes);
 
   await registerClient(fastify, opts.config.clientDist);
 };

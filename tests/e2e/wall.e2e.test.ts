@@ -173,7 +173,7 @@ describe('the wall in Chromium', () => {
     await page.goto(`${server.url}/wall?tour=0`);
     await expect.poll(() => page.textContent('h1')).toBe('西城区城市运行指挥中心');
     await page.goto(`${server.url}/wall?lang=en&layers=heat,whistles&tour=0`);
-    await expect.poll(() => page.textContent('h1')).toBe('Xicheng Operations Center');
+    await expect.poll(() => page.textContent('h1')).toBe('Xicheng District Operations Center');
     const pressed = await page.$$eval('[data-testid="wall-legend"] button[aria-pressed="true"]', (b) => b.map((x) => x.getAttribute('data-layer')));
     expect(pressed).toEqual(['heat', 'whistles']);
     await page.click('[data-testid="wall-legend"] button[data-layer="parks"]');

@@ -141,17 +141,17 @@ describe('importing GeoJSON', () => {
     const before = await cityHash(db);
     // Capacity passes the file checks but not the integer column: the insert fails after the delete.
     const doc = fc([point(116.36, 39.9, { kind: 'bank', name: '大银行', capacity: 3_000_000_000 })]);
-    await expect(run(doc, { replace: true })).rejects.toThrow(/out of range/);
+    await expect(run(doc, { replace: true, allowOutside: true })).rejects.toThrow(/out of range/);
     expect(await cityHash(db)).toBe(before);
   });
 
   it('shows progress for long imports', async () => {
     const features = Array.from({ length: 6000 }, (_, i) => point(116.3 + (i % 100) * 0.0005, 39.87 + Math.floor(i / 100) * 0.0005, { kind: 'express_lockers', name: `柜${i}` }));
     const lines: string[] = [];
-    const s = await run(fc(features), { kind: 'facilities', log: (m) => lines.push(m) });
+    const s = await run(fc(features), { kind: 'facilities', allowOutside: true, log: (m) => lines.push(m) });
     expect(s.inserted.facility).toBe(6000);
-    expect(lines).toContain('  facilities: 5000/6000');
-    expect(lines).toContain('  facilities: 6000/6000');
+    expect(lines).toContain('  read 5000/6000 rows');
+    expect(lines).toContain('  read 6000/6000 rows');
   });
 
   it('runs from the command line: a summary on success, the feature and reason on failure, exit status 1', () => {
@@ -162,7 +162,7 @@ describe('importing GeoJSON', () => {
       writeFileSync(good, JSON.stringify(fc([point(116.37, 39.9, { kind: 'market', name: '命令行菜市场' })])));
       writeFileSync(bad, JSON.stringify(fc([point(116.37, 39.9, { kind: 'market', name: '好' }), point(200, 39.9, { kind: 'market', name: '坏' })])));
       const env = { ...process.env, DATABASE_URL: city.url };
-      const ok = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/import.ts', good, '--kind', 'facilities'], { env, encoding: 'utf8' });
+      const ok = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/import.ts', good, '--kind', 'facilities', '--allow-outside'], { env, encoding: 'utf8' });
       expect(ok.status, ok.stderr).toBe(0);
       expect(JSON.parse(ok.stdout).inserted.facility).toBe(1);
       const no = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/import.ts', bad], { env, encoding: 'utf8' });

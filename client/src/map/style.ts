@@ -7,7 +7,7 @@ export const COLORS = {
   districtLine: [90, 200, 255, 255] as [number, number, number, number],
 } as const;
 
-/** Xicheng, Beijing: where every view opens before it fits the loaded data. */
+/** Where a view opens before it fits the loaded data (`/api/district`'s extent); the demo city's centre. */
 export const INITIAL_VIEW = { longitude: 116.366, latitude: 39.913, zoom: 12.3, pitch: 0, bearing: 0 } as const;
 
 /**

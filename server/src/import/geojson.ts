@@ -7,7 +7,8 @@ import { ADMIN_LEVELS, FACILITY_KINDS, RENOVATION_STATUSES, type AdminLevel, typ
 import type { CoordinateSystem } from '../geo/coord-systems.ts';
 import { convertCoordinates, resolveCrs } from './crs.ts';
 import { poiKind } from './osm.ts';
-import { ImportError, type ImportIssue } from './errors.ts';
+import { ImportError, lineColumn, type ImportIssue } from './errors.ts';
+import { excludedReason } from './parks.ts';
 
 export const GEOJSON_KINDS = ['facilities', 'admin', 'parks', 'renovation'] as const;
 export type GeoJsonKind = (typeof GEOJSON_KINDS)[number];
@@ -17,11 +18,12 @@ export interface Geometry {
   coordinates: unknown;
 }
 
-export interface FacilityFeature { index: number; geometry: Geometry; kind: string; name: string; capacity: number | null; openedOn: string | null }
-export interface ParkFeature { index: number; geometry: Geometry; name: string; openedOn: string | null }
-export interface AdminFeature { index: number; geometry: Geometry; level: AdminLevel; code: string; name_zh: string; name_en: string; parentCode: string | null }
+export interface FacilityFeature { index: number; sourceKey?: string | null; geometry: Geometry; kind: string; name: string; capacity: number | null; openedOn: string | null }
+/** Its class (park, neighbourhood_park, small_park or pocket_park) comes from its area once the outline is checked. */
+export interface ParkFeature { index: number; sourceKey?: string | null; geometry: Geometry; name: string; openedOn: string | null }
+export interface AdminFeature { index: number; sourceKey?: string | null; geometry: Geometry; level: AdminLevel; code: string; name_zh: string; name_en: string; parentCode: string | null }
 export interface RenovationFeature {
-  index: number; geometry: Geometry; name: string; status: RenovationStatus; budget: number; spent: number; progress: number;
+  index: number; sourceKey?: string | null; geometry: Geometry; name: string; status: RenovationStatus; budget: number; spent: number; progress: number;
   elevatorsPlanned: number; elevatorsDone: number; startsOn: string | null; endsOn: string | null;
 }
 
@@ -121,8 +123,13 @@ function readFeature(kind: GeoJsonKind, index: number, geometry: unknown, props:
     }
     case 'parks': {
       const g = checkGeometry(geometry, AREAL);
-      if (g.type === 'MultiPolygon' && (g.coordinates as unknown[]).length !== 1) throw new Bad('a pocket park is one polygon; this MultiPolygon has several');
-      return { index, geometry: g, name: str(props, 'name', false) ?? str(props, 'name_zh', true)!, openedOn: dateProp(props, 'opened_on') } satisfies ParkFeature;
+      if (g.type === 'MultiPolygon' && (g.coordinates as unknown[]).length !== 1) throw new Bad('a park is one polygon; this MultiPolygon has several');
+      const tags = (typeof props.tags === 'object' && props.tags ? props.tags : props) as Record<string, unknown>;
+      const why = excludedReason(tags);
+      if (why) throw new Bad(why);
+      const name = str(props, 'name', false) ?? str(props, 'name_zh', false) ?? str(tags, 'name', false);
+      if (!name) throw new Bad('property "name" is required');
+      return { index, geometry: g, name, openedOn: dateProp(props, 'opened_on') } satisfies ParkFeature;
     }
     case 'admin': {
       const level = oneOf(props, 'level', ADMIN_LEVELS);
@@ -164,15 +171,11 @@ function inferKind(features: { properties?: Record<string, unknown> | null; geom
  * feature, unless `skipInvalid`, in which case they come back in `skipped`.
  */
 export function parseGeoJson(text: string, opts: { kind?: GeoJsonKind; crs?: string; skipInvalid?: boolean }): { parsed: ParsedGeoJson; skipped: ImportIssue[] } {
-  let doc: { type?: string; kind?: unknown; crs?: unknown; features?: unknown };
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new ImportError(`the file is not valid JSON: ${(err as Error).message}`);
-  }
+  const doc = parseJsonDocument(text) as { type?: string; kind?: unknown; crs?: unknown; features?: unknown; id?: unknown };
   if (!doc || doc.type !== 'FeatureCollection' || !Array.isArray(doc.features)) throw new ImportError('the file must be a GeoJSON FeatureCollection');
   const crs = resolveCrs(opts.crs, doc.crs);
-  const features = doc.features as { type?: string; geometry?: Geometry | null; properties?: Record<string, unknown> | null }[];
+  const features = doc.features as { type?: string; id?: unknown; geometry?: Geometry | null; properties?: Record<string, unknown> | null }[];
+  if (!features.length) throw new ImportError('the FeatureCollection has no features');
   const declared = opts.kind ?? (typeof doc.kind === 'string' ? (doc.kind as GeoJsonKind) : undefined) ?? inferKind(features);
   if (!declared || !GEOJSON_KINDS.includes(declared)) {
     throw new ImportError(`say what the file holds with --kind ${GEOJSON_KINDS.join('|')} (or a top-level "kind" member)${declared ? `; "${declared}" is not one of them` : ''}`);
@@ -184,7 +187,7 @@ export function parseGeoJson(text: string, opts: { kind?: GeoJsonKind; crs?: str
       if (!f || f.type !== 'Feature') throw new Bad('is not a GeoJSON Feature');
       const geometry = f.geometry ? { type: f.geometry.type, coordinates: convertCoordinates(f.geometry.coordinates, crs) } : null;
       // Shape checks run on the converted geometry: conversion keeps structure, so reasons still apply.
-      out.push(readFeature(declared, index, geometry, f.properties ?? {}));
+      out.push({ ...readFeature(declared, index, geometry, f.properties ?? {}), sourceKey: featureKey(f) });
     } catch (err) {
       if (!(err instanceof Bad)) throw err;
       issues.push({ index, reason: err.message });
@@ -192,4 +195,29 @@ export function parseGeoJson(text: string, opts: { kind?: GeoJsonKind; crs?: str
   });
   if (issues.length && !opts.skipInvalid) throw new ImportError(`${issues.length} of ${features.length} features cannot be imported; nothing was written`, issues);
   return { parsed: { kind: declared, crs, features: out } as ParsedGeoJson, skipped: issues };
+}
+
+/**
+ * A feature's own stable id, where it has one: the GeoJSON `id`, or an `id` / `@id`
+ * property (osmtogeojson and overpass turbo write "way/123"). Null when it has none.
+ */
+function featureKey(f: { id?: unknown; properties?: Record<string, unknown> | null }): string | null {
+  const p = f.properties ?? {};
+  for (const v of [f.id, p['@id'], p.id]) if ((typeof v === 'string' && v.trim()) || (typeof v === 'number' && Number.isFinite(v))) return String(v).trim();
+  return null;
+}
+
+/** JSON.parse with errors that say where: the line and column, and whether the file is cut short. */
+export function parseJsonDocument(text: string): unknown {
+  if (!text.trim()) throw new ImportError('the file is empty');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const msg = (err as Error).message;
+    const m = /position (\d+)/.exec(msg);
+    const at = m ? Number(m[1]) : text.trimEnd().length;
+    const { line, column } = lineColumn(text, at);
+    if (!m || at >= text.trimEnd().length) throw new ImportError(`the file is cut short: the JSON ends at line ${line}, column ${column} (byte ${Buffer.byteLength(text.slice(0, at))}) before it is complete`);
+    throw new ImportError(`the file is not valid JSON at line ${line}, column ${column}: ${msg.replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+/, '')}`);
+  }
 }

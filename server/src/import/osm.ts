@@ -5,10 +5,12 @@
  * amenity/shop/leisure tags become facilities of the life-circle kinds.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { PbfReader } from 'pbf';
 import tinyosmpbf from 'tiny-osmpbf';
 import type { EdgeKind } from '../city/layout.ts';
 import { toWgs84, type CoordinateSystem, type LngLat } from '../geo/coord-systems.ts';
-import { ImportError } from './errors.ts';
+import { ImportError, lineColumn } from './errors.ts';
+import { PARK_KINDS, classifyPark, describeClasses, excludedReason, ringArea } from './parks.ts';
 
 export interface OsmData {
   nodes: Map<number, { at: LngLat; tags: Record<string, string> | null }>;
@@ -23,9 +25,18 @@ export function parseOsmXml(text: string): OsmData {
     parseAttributeValue: false,
     isArray: (name) => ['node', 'way', 'relation', 'nd', 'tag', 'member'].includes(name),
   });
+  if (!text.trim()) throw new ImportError('the file is empty');
+  // A file cut short (a download that stopped) has no closing </osm>: say where it ends, since
+  // the validator then blames the first unclosed tag, on line 1.
+  const trimmed = text.trimEnd();
+  if (/<osm\b/.test(text) && !/<\/osm>$/.test(trimmed) && !/<osm\b[^>]*\/>$/.test(trimmed)) {
+    const end = lineColumn(text, trimmed.length);
+    const last = [...trimmed.matchAll(/<(node|way|relation)\b[^>]*\bid="(-?\d+)"/g)].at(-1);
+    throw new ImportError(`the file is cut short: it ends at line ${end.line}, column ${end.column} (byte ${Buffer.byteLength(trimmed)}) without closing </osm>${last ? `, inside or after ${last[1]} ${last[2]}` : ''}`);
+  }
   // The parser is lenient about broken markup; the validator is not, and says where.
   const valid = XMLValidator.validate(text);
-  if (valid !== true) throw new ImportError(`the file is not valid OSM XML: ${valid.err.msg} (line ${valid.err.line})`);
+  if (valid !== true) throw new ImportError(`the file is not valid OSM XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
   let doc: { osm?: { node?: XmlNode[]; way?: XmlWay[]; relation?: unknown[] } };
   try {
     doc = parser.parse(text);
@@ -44,7 +55,40 @@ interface XmlWay { id: string; nd?: { ref: string }[]; tag?: { k: string; v: str
 
 type OsmJsonElement = { type: string; id: number; lat?: number; lon?: number; tags?: Record<string, string>; nodes?: number[] };
 
+/**
+ * Walks the PBF's blocks (a 4-byte length, a BlobHeader, then the blob) and says which one a
+ * cut-short or foreign file breaks at, before the decoder fails somewhere inside.
+ */
+export function checkPbfBlocks(buf: Uint8Array): void {
+  if (!buf.length) throw new ImportError('the file is empty');
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let at = 0;
+  for (let block = 0; at < buf.length; block++) {
+    if (at + 4 > buf.length) throw new ImportError(`the file is cut short: block ${block} at byte ${at} has ${buf.length - at} of the 4 bytes of its header length`);
+    const headerLen = view.getUint32(at);
+    if (headerLen === 0 || headerLen > 64 * 1024) {
+      throw new ImportError(block === 0 ? 'the file is not an OSM PBF: it does not start with a block header' : `block ${block} at byte ${at} has a header length of ${headerLen} bytes, which no OSM PBF has`);
+    }
+    if (at + 4 + headerLen > buf.length) throw new ImportError(`the file is cut short: block ${block} at byte ${at} declares a ${headerLen}-byte header, but only ${buf.length - at - 4} bytes remain`);
+    let type = '', datasize = -1;
+    try {
+      new PbfReader(buf.subarray(at + 4, at + 4 + headerLen)).readFields((tag, _r, pbf) => {
+        if (tag === 1) type = pbf.readString();
+        else if (tag === 3) datasize = pbf.readVarint();
+      }, null);
+    } catch {
+      type = '';
+    }
+    if (block === 0 && type !== 'OSMHeader') throw new ImportError('the file is not an OSM PBF: its first block is not an OSMHeader');
+    if (type !== 'OSMHeader' && type !== 'OSMData') throw new ImportError(`block ${block} at byte ${at} is not an OSM block`);
+    const end = at + 4 + headerLen + datasize;
+    if (datasize < 0 || end > buf.length) throw new ImportError(`the file is cut short: block ${block} (${type}) at byte ${at} declares ${datasize} bytes of data, but only ${buf.length - at - 4 - headerLen} remain`);
+    at = end;
+  }
+}
+
 export function parseOsmPbf(buf: Uint8Array): OsmData {
+  checkPbfBlocks(buf);
   let data: { elements: OsmJsonElement[] };
   try {
     data = tinyosmpbf(buf);
@@ -105,8 +149,18 @@ export const POI_KIND: [key: string, value: string, kind: string][] = [
   ['leisure', 'sports_centre', 'sports_centre'], ['leisure', 'stadium', 'sports_ground_large'],
 ];
 
+/** The facility kind of a tagged element; null for no service kind and for excluded grounds (see poiExclusion). */
 export function poiKind(tags: Record<string, string> | null): string | null {
-  if (!tags) return null;
+  if (!tags || excludedReason(tags)) return null;
+  return mappedKind(tags);
+}
+
+/** Why an element that maps to a kind is still not imported (a cemetery, a private ground). */
+export function poiExclusion(tags: Record<string, string> | null): string | null {
+  return tags && mappedKind(tags) ? excludedReason(tags) : null;
+}
+
+function mappedKind(tags: Record<string, string>): string | null {
   for (const [k, v, kind] of POI_KIND) {
     if (tags[k] !== v) continue;
     // A school named as a middle school (中学) is one; OSM has no separate tag for it.
@@ -229,5 +283,20 @@ export function extractOsm(data: OsmData, crs: CoordinateSystem): OsmExtract {
     const kind = poiKind(n.tags);
     if (kind) pois.push({ index: i, id: `node ${id}`, kind, name: n.tags!['name:zh'] ?? n.tags!.name ?? kind, at: conv(n.at), ring: null });
   });
+  // Cemeteries and private grounds are reported, not imported.
+  data.ways.forEach((w, i) => { const why = poiExclusion(w.tags); if (why) skipped.push({ index: wayIndex(i), id: `way ${w.id}`, reason: why }); });
+  nodeList.forEach(([id, n], i) => { const why = poiExclusion(n.tags); if (why) skipped.push({ index: i, id: `node ${id}`, reason: why }); });
+  // Parks take their kind from their area; one without an outline cannot be classed.
+  const kept: OsmPoi[] = [];
+  for (const p of pois) {
+    if (!PARK_KINDS.has(p.kind)) { kept.push(p); continue; }
+    if (!p.ring) { skipped.push({ index: p.index, id: p.id, reason: 'is a park without a complete outline, so its area (and class) is unknown' }); continue; }
+    const a = ringArea([p.ring as [number, number][]]);
+    const cls = classifyPark(a);
+    if (!cls) { skipped.push({ index: p.index, id: p.id, reason: `is a green space of ${Math.round(a)} m², smaller than any park class (${describeClasses()})` }); continue; }
+    kept.push({ ...p, kind: cls, name: p.name === p.kind ? cls : p.name });
+  }
+  pois.length = 0;
+  pois.push(...kept);
   return { nodes, edges, buildings, pois, skipped, clipped, relations: data.relations };
 }

@@ -3,6 +3,7 @@ import { Marker, type Map as MaplibreMap } from 'maplibre-gl';
 import type { Feature } from 'geojson';
 import type { LayersList } from '@deck.gl/core';
 import { MapView } from '../../map/MapView.tsx';
+import { districtName, useDistrictInfo } from '../district/use-district.ts';
 import { wallStyle, INITIAL_VIEW } from '../../map/style.ts';
 import {
   circleColor,
@@ -129,7 +130,11 @@ export function WallView() {
   const asOf = live.connected && !stale ? new Date(live.lastBeat) : summary ? new Date(summary.as_of) : null;
 
   const subFeatures = useMemo(() => new Map((live.subdistricts?.features ?? []).map((f) => [Number(f.properties?.id ?? f.id), f])), [live.subdistricts]);
-  const districtBounds = useMemo(() => (live.subdistricts && live.subdistricts.features.length ? featureCollectionBounds(live.subdistricts) : null), [live.subdistricts]);
+  const district = useDistrictInfo();
+  const districtBounds = useMemo(
+    () => (live.subdistricts && live.subdistricts.features.length ? featureCollectionBounds(live.subdistricts) : (district?.bbox ?? null)),
+    [live.subdistricts, district],
+  );
 
   // The focused subdistrict from the URL: by code, id, or name in either language.
   const focusSub = useMemo(() => {
@@ -250,7 +255,7 @@ export function WallView() {
       <header className="wall-header">
         <div className="wall-header__brand">
           <span className="wall-header__logo" aria-hidden>◆</span>
-          <h1>{t('wall.title')}</h1>
+          <h1>{t('district.wallTitle', { name: districtName(district, lang) })}</h1>
           <span className="wall-header__tag">{t('app.tagline')}</span>
         </div>
         <div className="wall-header__status">
