@@ -45,6 +45,8 @@ describe('the bootstrap', () => {
     const file = path.join(ROOT, '.cityops', 'pg-password');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(decodeURIComponent(url.password)).toBe(readFileSync(file, 'utf8').trim());
+    // `db` starts the cluster without creating the app database; the maintenance database always exists.
+    url.pathname = '/postgres';
     const withPassword = new pg.Client({ connectionString: url.toString() });
     await withPassword.connect();
     expect((await withPassword.query("SELECT rolpassword LIKE 'SCRAM-SHA-256%' AS scram FROM pg_authid WHERE rolname = 'cityops'")).rows[0].scram).toBe(true);
