@@ -45,7 +45,7 @@ describe('the bootstrap', () => {
     const file = path.join(ROOT, '.cityops', 'pg-password');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(decodeURIComponent(url.password)).toBe(readFileSync(file, 'utf8').trim());
-    // `db` starts the cluster; the application's database may not exist yet (a fresh `npm test`).
+    // `db` starts the cluster without creating the app database; the maintenance database always exists.
     url.pathname = '/postgres';
     const withPassword = new pg.Client({ connectionString: url.toString() });
     await withPassword.connect();
