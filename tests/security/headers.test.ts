@@ -103,6 +103,8 @@ describe('headers, origins and limits', () => {
 
     expect((await post(form(), { origin: 'https://partner.example.org' })).status).toBe(200);
     expect((await post(form({ api_key: key }), { origin: 'https://evil.example' })).status).toBe(200);
+    // A made-up key is no key: the cross-site post is still refused.
+    expect((await post(form({ api_key: 'key_made-up-0000000000000000' }), { origin: 'https://evil.example' })).status).toBe(403);
     expect(await caseCount(pool)).toBe(before + 2);
     } finally {
       await open.close();

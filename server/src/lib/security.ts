@@ -54,6 +54,9 @@ export function intakeRateLimit(config: Config): RateLimitOptions {
  * `Origin` (or, lacking one, a `Referer`) of this server or of the allow-list. Browsers always
  * send `Origin` on a cross-site POST; non-browser clients identify with their API key.
  */
+/**
+ * Runs as a preHandler, after the auth seam has resolved the request's principal.
+ */
 export function sameOriginOrApiKey(config: Config): preHandlerHookHandler {
   const allowed = new Set([config.publicUrl, ...config.corsOrigins]);
   return async (req) => {
@@ -61,10 +64,9 @@ export function sameOriginOrApiKey(config: Config): preHandlerHookHandler {
     // a page can post cross-site without one (forms, text) need this check.
     const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type && !SIMPLE_TYPES.has(type)) return;
-    const q = req.query as Record<string, unknown> | undefined;
-    const b = req.body as Record<string, unknown> | undefined;
-    const hasKey = (v: unknown) => typeof v === 'string' && v.length > 0;
-    if (hasKey(req.headers['x-api-key']) || hasKey(q?.api_key) || (b && typeof b === 'object' && hasKey(b.api_key))) return;
+    // A valid key names an integration client (resolved by the auth seam before this runs); a
+    // made-up key is no better than none.
+    if (req.principal?.kind === 'api_client') return;
     // Compared with the configured public URL, not with Host: a DNS-rebinding page controls both.
     const origin = req.headers.origin ?? refererOrigin(req.headers.referer);
     if (origin && allowed.has(origin)) return;
