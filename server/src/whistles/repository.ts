@@ -464,3 +464,29 @@ export async function sweepDue(client: PoolClient): Promise<{ missing: { whistle
   );
   return { missing: missing.rows.sort((a, b) => a.whistle_id - b.whistle_id || a.department_id - b.department_id), escalated: escalated.rows.map((r) => r.id).sort((a, b) => a - b) };
 }
+
+/** Whistle figures per department over whistles blown in [from, asOf): calls due, on-time arrivals, missing, grades. */
+export interface WhistleFigureRow {
+  department_id: number;
+  calls_due: number;
+  on_time: number;
+  missing: number;
+  graded: number;
+  mean_grade: number | null;
+}
+
+export async function whistleFigures(db: Db, from: Date, asOf: Date): Promise<WhistleFigureRow[]> {
+  const { rows } = await db.query<WhistleFigureRow>(
+    `SELECT c.department_id,
+            count(*) FILTER (WHERE (c.checked_in_at IS NOT NULL AND c.checked_in_at <= $2) OR w.deadline_at <= $2)::int AS calls_due,
+            count(*) FILTER (WHERE c.checked_in_at <= $2 AND c.on_time AND (c.inside OR c.flag_accepted_at IS NOT NULL))::int AS on_time,
+            count(*) FILTER (WHERE (c.checked_in_at IS NULL OR c.checked_in_at > $2) AND w.deadline_at <= $2)::int AS missing,
+            count(c.grade) FILTER (WHERE c.graded_at <= $2)::int AS graded,
+            avg(c.grade) FILTER (WHERE c.graded_at <= $2)::float8 AS mean_grade
+     FROM whistle_call c JOIN whistle w ON w.id = c.whistle_id
+     WHERE w.status <> 'cancelled' AND w.called_at >= $1 AND w.called_at < $2
+     GROUP BY c.department_id`,
+    [from, asOf],
+  );
+  return rows;
+}

@@ -9,12 +9,14 @@ import * as repo from './repository.ts';
 import { ensureDemoWhistles } from './demo.ts';
 import { photoPath } from './photos.ts';
 import * as service from './service.ts';
+import { departmentRanking } from './ranking.ts';
 import {
   AcceptCheckInInput,
   AcceptInput,
   CheckInInput,
   CloseInput,
   Department,
+  DepartmentRanking,
   IdempotencyHeaders,
   IdParams,
   PhotoParams,
@@ -80,6 +82,16 @@ export async function whistleRoutes(app: FastifyInstance): Promise<void> {
   );
 
   app.get('/api/departments', { config: { permission: 'whistles.read' }, schema: { response: { 200: Type.Array(Department) } } }, async (req) => service.listDepartments(ctxOf(app, req)));
+
+  /** The department ranking (红黑榜): case KPIs, on-time arrival and grades; formula in ranking.ts and the README. */
+  app.get<{ Querystring: { as_of?: string } }>(
+    '/api/departments/ranking',
+    {
+      config: { permission: 'kpis.read' },
+      schema: { querystring: Type.Object({ as_of: Type.Optional(Type.String({ format: 'date-time' })) }, { additionalProperties: false }), response: { 200: DepartmentRanking } },
+    },
+    async (req) => departmentRanking(app.db, req.query.as_of ? new Date(req.query.as_of) : new Date()),
+  );
 
   app.post<{ Body: WhistleInput }>(
     '/api/whistles',

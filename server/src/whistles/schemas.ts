@@ -149,3 +149,29 @@ export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 export const PhotoParams = Type.Object({ id: Type.Integer({ minimum: 1 }), photoId: Type.Integer({ minimum: 1 }) });
 /** `Idempotency-Key`: an offline queue resending the same action gets the first answer again. */
 export const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 8, maxLength: 100, pattern: '^[A-Za-z0-9_.:-]+$' })) });
+
+const NullableRate = Type.Union([Type.Number(), Type.Null()]);
+export const DepartmentRanking = Type.Object({
+  as_of: Type.String(),
+  period_days: Type.Integer(),
+  weights: Type.Object({ cases: Type.Number(), on_time: Type.Number(), grade: Type.Number() }),
+  departments: Type.Array(
+    Type.Object({
+      rank: Type.Integer(),
+      id: Type.Integer(),
+      code: Type.String(),
+      name_zh: Type.String(),
+      name_en: Type.String(),
+      score: Type.Number(),
+      case_score: Type.Number(),
+      cases: Type.Integer(),
+      calls_due: Type.Integer(),
+      on_time: Type.Integer(),
+      on_time_rate: NullableRate,
+      missing: Type.Integer(),
+      graded: Type.Integer(),
+      mean_grade: NullableRate,
+      grade_rate: NullableRate,
+    }),
+  ),
+});
