@@ -16,6 +16,8 @@ export interface Config {
   kpiPushIntervalMs: number;
   /** Whistles: where report photos are stored (outside the web root), their size limit, escalation and sweep timing. */
   whistles: { uploadDir: string; photoMaxBytes: number; escalateMinutes: number; sweepMs: number };
+  /** Open311 POST without an API key (a jurisdiction that takes anonymous citizen reports). */
+  open311Anonymous: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -65,5 +67,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       escalateMinutes: parseNumber('CITYOPS_WHISTLE_ESCALATE_MIN', env.CITYOPS_WHISTLE_ESCALATE_MIN, 15, 1, 24 * 60),
       sweepMs: parseNumber('CITYOPS_WHISTLE_SWEEP_MS', env.CITYOPS_WHISTLE_SWEEP_MS, 5000, 200, 600_000),
     },
+    open311Anonymous: env.CITYOPS_OPEN311_ANONYMOUS === '1',
   };
 }

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import app from './app.ts';
+import './auth/plugin.ts';
 import type { Config } from './config.ts';
 import { createPool } from './db/pool.ts';
 
@@ -15,6 +16,8 @@ export async function createServer(config: Config): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
   const pool = createPool(config.databaseUrl);
+  // Filled by the auth plugin with every guarded route and its permission.
+  fastify.decorate('routeCatalog', []);
   fastify.addHook('onClose', async () => {
     await pool.end();
   });

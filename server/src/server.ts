@@ -1,4 +1,6 @@
 // Boots the server: reads the configuration, listens, and shuts down cleanly on SIGINT/SIGTERM.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ConfigError, loadConfig } from './config.ts';
 import { createServer } from './create-server.ts';
 
@@ -39,7 +41,17 @@ async function main(): Promise<void> {
     throw err;
   }
   const shown = config.host === '0.0.0.0' ? 'localhost' : config.host;
-  console.error(`[cityops] ready: http://${shown}:${config.port}/wall  (also /command, /responder, /planner)`);
+  console.error(`[cityops] ready: http://${shown}:${config.port}/  (/wall, /command, /responder, /planner)`);
+  // The demo's wall opens without signing in: its URL carries the display token.
+  const demo = path.resolve(import.meta.dirname, '../../.cityops/demo-accounts.json');
+  if (process.env.CITYOPS_DEMO !== '0' && existsSync(demo)) {
+    try {
+      const { wall_url } = JSON.parse(readFileSync(demo, 'utf8')) as { wall_url?: string };
+      if (wall_url) console.error(`[cityops] the wall: ${wall_url}\n[cityops] demo sign-ins (one per role): ${path.relative(process.cwd(), demo)}`);
+    } catch {
+      // an unreadable file only loses the hint
+    }
+  }
 }
 
 main().catch((err) => {

@@ -5,7 +5,8 @@ import { CASE_ACTIONS, CASE_STATUSES, TRANSITIONS, type CaseStatus } from '../..
 import { wgs84ToGcj02, wgs84ToBd09 } from '../../server/src/geo/coord-systems.ts';
 import { testPool } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { api, bodyFor, LEGAL, PATH_TO } from './helpers.ts';
+import { fetchAs, jsonApi } from '../helpers/auth.ts';
+import { bodyFor, LEGAL, PATH_TO } from './helpers.ts';
 
 const run = `cs${process.pid}${Date.now().toString(36)}`;
 let n = 0;
@@ -13,7 +14,7 @@ let n = 0;
 describe('cases', () => {
   let server: TestServer;
   let pool: pg.Pool;
-  let http: ReturnType<typeof api>;
+  let http: ReturnType<typeof jsonApi>;
   /** A point inside the district (on the surface of its first subdistrict, or of the district). */
   let inside: [number, number];
   let otherDepartment: string;
@@ -21,7 +22,7 @@ describe('cases', () => {
   beforeAll(async () => {
     server = await startTestServer();
     pool = testPool();
-    http = api(server.url);
+    http = jsonApi(await fetchAs(server.url, pool, 'dispatcher'));
     const { rows } = await pool.query(
       `SELECT ST_X(p) AS lng, ST_Y(p) AS lat FROM (SELECT ST_PointOnSurface(geom) AS p FROM admin_unit
        WHERE level IN ('grid', 'district') ORDER BY level = 'district', id LIMIT 1) x`,
@@ -223,7 +224,7 @@ describe('cases', () => {
       it(`allows ${action} from ${from} to ${to}, with its event in the same transaction`, async () => {
         const id = await caseIn(from);
         const before = await row(id);
-        const res = await http.post(`/api/cases/${id}/transitions`, { ...bodyFor(action, otherDepartment), actor: 'tester' });
+        const res = await http.post(`/api/cases/${id}/transitions`, bodyFor(action, otherDepartment));
         expect(res.status).toBe(200);
         const summary = await res.json();
         expect(summary.status).toBe(to);
@@ -231,7 +232,8 @@ describe('cases', () => {
         expect(after.status).toBe(to);
         const last = (await eventsOf(id)).at(-1);
         expect(last.type).toBe('case.updated');
-        expect(last.actor).toBe('tester');
+        // The log names who did it: the signed-in dispatcher, whatever a body could claim.
+        expect(last.actor).toBe('user:test-dispatcher');
         expect(last.payload).toMatchObject({ action, from, to, case: { id, status: to } });
         if (action === 'return') {
           expect(after.return_count).toBe(before.return_count + 1);
@@ -289,10 +291,10 @@ describe('cases', () => {
 
     it('adds a comment, logs it and shows it in the case', async () => {
       const id = await caseIn('dispatched');
-      const res = await http.post(`/api/cases/${id}/comments`, { actor: '网格员张', body: '现场已拍照' });
+      const res = await http.post(`/api/cases/${id}/comments`, { body: '现场已拍照' });
       expect(res.status).toBe(201);
       const detail = await (await http.get(`/api/cases/${id}`)).json();
-      expect(detail.comments.map((c: { body: string }) => c.body)).toEqual(['现场已拍照']);
+      expect(detail.comments.map((c: { body: string; actor: string }) => [c.body, c.actor])).toEqual([['现场已拍照', 'Test dispatcher']]);
       expect((await eventsOf(id)).at(-1).type).toBe('case.commented');
     });
   });

@@ -31,11 +31,3 @@ export function bodyFor(action: CaseAction, otherDepartment: string): Record<str
 
 /** Every (from, action) pair the state machine allows. */
 export const LEGAL = Object.entries(TRANSITIONS).flatMap(([action, t]) => t.from.map((from) => ({ from, action: action as CaseAction, to: t.to })));
-
-export function api(base: string) {
-  return {
-    post: (path: string, body: unknown) =>
-      fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    get: (path: string) => fetch(`${base}${path}`),
-  };
-}

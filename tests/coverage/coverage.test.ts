@@ -3,6 +3,7 @@ import { io as connect } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testPool } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { fetchAs, type AuthedFetch } from '../helpers/auth.ts';
 import { plainDijkstra } from './plain-dijkstra.ts';
 import { coverageSums, exportCity, facilityAttachments, snapPoints, startsOf, type CityExport } from './independent.ts';
 
@@ -22,23 +23,25 @@ interface CoverageBody {
 
 describe('service coverage on the demo city', () => {
   let server: TestServer;
+  let as: AuthedFetch;
   let db: pg.Pool;
   let city: CityExport;
   /** The kind with the most facilities: the one whose figures mean the most. */
   let kind: string;
 
   const get = async <T>(path: string): Promise<{ status: number; body: T }> => {
-    const res = await fetch(server.url + path);
+    const res = await as(path);
     return { status: res.status, body: (await res.json()) as T };
   };
   const post = async <T>(path: string, body: unknown): Promise<{ status: number; body: T }> => {
-    const res = await fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await as(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as T };
   };
 
   beforeAll(async () => {
     server = await startTestServer();
     db = testPool();
+    as = await fetchAs(server.url, db, 'planner');
     city = await exportCity(db);
     const { rows } = await db.query<{ kind: string }>(`SELECT kind FROM facility GROUP BY kind ORDER BY count(*) DESC, kind LIMIT 1`);
     kind = rows[0]!.kind;
@@ -223,7 +226,7 @@ describe('service coverage on the demo city', () => {
   });
 
   it('proposes sites greedily, each adding what a what-if with it adds, with progress pushed to the asking socket', async () => {
-    const socket = connect(server.url, { path: '/socket.io', transports: ['websocket'] });
+    const socket = connect(server.url, { path: '/socket.io', transports: ['websocket'], extraHeaders: { cookie: as.cookie } });
     await new Promise<void>((resolve) => socket.on('connect', () => resolve()));
     const progress: Array<{ job: string; done: number; total: number }> = [];
     socket.on('coverage.progress', (p: { job: string; done: number; total: number }) => progress.push(p));

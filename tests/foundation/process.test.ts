@@ -1,7 +1,8 @@
 import net from 'node:net';
 import { io } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
-import { testDatabaseUrl } from '../helpers/db.ts';
+import { testDatabaseUrl, testPool } from '../helpers/db.ts';
+import { loginCookie } from '../helpers/auth.ts';
 import { exitOf, freePort, spawnTs, waitForOutput } from '../helpers/process.ts';
 
 describe('the server process', () => {
@@ -23,7 +24,9 @@ describe('the server process', () => {
     const port = await freePort();
     const child = spawnTs('server/src/server.ts', { DATABASE_URL: testDatabaseUrl(), PORT: String(port), HOST: '127.0.0.1' });
     await waitForOutput(child, /ready: http/);
-    const socket = io(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false });
+    const pool = testPool();
+    const cookie = await loginCookie(`http://127.0.0.1:${port}`, pool, 'viewer').finally(() => pool.end());
+    const socket = io(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false, extraHeaders: { cookie } });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('connect_error', reject);

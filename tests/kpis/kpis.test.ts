@@ -5,6 +5,7 @@ import { historicCase } from '../../server/src/simulator/backfill.ts';
 import { prng } from '../../server/src/simulator/model.ts';
 import { testPool } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { fetchAs, type AuthedFetch } from '../helpers/auth.ts';
 
 /**
  * The KPIs are checked against a recomputation in TypeScript from the raw case rows. The
@@ -107,6 +108,7 @@ function expectSameFigures(got: Record<string, unknown>, want: ReturnType<typeof
 
 describe('KPIs', () => {
   let server: TestServer;
+  let as: AuthedFetch;
   let pool: pg.Pool;
   let raw: Raw[];
   let subdistrictId: number | null;
@@ -114,6 +116,7 @@ describe('KPIs', () => {
   beforeAll(async () => {
     server = await startTestServer({ logLevel: 'error' });
     pool = testPool();
+    as = await fetchAs(server.url, pool, 'viewer');
     const { rows: places } = await pool.query(
       `SELECT ST_X(p) AS lng, ST_Y(p) AS lat FROM (
          SELECT ST_PointOnSurface(geom) AS p FROM admin_unit WHERE level IN ('grid', 'district') ORDER BY md5(code) LIMIT 12) x`,
@@ -151,7 +154,7 @@ describe('KPIs', () => {
     return raw.filter((r) => !r.out_of_area && r.status !== 'rejected' && t(r, 'reported_at')! >= t0 && t(r, 'reported_at')! < AS_OF.getTime());
   };
   const get = async (q: string) => {
-    const res = await fetch(`${server.url}/api/kpis?as_of=${encodeURIComponent(AS_OF.toISOString())}&${q}`);
+    const res = await as(`/api/kpis?as_of=${encodeURIComponent(AS_OF.toISOString())}&${q}`);
     expect(res.status).toBe(200);
     return res.json();
   };
@@ -209,7 +212,7 @@ describe('KPIs', () => {
 
   it('gives hourly counts for the last 24 hours and daily counts for 30 days, as recounted from the rows', async () => {
     for (const [window, step, n] of [['24h', H, 24], ['30d', DAY, 30]] as const) {
-      const res = await fetch(`${server.url}/api/kpis/series?window=${window}&category=food_safety&as_of=${encodeURIComponent(AS_OF.toISOString())}`);
+      const res = await as(`/api/kpis/series?window=${window}&category=food_safety&as_of=${encodeURIComponent(AS_OF.toISOString())}`);
       const body = await res.json();
       expect(body.points).toHaveLength(n);
       const a = AS_OF.getTime();
@@ -231,10 +234,10 @@ describe('KPIs', () => {
   });
 
   it('refuses an unknown window or category with a 400 naming the parameter', async () => {
-    const a = await fetch(`${server.url}/api/kpis?window=year`);
+    const a = await as(`/api/kpis?window=year`);
     expect(a.status).toBe(400);
     expect((await a.json()).field).toBe('querystring.window');
-    const b = await fetch(`${server.url}/api/kpis?category=ufo`);
+    const b = await as(`/api/kpis?category=ufo`);
     expect(b.status).toBe(400);
     expect((await b.json()).field).toBe('querystring.category');
   });

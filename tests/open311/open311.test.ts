@@ -5,6 +5,7 @@ import { findCategoryByServiceCode, listCategories } from '../../server/src/case
 import { wgs84ToGcj02 } from '../../server/src/geo/coord-systems.ts';
 import { testPool } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { fetchAs, testApiKey, type AuthedFetch } from '../helpers/auth.ts';
 
 const REQUEST_FIELDS = [
   'service_request_id',
@@ -32,13 +33,16 @@ describe('Open311 GeoReport v2', () => {
   let server: TestServer;
   let pool: pg.Pool;
   let base: string;
+  let key: string;
+  let dispatcher: AuthedFetch;
   let inside: [number, number];
   const xml = new XMLParser({ parseTagValue: false });
   const form = (fields: Record<string, string>, headers: Record<string, string> = {}, ext = '.json') =>
     fetch(`${base}/requests${ext}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-      body: new URLSearchParams(fields).toString(),
+      // GeoReport v2 carries the client's api_key among the form fields.
+      body: new URLSearchParams({ api_key: key, ...fields }).toString(),
     });
   const caseRow = async (id: string) =>
     (await pool.query('SELECT c.*, ST_X(geom) AS lng, ST_Y(geom) AS lat FROM cases c WHERE id = $1', [Number(id)])).rows[0];
@@ -47,6 +51,8 @@ describe('Open311 GeoReport v2', () => {
     server = await startTestServer();
     pool = testPool();
     base = `${server.url}/open311/v2`;
+    key = await testApiKey(pool, { sources: ['open311'] });
+    dispatcher = await fetchAs(server.url, pool, 'dispatcher');
     const { rows } = await pool.query(
       `SELECT ST_X(p) AS lng, ST_Y(p) AS lat FROM (SELECT ST_PointOnSurface(geom) AS p FROM admin_unit
        WHERE level IN ('grid', 'district') ORDER BY level = 'district', id DESC LIMIT 1) x`,
@@ -110,7 +116,6 @@ describe('Open311 GeoReport v2', () => {
       phone: '13800000000',
       media_url: 'https://example.org/p.jpg',
       jurisdiction_id: 'xicheng.beijing',
-      api_key: 'any',
     });
     expect(res.status).toBe(200);
     const created = await res.json();
@@ -149,7 +154,7 @@ describe('Open311 GeoReport v2', () => {
 
     // Through the loop: the department becomes the agency; closing maps to `closed` with the notes.
     const post = (body: unknown) =>
-      fetch(`${server.url}/api/cases/${id}/transitions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      dispatcher(`/api/cases/${id}/transitions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     for (const b of [{ action: 'register' }, { action: 'dispatch' }, { action: 'accept' }, { action: 'handle', note: '已劝离' }, { action: 'verify' }, { action: 'close' }]) {
       expect((await post(b)).status).toBe(200);
     }
@@ -166,9 +171,22 @@ describe('Open311 GeoReport v2', () => {
     expect(x.service_requests.request.service_request_id).toBe(id);
   });
 
+  it('takes a POST only from an integration client allowed the open311 source, and says so in its own error format', async () => {
+    const fields = { service_code: '1001', lat: String(inside[1]), long: String(inside[0]), description: '无钥匙' };
+    const anonymous = await fetch(`${base}/requests.json`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+    expect(anonymous.status).toBe(401);
+    const wrongSource = await testApiKey(pool, { sources: ['sensor'] });
+    const refused = await form({ ...fields, api_key: wrongSource });
+    expect(refused.status).toBe(403);
+    const unknown = await form({ ...fields, api_key: 'key_not-a-real-key-0000000000' });
+    expect(unknown.status).toBe(401);
+    const { rows } = await pool.query("SELECT count(*)::int AS n FROM cases WHERE description = '无钥匙'");
+    expect(rows[0].n).toBe(0);
+  });
+
   it('takes a JSON POST, GCJ-02 coordinates by the crs extension, and an Idempotency-Key that makes a retry return the first request', async () => {
     const [gLng, gLat] = wgs84ToGcj02(inside[0], inside[1]);
-    const body = JSON.stringify({ service_code: '1001', lat: gLat, long: gLng, crs: 'GCJ02', description: '助餐服务' });
+    const body = JSON.stringify({ api_key: key, service_code: '1001', lat: gLat, long: gLng, crs: 'GCJ02', description: '助餐服务' });
     const send = () => fetch(`${base}/requests.json`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': `${run}-k1` }, body });
     const a = await (await send()).json();
     const b = await (await send()).json();
@@ -212,7 +230,7 @@ describe('Open311 GeoReport v2', () => {
       ids.push(c.service_request_id);
     }
     // Reject the first: rejected counts as closed.
-    await fetch(`${server.url}/api/cases/${ids[0]}/transitions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'reject', note: '重复' }) });
+    await dispatcher(`/api/cases/${ids[0]}/transitions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'reject', note: '重复' }) });
     const q = async (query: string) => (await (await fetch(`${base}/requests.json?${query}`)).json()) as { service_request_id: string; status: string }[];
     const since = `start_date=${encodeURIComponent(w3(start))}`;
     const byId = await q(`service_request_id=${ids[2]},${ids[0]}`);

@@ -7,12 +7,19 @@ export interface Received {
   msg: Record<string, unknown>;
 }
 
+/** The session cookie sockets present unless told otherwise (set once per test file). */
+export let socketCookie = '';
+export function useSocketCookie(cookie: string): void {
+  socketCookie = cookie;
+}
+
 /** A socket.io client that records every event-log push it gets and catches up from its last seq on every (re)connection. */
-export function recordingClient(url: string, rooms: string[], since: number) {
+export function recordingClient(url: string, rooms: string[], since: number, cookie = socketCookie) {
   const received: Received[] = [];
   let last = since;
   const socket: Socket = io(url, {
     transports: ['websocket'],
+    extraHeaders: cookie ? { cookie } : {},
     reconnectionDelay: 50,
     reconnectionDelayMax: 200,
     // Evaluated on every connection attempt, so a reconnect asks for what came after the last push seen.

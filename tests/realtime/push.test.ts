@@ -5,7 +5,8 @@ import { EventPublisher } from '../../server/src/events/publisher.ts';
 import { testDatabaseUrl, testPool } from '../helpers/db.ts';
 import { exitOf, spawnTs } from '../helpers/process.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { expectedSeqs, maxSeq, recordingClient, until } from './helpers.ts';
+import { expectedSeqs, maxSeq, recordingClient, until, useSocketCookie } from './helpers.ts';
+import { fetchAs, type AuthedFetch } from '../helpers/auth.ts';
 
 const run = `rt${process.pid}${Date.now().toString(36)}`;
 let n = 0;
@@ -22,9 +23,12 @@ const caseBody = (extra: Record<string, unknown> = {}) => ({
 describe('live push from the event log', () => {
   let server: TestServer;
   let pool: pg.Pool;
+  let as: AuthedFetch;
   beforeAll(async () => {
     server = await startTestServer({ kpiPushIntervalMs: 300 });
     pool = testPool();
+    as = await fetchAs(server.url, pool, 'dispatcher');
+    useSocketCookie(as.cookie);
     await until(() => [...activePublishers].some((p) => p.connected), 'the event listener to connect');
   });
   afterAll(async () => {
@@ -33,7 +37,7 @@ describe('live push from the event log', () => {
   });
 
   const post = (path: string, body: unknown) =>
-    fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    as(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   it('pushes case.created with the seq of its log row to the wall', async () => {
     const client = recordingClient(server.url, ['wall'], await maxSeq(pool));
@@ -137,7 +141,7 @@ describe('live push from the event log', () => {
       if (i < 2) await post(`/api/cases/${c.id}/transitions`, { action: 'dispatch', department_code: dept });
     }
     const { io } = await import('socket.io-client');
-    const socket = io(server.url, { transports: ['websocket'] });
+    const socket = io(server.url, { transports: ['websocket'], extraHeaders: { cookie: as.cookie } });
     const got: { event: string; seq: number; msg: Record<string, unknown> }[] = [];
     socket.onAny((event, msg) => {
       if (event !== 'server.heartbeat' && event !== 'kpi.updated') got.push({ event, seq: msg.seq, msg });
@@ -183,7 +187,7 @@ describe('live push from the event log', () => {
 
   it('coalesces kpi.updated while many cases change, and carries the newest seq it includes', async () => {
     const { io } = await import('socket.io-client');
-    const socket = io(server.url, { transports: ['websocket'] });
+    const socket = io(server.url, { transports: ['websocket'], extraHeaders: { cookie: as.cookie } });
     const kpi: { seq: number; district: { cases: number } }[] = [];
     socket.on('kpi.updated', (k) => kpi.push(k));
     try {
@@ -229,7 +233,7 @@ describe('live push from the event log', () => {
   it('carries the newest published seq in the heartbeat', async () => {
     const fast = await startTestServer();
     const { io } = await import('socket.io-client');
-    const socket = io(fast.url, { transports: ['websocket'] });
+    const socket = io(fast.url, { transports: ['websocket'], extraHeaders: { cookie: as.cookie } });
     try {
       await until(() => [...activePublishers].every((p) => p.connected), 'listeners');
       const seq = await maxSeq(pool);

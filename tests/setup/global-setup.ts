@@ -64,10 +64,14 @@ export default async function setup(project: TestProject) {
       if (!(await exists(admin, template))) {
         console.log(`[tests] building the template database ${template} (demo city, seed ${TEST_SEED}) …`);
         await buildTemplate(baseUrl, admin, template);
-        // Older templates are for code that no longer exists.
+        await admin.query(`COMMENT ON DATABASE ${pg.escapeIdentifier(template)} IS ${pg.escapeLiteral(new Date().toISOString())}`);
+        // Templates of code that no longer exists go after a day; younger ones may belong to
+        // another checkout testing against the same cluster at this moment.
         const stale = await admin.query<{ datname: string }>(
-          "SELECT datname FROM pg_database WHERE datname LIKE 'cityops\\_tpl\\_%' AND datname <> $1 AND datname NOT LIKE '%\\_building'",
-          [template],
+          `SELECT datname FROM pg_database
+            WHERE datname LIKE 'cityops\\_tpl\\_%' AND datname <> $1 AND datname NOT LIKE '%\\_building'
+              AND coalesce(shobj_description(oid, 'pg_database'), '') < $2`,
+          [template, new Date(Date.now() - 24 * 3600_000).toISOString()],
         );
         for (const { datname } of stale.rows) await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`);
       }

@@ -3,14 +3,17 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testPool } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { fetchAs, type AuthedFetch } from '../helpers/auth.ts';
 
 describe('the wall read models', () => {
   let server: TestServer;
+  let as: AuthedFetch;
   let pool: pg.Pool;
   let spot: { lng: number; lat: number };
   beforeAll(async () => {
     server = await startTestServer();
     pool = testPool();
+    as = await fetchAs(server.url, pool, 'dispatcher');
     // A point of its own inside a subdistrict, so no other test's cases share its heat cell.
     const { rows } = await pool.query<{ lng: number; lat: number }>(
       `SELECT ST_X(p) AS lng, ST_Y(p) AS lat FROM (SELECT ST_PointOnSurface(geom) AS p FROM admin_unit WHERE level = 'subdistrict' ORDER BY code DESC LIMIT 1) s`,
@@ -23,7 +26,7 @@ describe('the wall read models', () => {
   });
 
   async function post(body: Record<string, unknown>) {
-    const res = await fetch(`${server.url}/api/cases`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await as(`/api/cases`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect(res.status).toBe(201);
     return ((await res.json()) as { case: { id: number; priority: string } }).case;
   }
@@ -36,12 +39,12 @@ describe('the wall read models', () => {
     // Independently: the weight table of the issue (urgent 8, high 4, normal 2, low 1) over the cases made here.
     const weight: Record<string, number> = { urgent: 8, high: 4, normal: 2, low: 1 };
     const expected = made.reduce((s, c) => s + weight[c.priority]!, 0);
-    const json = (await (await fetch(`${server.url}/api/wall/heatmap?window=1h&format=json`)).json()) as { points: [number, number, number][] };
+    const json = (await (await as(`/api/wall/heatmap?window=1h&format=json`)).json()) as { points: [number, number, number][] };
     const cell = json.points.filter(([x, y]) => Math.abs(x - spot.lng) < 0.00006 && Math.abs(y - spot.lat) < 0.00006);
     expect(cell).toHaveLength(1);
     expect(cell[0]![2]).toBe(expected);
 
-    const bin = new Float32Array(await (await fetch(`${server.url}/api/wall/heatmap?window=1h`)).arrayBuffer());
+    const bin = new Float32Array(await (await as(`/api/wall/heatmap?window=1h`)).arrayBuffer());
     expect(bin.length % 3).toBe(0);
     let found = 0;
     for (let i = 0; i < bin.length; i += 3) if (Math.abs(bin[i]! - spot.lng) < 0.00006 && Math.abs(bin[i + 1]! - spot.lat) < 0.00006) found = bin[i + 2]!;
@@ -49,18 +52,18 @@ describe('the wall read models', () => {
   });
 
   it('rejects an unknown heat window with a 400 naming the parameter', async () => {
-    const res = await fetch(`${server.url}/api/wall/heatmap?window=2h`);
+    const res = await as(`/api/wall/heatmap?window=2h`);
     expect(res.status).toBe(400);
     expect(((await res.json()) as { field: string }).field).toBe('querystring.window');
   });
 
   it('ranks subdistricts and departments by the documented composite of the KPI rates', async () => {
-    const summary = (await (await fetch(`${server.url}/api/wall/summary`)).json()) as {
+    const summary = (await (await as(`/api/wall/summary`)).json()) as {
       subdistricts: { id: number; score: number }[];
       departments: { id: number; score: number }[];
     };
     for (const [group, list] of [['subdistrict', summary.subdistricts], ['department', summary.departments]] as const) {
-      const kpis = (await (await fetch(`${server.url}/api/kpis?window=30d&group=${group}`)).json()) as {
+      const kpis = (await (await as(`/api/kpis?window=30d&group=${group}`)).json()) as {
         rows: { key: number; response_rate: number | null; resolution_rate: number | null; satisfaction_rate: number | null }[];
       };
       // Independently: 100 × (0.2 response + 0.4 resolution + 0.4 satisfaction), a missing rate counting as 1.
@@ -74,7 +77,7 @@ describe('the wall read models', () => {
 
   it('lists the newest cases first with their category names, and the active whistles by deadline', async () => {
     const c = await post({ source: 'grid_patrol', category: 'street_light', description: 'wall ticker test', lng: spot.lng, lat: spot.lat });
-    const summary = (await (await fetch(`${server.url}/api/wall/summary`)).json()) as {
+    const summary = (await (await as(`/api/wall/summary`)).json()) as {
       latest: { id: number; category_name_zh: string; reported_at: string }[];
     };
     const mine = summary.latest.find((x) => x.id === c.id);
@@ -82,7 +85,7 @@ describe('the wall read models', () => {
     expect(mine?.category_name_zh).toBe(taxonomy.categories.find((k) => k.code === 'street_light')!.name_zh);
     for (let i = 1; i < summary.latest.length; i++) expect(summary.latest[i - 1]!.reported_at >= summary.latest[i]!.reported_at).toBe(true);
 
-    const w = (await (await fetch(`${server.url}/api/whistles/active`)).json()) as { whistles: { deadline_at: string; calls: { checked_in_at: string | null }[] }[] };
+    const w = (await (await as(`/api/whistles/active`)).json()) as { whistles: { deadline_at: string; calls: { checked_in_at: string | null }[] }[] };
     expect(w.whistles.length).toBeGreaterThan(0);
     for (let i = 1; i < w.whistles.length; i++) expect(Date.parse(w.whistles[i - 1]!.deadline_at)).toBeLessThanOrEqual(Date.parse(w.whistles[i]!.deadline_at));
     expect(w.whistles.some((x) => x.calls.some((k) => k.checked_in_at !== null))).toBe(true);

@@ -1,25 +1,36 @@
 import type { ComponentType } from 'react';
-import { I18nProvider } from './i18n.tsx';
+import { I18nProvider, type MessageKey } from './i18n.tsx';
 import { HomeView } from '../features/home/HomeView.tsx';
 import { WallView } from '../features/wall/WallView.tsx';
 import { CommandView } from '../features/command/CommandView.tsx';
 import { ResponderView } from '../features/responder/ResponderView.tsx';
 import { PlannerView } from '../features/planner/PlannerView.tsx';
+import { AuthGate } from '../features/auth/auth.tsx';
 
-/** One app, four views; each is a full page, so plain links are the router. */
-const ROUTES: Record<string, ComponentType> = {
-  '/wall': WallView,
-  '/command': CommandView,
-  '/responder': ResponderView,
-  '/planner': PlannerView,
+/**
+ * One app, four views; each is a full page, so plain links are the router. Each view opens
+ * only for a principal with the permission its data needs (the server checks it again on
+ * every request); the wall signs itself in with the display token in its URL.
+ */
+const ROUTES: Record<string, { View: ComponentType; permission: string; title: MessageKey }> = {
+  '/wall': { View: WallView, permission: 'wall.read', title: 'nav.wall' },
+  '/command': { View: CommandView, permission: 'whistles.read', title: 'nav.command' },
+  '/responder': { View: ResponderView, permission: 'whistles.read', title: 'nav.responder' },
+  '/planner': { View: PlannerView, permission: 'coverage.read', title: 'nav.planner' },
 };
 
 export function App() {
   const path = window.location.pathname.replace(/\/+$/, '') || '/';
-  const View = ROUTES[path] ?? HomeView;
+  const route = ROUTES[path];
   return (
     <I18nProvider>
-      <View />
+      {route ? (
+        <AuthGate permission={route.permission} titleKey={route.title}>
+          <route.View />
+        </AuthGate>
+      ) : (
+        <HomeView />
+      )}
     </I18nProvider>
   );
 }

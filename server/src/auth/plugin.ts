@@ -7,7 +7,18 @@ import { principalFromApiKey, principalFromSession } from './service.ts';
 
 export const SESSION_COOKIE = 'cityops_session';
 
+/** A route as the authorization seam sees it: the role matrix test and the README's table come from this. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  permission: Permission;
+}
+
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every guarded route with the permission it declares, in registration order. */
+    routeCatalog: RouteEntry[];
+  }
   interface FastifyRequest {
     /** Who is asking; anonymous until the auth hook has resolved a credential. */
     principal: Principal;
@@ -77,6 +88,8 @@ export function clearSessionCookie(reply: FastifyReply): void {
 async function authPlugin(app: FastifyInstance): Promise<void> {
   await app.register(fastifyCookie);
   app.decorateRequest('principal', null as unknown as Principal);
+  // The root instance owns the catalog (create-server); a bare app registered without it still works.
+  const catalog: RouteEntry[] = app.hasDecorator('routeCatalog') ? app.routeCatalog : [];
 
   app.addHook('onRoute', (route) => {
     const permission = (route.config as { permission?: unknown } | undefined)?.permission;
@@ -86,11 +99,12 @@ async function authPlugin(app: FastifyInstance): Promise<void> {
       return;
     }
     if (!isPermission(permission)) throw new Error(`route ${String(route.method)} ${url} declares an unknown permission "${String(permission)}"`);
+    for (const method of [route.method].flat()) if (method !== 'HEAD') catalog.push({ method, url, permission });
   });
 
-  const authorize = async (request: FastifyRequest) => {
+  const authorize = async (request: FastifyRequest, resolveEvenIfPublic = false) => {
     const permission = (request.routeOptions.config as { permission?: Permission }).permission ?? 'public';
-    if (permission === 'public') return;
+    if (permission === 'public' && !resolveEvenIfPublic) return;
     request.principal = await resolvePrincipal(app, request);
     demand(request.principal, permission);
   };
@@ -99,7 +113,8 @@ async function authPlugin(app: FastifyInstance): Promise<void> {
     if ((request.routeOptions.config as { credentials?: string }).credentials !== 'body') await authorize(request);
   });
   app.addHook('preValidation', async (request) => {
-    if ((request.routeOptions.config as { credentials?: string }).credentials === 'body') await authorize(request);
+    // A public route that takes body credentials (anonymous Open311) still names a client that sends its key.
+    if ((request.routeOptions.config as { credentials?: string }).credentials === 'body') await authorize(request, true);
   });
 }
 

@@ -220,7 +220,10 @@ export class EventPublisher {
     this.published = row.seq;
     if (row.type.startsWith('case')) this.kpiDirty = true;
     this.opts.onEvent?.(row);
-    if (this.io) (this.io.to(roomsOf(row)) as unknown as LooseEmitter).emit(row.type, messageOf(row));
+    // A row for no room (audit-only: sign-ins, user administration) goes to nobody; an empty
+    // room list given to socket.io would mean everybody.
+    const rooms = roomsOf(row);
+    if (this.io && rooms.length) (this.io.to(rooms) as unknown as LooseEmitter).emit(row.type, messageOf(row));
     if (this.waiters.length) {
       const ready = this.waiters.filter((w) => w.seq <= this.published);
       this.waiters = this.waiters.filter((w) => w.seq > this.published);

@@ -91,7 +91,9 @@ export async function open311Routes(app: FastifyInstance): Promise<void> {
       return send(reply, format, 200, requests, 'service_requests', { request: requests });
     });
 
-    app.post(`/open311/v2/requests${ext}`, { config: { permission: 'cases.create', credentials: 'body' } }, async (req, reply) => {
+    // POST needs an integration client's api_key, unless the jurisdiction takes anonymous
+    // citizen reports (CITYOPS_OPEN311_ANONYMOUS=1; a key, when sent, still names the client).
+    app.post(`/open311/v2/requests${ext}`, { config: { permission: app.config.open311Anonymous ? 'public' : 'cases.create', credentials: 'body' } }, async (req, reply) => {
       if (req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))) {
         throw new open311.Open311Error(400, 'the request body must be form fields (application/x-www-form-urlencoded) or a JSON object');
       }

@@ -1,6 +1,7 @@
 import { useI18n, type MessageKey } from '../../app/i18n.tsx';
 import { ViewHeader } from '../../app/ViewHeader.tsx';
 import { DistrictMap } from '../district/DistrictMap.tsx';
+import { SessionLine } from '../auth/auth.tsx';
 
 const VIEWS: { path: string; title: MessageKey; blurb: MessageKey }[] = [
   { path: '/wall', title: 'nav.wall', blurb: 'home.wall' },
@@ -14,6 +15,7 @@ export function HomeView() {
   return (
     <div className="view view--home">
       <ViewHeader titleKey="app.tagline" />
+      <SessionLine />
       <ul className="home-cards">
         {VIEWS.map((v) => (
           <li key={v.path}>
