@@ -447,7 +447,7 @@ export async function storeKeyResult(client: PoolClient, key: string, statusCode
  * rows are returned so the caller can log one event each, in the same transaction.
  */
 export async function sweepDue(client: PoolClient): Promise<{ missing: { whistle_id: number; department_id: number }[]; escalated: number[] }> {
-  if ((await client.query('SELECT pg_try_advisory_xact_lock(4211131) AS ok')).rows[0].ok !== true) return { missing: [], escalated: [] };
+  await client.query('SELECT pg_advisory_xact_lock(4211131)');
   const miss = setClause('miss', 0);
   const missing = await client.query<{ whistle_id: number; department_id: number }>(
     `UPDATE whistle_call c SET ${miss.sql} FROM whistle w
