@@ -14,6 +14,8 @@ export interface Config {
   coverage: { walkSpeed: number; snapLimitM: number; isochroneBufferM: number };
   /** Live push: `kpi.updated` is sent at most once per this many milliseconds while cases change. */
   kpiPushIntervalMs: number;
+  /** Whistles: where report photos are stored (outside the web root), their size limit, escalation and sweep timing. */
+  whistles: { uploadDir: string; photoMaxBytes: number; escalateMinutes: number; sweepMs: number };
   /** Open311 POST without an API key (a jurisdiction that takes anonymous citizen reports). */
   open311Anonymous: boolean;
   /** The origin clients reach this server at (no trailing slash): absolute URLs are built from it, never from Host. */
@@ -103,6 +105,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       isochroneBufferM: parseNumber('CITYOPS_ISOCHRONE_BUFFER_M', env.CITYOPS_ISOCHRONE_BUFFER_M, 40, 1, 500),
     },
     kpiPushIntervalMs: parseNumber('CITYOPS_KPI_PUSH_MS', env.CITYOPS_KPI_PUSH_MS, 2000, 100, 60_000),
+    whistles: {
+      uploadDir: env.CITYOPS_UPLOAD_DIR || new URL('../../.cityops/uploads/', import.meta.url).pathname,
+      photoMaxBytes: parseNumber('CITYOPS_PHOTO_MAX_BYTES', env.CITYOPS_PHOTO_MAX_BYTES, 5 * 1024 * 1024, 10_000, 20 * 1024 * 1024),
+      escalateMinutes: parseNumber('CITYOPS_WHISTLE_ESCALATE_MIN', env.CITYOPS_WHISTLE_ESCALATE_MIN, 15, 1, 24 * 60),
+      sweepMs: parseNumber('CITYOPS_WHISTLE_SWEEP_MS', env.CITYOPS_WHISTLE_SWEEP_MS, 5000, 200, 600_000),
+    },
     open311Anonymous: env.CITYOPS_OPEN311_ANONYMOUS === '1',
     publicUrl: parseOrigin('CITYOPS_PUBLIC_URL', env.CITYOPS_PUBLIC_URL || `http://localhost:${port}`),
     corsOrigins: parseList(env.CITYOPS_CORS_ORIGINS).map((o) => parseOrigin('CITYOPS_CORS_ORIGINS', o)),

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { CaseListQuery, CaseSource, CaseSummary } from './schemas.ts';
-import type { CaseAction, CaseStatus } from './state-machine.ts';
+import { FINAL_STATUSES, TRANSITIONS, type CaseAction, type CaseStatus } from './state-machine.ts';
 import type { Priority } from './categories.ts';
 import type { Scope } from '../auth/principal.ts';
 
@@ -146,9 +146,9 @@ export async function departmentIdByCode(db: Db, code: string): Promise<number |
 }
 
 /**
- * Applies a legal transition (checked by the caller): sets the new status and the stage
- * times the action stands for. Returning or reassigning clears the stages after registration
- * so response time counts from the new dispatch; reopening clears the handling time.
+ * Applies a legal transition (checked by the caller): sets the new status and the columns its
+ * row of TRANSITIONS names (stage times stamped or cleared, counters, the department, the
+ * rating). Column names come only from that table, values only as parameters.
  */
 export async function applyTransition(
   client: pg.ClientBase,
@@ -157,26 +157,21 @@ export async function applyTransition(
   to: CaseStatus,
   opts: { departmentId?: number | null; note?: string | null; satisfaction?: number | null },
 ): Promise<void> {
-  await client.query(
-    `UPDATE cases SET
-       status = $3,
-       updated_at = now(),
-       registered_at = CASE WHEN $2 = 'register' THEN now() ELSE registered_at END,
-       rejected_at   = CASE WHEN $2 = 'reject' THEN now() ELSE rejected_at END,
-       dispatched_at = CASE WHEN $2 IN ('dispatch', 'reassign') THEN now() WHEN $2 = 'return' THEN NULL ELSE dispatched_at END,
-       accepted_at   = CASE WHEN $2 = 'accept' THEN now() WHEN $2 IN ('reassign', 'return') THEN NULL ELSE accepted_at END,
-       handled_at    = CASE WHEN $2 = 'handle' THEN now() WHEN $2 = 'reopen' THEN NULL ELSE handled_at END,
-       verified_at   = CASE WHEN $2 = 'verify' THEN now() ELSE verified_at END,
-       closed_at     = CASE WHEN $2 = 'close' THEN now() ELSE closed_at END,
-       evaluated_at  = CASE WHEN $2 = 'evaluate' THEN now() ELSE evaluated_at END,
-       department_id = CASE WHEN $2 IN ('dispatch', 'reassign') THEN $4::int ELSE department_id END,
-       satisfaction  = CASE WHEN $2 = 'evaluate' THEN $6::smallint ELSE satisfaction END,
-       status_note   = COALESCE($5, status_note),
-       return_count  = return_count + CASE WHEN $2 = 'return' THEN 1 ELSE 0 END,
-       reopen_count  = reopen_count + CASE WHEN $2 = 'reopen' THEN 1 ELSE 0 END
-     WHERE id = $1`,
-    [id, action, to, opts.departmentId ?? null, opts.note ?? null, opts.satisfaction ?? null],
-  );
+  const params: unknown[] = [id, to, opts.note ?? null];
+  const sets = ['status = $2', 'updated_at = now()', 'status_note = COALESCE($3, status_note)'];
+  for (const [column, effect] of Object.entries(TRANSITIONS[action].sets)) {
+    if (effect === 'now') sets.push(`${column} = now()`);
+    else if (effect === 'clear') sets.push(`${column} = NULL`);
+    else if (effect === 'increment') sets.push(`${column} = ${column} + 1`);
+    else if (effect === 'department') {
+      params.push(opts.departmentId ?? null);
+      sets.push(`${column} = $${params.length}::int`);
+    } else {
+      params.push(opts.satisfaction ?? null);
+      sets.push(`${column} = $${params.length}::smallint`);
+    }
+  }
+  await client.query(`UPDATE cases SET ${sets.join(', ')} WHERE id = $1`, params);
 }
 
 export async function insertComment(client: pg.ClientBase, caseId: number, actor: string, body: string) {
@@ -214,8 +209,8 @@ export async function listCases(db: Db, scope: Scope, q: CaseListQuery & { bboxV
   if (q.overdue === true) where.push(`${due} < now()`);
   if (q.overdue === false) where.push(`NOT COALESCE(${due} < now(), false)`);
   if (q.out_of_area !== undefined) where.push(`c.out_of_area = ${p(q.out_of_area)}`);
-  if (q.open === true) where.push(`c.status NOT IN ('closed', 'evaluated', 'rejected')`);
-  if (q.open === false) where.push(`c.status IN ('closed', 'evaluated', 'rejected')`);
+  if (q.open === true) where.push(`c.status <> ALL(${p(FINAL_STATUSES)}::text[])`);
+  if (q.open === false) where.push(`c.status = ANY(${p(FINAL_STATUSES)}::text[])`);
   const limit = q.limit ?? 100;
   const offset = q.offset ?? 0;
   const { rows } = await db.query<SummaryRow & { total: string }>(

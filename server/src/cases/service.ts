@@ -8,7 +8,7 @@ import { appendEvents, eventsOfSubject, type NewEvent } from '../events/reposito
 import { dueTimes, findCategory } from './categories.ts';
 import * as repo from './repository.ts';
 import type { CaseDetail, CaseInput, CaseListQuery, CaseList, CaseSummary, TransitionInput } from './schemas.ts';
-import { actionsFrom, nextStatus, roleMayTake, TRANSITIONS } from './state-machine.ts';
+import { actionsAccepting, actionsFrom, nextStatus, roleMayTake, TRANSITIONS, type TransitionField } from './state-machine.ts';
 import { actorOf, forbidden, scopeOf, type Actor, type Ctx } from '../auth/principal.ts';
 
 /** A point this far outside the district whose swapped twin lies inside it had its coordinates swapped. */
@@ -175,20 +175,17 @@ export async function createCaseBatch(ctx: Ctx, inputs: CaseInput[]): Promise<Cr
 export async function transitionCase(ctx: Ctx, id: number, input: TransitionInput): Promise<CaseSummary> {
   const { action } = input;
   if (!roleMayTake(ctx.principal.role, action)) throw forbidden(ctx.principal, `${action} a case (that is for: ${TRANSITIONS[action].who.join(', ')})`);
-  if (action === 'evaluate' && input.satisfaction === undefined) {
-    throw badRequest('satisfaction is required to evaluate a case (1 = very dissatisfied … 5 = satisfied)', { field: 'body.satisfaction', rule: 'required' });
+  // What each action requires and accepts is in its row of TRANSITIONS.
+  const t = TRANSITIONS[action];
+  for (const f of ['satisfaction', 'department_code'] as const) {
+    if (input[f] !== undefined && !t.accepts?.includes(f)) {
+      const with_ = actionsAccepting(f);
+      throw badRequest(`${f} is only given with the ${with_.join(' or ')} action`, { field: `body.${f}`, rule: `only_with_${with_[0]}` });
+    }
   }
-  if (action !== 'evaluate' && input.satisfaction !== undefined) {
-    throw badRequest('satisfaction is only given with the evaluate action', { field: 'body.satisfaction', rule: 'only_with_evaluate' });
-  }
-  if (input.department_code !== undefined && action !== 'dispatch' && action !== 'reassign') {
-    throw badRequest('department_code is only given with dispatch or reassign', { field: 'body.department_code', rule: 'only_with_dispatch' });
-  }
-  if ((action === 'reject' || action === 'return' || action === 'reopen') && !input.note?.trim()) {
-    throw badRequest(`a note giving the reason is required to ${action} a case`, { field: 'body.note', rule: 'required' });
-  }
-  if (action === 'reassign' && !input.department_code) {
-    throw badRequest('department_code is required to reassign a case', { field: 'body.department_code', rule: 'required' });
+  for (const [f, reason] of Object.entries(t.requires ?? {}) as [TransitionField, string][]) {
+    const v = input[f];
+    if (v === undefined || v === null || (typeof v === 'string' && !v.trim())) throw badRequest(reason, { field: `body.${f}`, rule: 'required' });
   }
   return withTransaction(ctx.db, async (client) => {
     const current = await repo.lockCase(client, id, scopeOf(ctx.principal));
@@ -205,7 +202,7 @@ export async function transitionCase(ctx: Ctx, id: number, input: TransitionInpu
       );
     }
     let departmentId: number | null | undefined;
-    if (action === 'dispatch' || action === 'reassign') {
+    if (t.accepts?.includes('department_code')) {
       const code = input.department_code ?? findCategory(current.category)?.department;
       departmentId = code ? await repo.departmentIdByCode(client, code) : undefined;
       if (departmentId === undefined) {

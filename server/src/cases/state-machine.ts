@@ -15,11 +15,26 @@ export const FINAL_STATUSES: readonly CaseStatus[] = ['closed', 'evaluated', 're
 /** People who act on cases; an admin and an intake system holding `cases.transition` may take every action. */
 type Actor = 'dispatcher' | 'commander' | 'responder';
 
+/** Request fields an action may carry beyond `action`. */
+export type TransitionField = 'note' | 'satisfaction' | 'department_code';
+
+/**
+ * What an action does to a column: `now` stamps the time, `clear` empties it (a stage taken
+ * back), `increment` counts, `department` / `satisfaction` store the value the service resolved.
+ */
+export type ColumnEffect = 'now' | 'clear' | 'increment' | 'department' | 'satisfaction';
+
 interface Transition {
   from: readonly CaseStatus[];
   to: CaseStatus;
   /** Who may take the action (within their scope: a commander's subdistrict, a responder's department). */
   who: readonly Actor[];
+  /** Fields the request must carry, with the reason shown when one is missing. */
+  requires?: Readonly<Partial<Record<TransitionField, string>>>;
+  /** Fields the request may carry (besides `note`, which every action may). */
+  accepts?: readonly TransitionField[];
+  /** The columns the action sets; every action also sets status, updated_at and (given a note) status_note. */
+  sets: Readonly<Record<string, ColumnEffect>>;
 }
 
 /**
@@ -29,20 +44,59 @@ interface Transition {
  * - accept: the department responds (响应); handle: it reports the work done (处置).
  * - verify: the center checks the result (核查); reopen: the check fails and it goes back.
  * - close: the case is closed (结案); evaluate: the citizen rates it (评价).
+ * Returning or reassigning clears the stages after registration so response time counts from
+ * the new dispatch; reopening clears the handling time.
  */
 export const TRANSITIONS: Readonly<Record<CaseAction, Transition>> = {
-  register: { from: ['reported'], to: 'registered', who: ['dispatcher', 'commander'] },
-  reject: { from: ['reported', 'registered'], to: 'rejected', who: ['dispatcher', 'commander'] },
-  dispatch: { from: ['registered'], to: 'dispatched', who: ['dispatcher', 'commander'] },
-  reassign: { from: ['dispatched', 'accepted'], to: 'dispatched', who: ['dispatcher', 'commander'] },
-  return: { from: ['dispatched', 'accepted'], to: 'registered', who: ['dispatcher', 'responder'] },
-  accept: { from: ['dispatched'], to: 'accepted', who: ['dispatcher', 'responder'] },
-  handle: { from: ['accepted'], to: 'handled', who: ['dispatcher', 'responder'] },
-  reopen: { from: ['handled'], to: 'accepted', who: ['dispatcher', 'commander'] },
-  verify: { from: ['handled'], to: 'verified', who: ['dispatcher', 'commander'] },
-  close: { from: ['verified'], to: 'closed', who: ['dispatcher'] },
-  evaluate: { from: ['closed'], to: 'evaluated', who: ['dispatcher'] },
+  register: { from: ['reported'], to: 'registered', who: ['dispatcher', 'commander'], sets: { registered_at: 'now' } },
+  reject: {
+    from: ['reported', 'registered'],
+    to: 'rejected',
+    who: ['dispatcher', 'commander'],
+    requires: { note: 'a note giving the reason is required to reject a case' },
+    sets: { rejected_at: 'now' },
+  },
+  dispatch: { from: ['registered'], to: 'dispatched', who: ['dispatcher', 'commander'], accepts: ['department_code'], sets: { dispatched_at: 'now', department_id: 'department' } },
+  reassign: {
+    from: ['dispatched', 'accepted'],
+    to: 'dispatched',
+    who: ['dispatcher', 'commander'],
+    requires: { department_code: 'department_code is required to reassign a case' },
+    accepts: ['department_code'],
+    sets: { dispatched_at: 'now', accepted_at: 'clear', department_id: 'department' },
+  },
+  return: {
+    from: ['dispatched', 'accepted'],
+    to: 'registered',
+    who: ['dispatcher', 'responder'],
+    requires: { note: 'a note giving the reason is required to return a case' },
+    sets: { dispatched_at: 'clear', accepted_at: 'clear', return_count: 'increment' },
+  },
+  accept: { from: ['dispatched'], to: 'accepted', who: ['dispatcher', 'responder'], sets: { accepted_at: 'now' } },
+  handle: { from: ['accepted'], to: 'handled', who: ['dispatcher', 'responder'], sets: { handled_at: 'now' } },
+  reopen: {
+    from: ['handled'],
+    to: 'accepted',
+    who: ['dispatcher', 'commander'],
+    requires: { note: 'a note giving the reason is required to reopen a case' },
+    sets: { handled_at: 'clear', reopen_count: 'increment' },
+  },
+  verify: { from: ['handled'], to: 'verified', who: ['dispatcher', 'commander'], sets: { verified_at: 'now' } },
+  close: { from: ['verified'], to: 'closed', who: ['dispatcher'], sets: { closed_at: 'now' } },
+  evaluate: {
+    from: ['closed'],
+    to: 'evaluated',
+    who: ['dispatcher'],
+    requires: { satisfaction: 'satisfaction is required to evaluate a case (1 = very dissatisfied … 5 = satisfied)' },
+    accepts: ['satisfaction'],
+    sets: { evaluated_at: 'now', satisfaction: 'satisfaction' },
+  },
 };
+
+/** The actions that accept a field, for the message refusing it elsewhere. */
+export function actionsAccepting(field: TransitionField): CaseAction[] {
+  return CASE_ACTIONS.filter((a) => TRANSITIONS[a].accepts?.includes(field));
+}
 
 /** Whether a role may take an action at all (scope is checked by the repository). */
 export function roleMayTake(role: string, action: CaseAction): boolean {

@@ -7,6 +7,7 @@
 
 import type { CaseSummary } from '../cases/schemas.ts';
 import type { KpiSnapshot } from '../kpis/schemas.ts';
+import type { WhistleView } from '../whistles/schemas.ts';
 
 export interface ServerHeartbeat {
   /** Server time, ISO 8601. */
@@ -57,6 +58,34 @@ export interface CasesBackfilled extends LoggedEvent {
   cases: number;
   days: number;
 }
+/** A whistle changed: every whistle event carries the whole whistle as it now is (a store replaces it by id). */
+export interface WhistleEvent extends LoggedEvent {
+  type: WhistleEventType;
+  whistle: WhistleView;
+  /** The department the event is about (accepted, checked_in, missing, reported, check_in_accepted). */
+  department_code?: string;
+  note?: string | null;
+  /** The phone's own time of the action (it may have been queued offline). */
+  client_at?: string | null;
+  /** checked_in: distance to the site, reported accuracy, inside the geofence, by the deadline, flagged. */
+  distance_m?: number;
+  accuracy_m?: number;
+  inside?: boolean;
+  on_time?: boolean | null;
+  flagged?: boolean;
+}
+export const WHISTLE_EVENT_TYPES = [
+  'whistle.created',
+  'whistle.accepted',
+  'whistle.checked_in',
+  'whistle.check_in_accepted',
+  'whistle.missing',
+  'whistle.escalated',
+  'whistle.reported',
+  'whistle.closed',
+] as const;
+export type WhistleEventType = (typeof WHISTLE_EVENT_TYPES)[number];
+
 /** Coalesced (at most one per interval); `seq` is the newest row the figures include. */
 export interface KpiUpdated extends KpiSnapshot {
   seq: number;
@@ -69,6 +98,14 @@ export interface ServerToClientEvents {
   'case.commented': (e: CaseCommented) => void;
   'cases.backfilled': (e: CasesBackfilled) => void;
   'kpi.updated': (e: KpiUpdated) => void;
+  'whistle.created': (e: WhistleEvent) => void;
+  'whistle.accepted': (e: WhistleEvent) => void;
+  'whistle.checked_in': (e: WhistleEvent) => void;
+  'whistle.check_in_accepted': (e: WhistleEvent) => void;
+  'whistle.missing': (e: WhistleEvent) => void;
+  'whistle.escalated': (e: WhistleEvent) => void;
+  'whistle.reported': (e: WhistleEvent) => void;
+  'whistle.closed': (e: WhistleEvent) => void;
   /** The client was too far behind to replay (`from`..`to`): reload over REST; live pushes follow. */
   'replay.skipped': (e: { from: number; to: number; seq: number }) => void;
   'server.heartbeat': (beat: ServerHeartbeat) => void;
