@@ -3,8 +3,10 @@
  * in the README ("Cases, KPIs and live push"); the tests recompute them from raw rows.
  *
  * The population of a window is the cases reported in [from, as_of) that lie in the district
- * and were not rejected as invalid. Every stage counts only if it happened by `as_of`, so a
- * past `as_of` gives the figures as they stood then (statuses are not consulted).
+ * and had not been rejected as invalid by `as_of`. Every case is read as it stood at `as_of`
+ * (`cases_as_of`, migration 0070: the current row, or the version kept before a later
+ * return, reopen, reassign or reject rewrote it), and a stage counts only if it happened by
+ * `as_of`; so the figures for an instant never change afterwards.
  */
 import type pg from 'pg';
 import type { KpiFigures, KpiGroup, KpiWindow } from './schemas.ts';
@@ -59,9 +61,8 @@ const FIGURES_SQL = (group: KpiGroup) => `
     ${hours('accepted_at', 'dispatched_at')} AS m_respond,
     ${hours('handled_at', 'accepted_at')} AS m_handle,
     ${hours('closed_at', 'handled_at')} AS m_verify
-  FROM cases c
-  WHERE c.reported_at >= (SELECT t0 FROM w) AND c.reported_at < $1
-    AND NOT c.out_of_area AND c.status <> 'rejected'
+  FROM cases_as_of((SELECT t0 FROM w), $1) c
+  WHERE NOT c.out_of_area AND NOT c.rejected
     AND ($2::int IS NULL OR c.subdistrict_id = $2)
     AND ($3::int IS NULL OR c.department_id = $3)
     AND ($4::text IS NULL OR c.category = $4)
@@ -189,8 +190,8 @@ export async function kpiSeries(db: Db, bucket: 'hour' | 'day', asOf: Date, scop
   const last = b.trunc('$1::timestamptz');
   const { rows } = await db.query<SeriesRow>(
     `WITH c AS (
-       SELECT c.* FROM cases c
-       WHERE NOT c.out_of_area AND c.status <> 'rejected'
+       SELECT c.* FROM cases_as_of('-infinity', $1) c
+       WHERE NOT c.out_of_area AND NOT c.rejected
          AND ($2::int IS NULL OR c.subdistrict_id = $2) AND ($3::int IS NULL OR c.department_id = $3) AND ($4::text IS NULL OR c.category = $4)),
      m AS (
        SELECT 'reported' AS k, c.reported_at AS t, NULL::int AS s FROM c
