@@ -334,7 +334,7 @@ describe('KPIs', () => {
 
     const { rows: departments } = await pool.query<{ id: number; code: string }>('SELECT id, code FROM department ORDER BY id');
     const other = (id: number | null) => departments.find((d) => d.id !== id)!.code;
-    const done: Record<string, number> = { return: 0, reopen: 0, reassign: 0, reject: 0 };
+    const done: Record<'return' | 'reopen' | 'reassign' | 'reject', number> = { return: 0, reopen: 0, reassign: 0, reject: 0 };
     const late = raw.filter((r) => Number(String(r.external_id).split('-').pop()) >= 160);
     for (const r of late) {
       const body =
@@ -352,7 +352,7 @@ describe('KPIs', () => {
       if (!body) continue;
       const res = await fetch(`${server.url}/api/cases/${r.id}/transitions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...body, actor: 'test' }) });
       expect(res.status, `${body.action} case ${r.id} (${r.status})`).toBe(200);
-      done[body.action]!++;
+      done[body.action as keyof typeof done]++;
     }
     for (const [action, n] of Object.entries(done)) expect(n, `cases that were ${action}ed`).toBeGreaterThan(0);
 
