@@ -54,7 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     coverage: {
       walkSpeed: parseNumber('CITYOPS_WALK_SPEED', env.CITYOPS_WALK_SPEED, 1.2, 0.3, 3),
       snapLimitM: parseNumber('CITYOPS_SNAP_LIMIT_M', env.CITYOPS_SNAP_LIMIT_M, 150, 1, 1000),
-      isochroneBufferM: parseNumber('CITYOPS_ISOCHRONE_BUFFER_M', env.CITYOPS_ISOCHRONE_BUFFER_M, 40, 1, 500),
+      isochroneBufferM: parseNumber('CITYOPS_ISOCHRONE_BUFFER_M', env.CITYOPS_ISOCHRONE_BUFFER_M, 20, 1, 500),
     },
     kpiPushIntervalMs: parseNumber('CITYOPS_KPI_PUSH_MS', env.CITYOPS_KPI_PUSH_MS, 2000, 100, 60_000),
   };
