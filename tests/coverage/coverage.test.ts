@@ -176,6 +176,12 @@ describe('service coverage on the demo city', () => {
     expect(res.body.units.filter((u) => u.level === 'community').map((u) => [u.id, u.delta]).sort((x, y) => x[0]! - y[0]!)).toEqual(
       changed.map(([id, c]) => [id, c.covered - (sums0.byCommunity.get(id)?.covered ?? 0)]).sort((x, y) => x[0]! - y[0]!),
     );
+    // And grid by grid.
+    const changedGrids = [...sums1.byGrid].filter(([id, g]) => g.covered !== (sums0.byGrid.get(id)?.covered ?? 0));
+    expect(changedGrids.length).toBeGreaterThan(0);
+    expect(res.body.units.filter((u) => u.level === 'grid').map((u) => [u.id, u.delta]).sort((x, y) => x[0]! - y[0]!)).toEqual(
+      changedGrids.map(([id, g]) => [id, g.covered - (sums0.byGrid.get(id)?.covered ?? 0)]).sort((x, y) => x[0]! - y[0]!),
+    );
     const after = await db.query<{ n: string }>('SELECT count(*) AS n FROM facility WHERE kind = $1', [kind]);
     expect(after.rows[0]!.n).toBe(before.rows[0]!.n);
   });

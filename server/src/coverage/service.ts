@@ -349,7 +349,7 @@ export class CoverageService {
     // ones, so a search from the new ones alone suffices. Moving or removing needs a full search.
     const addOnly = removed.size === 0 && moved.size === 0;
     const afterReach = addOnly ? reachFrom(model, added, t.metres) : reachFrom(model, after, t.metres);
-    const levels: BreakdownLevel[] = ['subdistrict', 'community'];
+    const levels: BreakdownLevel[] = ['subdistrict', 'community', 'grid'];
     // Today's figures are the same for every what-if on this kind and threshold: keep them.
     const s0 = (before.summary ??= summarize(model, before.mask, levels));
     // Only buildings within the budget of a changed facility can change; sum the change over them.
@@ -371,7 +371,7 @@ export class CoverageService {
       deltaPopulation += d;
       if (now) gained++;
       else lost++;
-      for (const u of [b.subdistrict[i]!, b.community[i]!]) if (u > 0) unitChange.set(u, (unitChange.get(u) ?? 0) + d);
+      for (const u of [b.subdistrict[i]!, b.community[i]!, b.grid[i]!]) if (u > 0) unitChange.set(u, (unitChange.get(u) ?? 0) + d);
     }
     const afterDistrict = {
       ...s0.district,
