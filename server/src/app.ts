@@ -9,6 +9,7 @@ import type { RealtimeServer } from './realtime/socket.ts';
 import { attachEventPush } from './events/plugin.ts';
 import { caseRoutes } from './cases/routes.ts';
 import { kpiRoutes } from './kpis/routes.ts';
+import { callbackRoutes } from './callbacks/routes.ts';
 import { open311Routes } from './open311/routes.ts';
 import { healthRoutes } from './health/routes.ts';
 import { adminRoutes } from './admin/routes.ts';
@@ -57,6 +58,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, opt
   await fastify.register(cityRoutes);
   await fastify.register(caseRoutes);
   await fastify.register(kpiRoutes);
+  await fastify.register(callbackRoutes);
   await fastify.register(open311Routes);
   await fastify.register(tileRoutes);
   await fastify.register(coverageRoutes);

@@ -82,6 +82,11 @@ function parseFrameAncestors(raw: string | undefined): string[] {
   });
 }
 
+/** The snapping limit alone (CITYOPS_SNAP_LIMIT_M), for the city generator, which needs no server config. */
+export function snapLimitFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  return parseNumber('CITYOPS_SNAP_LIMIT_M', env.CITYOPS_SNAP_LIMIT_M, 150, 1, 1000);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const databaseUrl = env.DATABASE_URL;
   if (!databaseUrl) {
@@ -101,8 +106,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clientDist: env.CITYOPS_CLIENT_DIST || new URL('../../dist/client/', import.meta.url).pathname,
     coverage: {
       walkSpeed: parseNumber('CITYOPS_WALK_SPEED', env.CITYOPS_WALK_SPEED, 1.2, 0.3, 3),
-      snapLimitM: parseNumber('CITYOPS_SNAP_LIMIT_M', env.CITYOPS_SNAP_LIMIT_M, 150, 1, 1000),
-      isochroneBufferM: parseNumber('CITYOPS_ISOCHRONE_BUFFER_M', env.CITYOPS_ISOCHRONE_BUFFER_M, 40, 1, 500),
+      snapLimitM: snapLimitFromEnv(env),
+      isochroneBufferM: parseNumber('CITYOPS_ISOCHRONE_BUFFER_M', env.CITYOPS_ISOCHRONE_BUFFER_M, 20, 1, 500),
     },
     kpiPushIntervalMs: parseNumber('CITYOPS_KPI_PUSH_MS', env.CITYOPS_KPI_PUSH_MS, 2000, 100, 60_000),
     whistles: {

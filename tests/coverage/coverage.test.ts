@@ -131,13 +131,15 @@ describe('service coverage on the demo city', () => {
     const reached = plainDijkstra(city.edges, sources, 720);
     expect(res.body.properties.nodes_reached).toBe(reached.size);
     const geom = JSON.stringify(res.body.geometry);
-    // The reference band: every edge walked end to end, buffered 40 m by PostGIS.
+    // The reference band: every edge walked end to end, buffered by PostGIS as wide as the
+    // configured street band (CITYOPS_ISOCHRONE_BUFFER_M, 20 m); the drawn area adds the covered
+    // buildings and leaves out the uncovered ones (drawn-area.test.ts checks those).
     const walked = city.edges.filter((e) => Math.min(reached.get(e.source) ?? Infinity, reached.get(e.target) ?? Infinity) + e.length <= 720).map((e) => e.id);
     expect(walked.length).toBeGreaterThan(10);
     const inside = await db.query<{ outside: string; area: number; ref_area: number; diff: number }>(
       `WITH iso AS (SELECT ST_SetSRID(ST_GeomFromGeoJSON($1), 4326) AS g),
             ref AS (
-              SELECT ST_Transform(ST_Buffer(ST_Collect(ST_Transform(e.geom, 32650)), 40), 4326) AS g
+              SELECT ST_Transform(ST_Buffer(ST_Collect(ST_Transform(e.geom, 32650)), 20), 4326) AS g
                 FROM walk_edge e WHERE e.id = ANY($3::bigint[])
             )
        SELECT (SELECT count(*) FROM walk_node n, iso WHERE n.id = ANY($2::bigint[]) AND NOT ST_Covers(iso.g, n.geom)) AS outside,
@@ -176,6 +178,12 @@ describe('service coverage on the demo city', () => {
     const changed = [...sums1.byCommunity].filter(([id, c]) => c.covered !== (sums0.byCommunity.get(id)?.covered ?? 0));
     expect(res.body.units.filter((u) => u.level === 'community').map((u) => [u.id, u.delta]).sort((x, y) => x[0]! - y[0]!)).toEqual(
       changed.map(([id, c]) => [id, c.covered - (sums0.byCommunity.get(id)?.covered ?? 0)]).sort((x, y) => x[0]! - y[0]!),
+    );
+    // And grid by grid.
+    const changedGrids = [...sums1.byGrid].filter(([id, g]) => g.covered !== (sums0.byGrid.get(id)?.covered ?? 0));
+    expect(changedGrids.length).toBeGreaterThan(0);
+    expect(res.body.units.filter((u) => u.level === 'grid').map((u) => [u.id, u.delta]).sort((x, y) => x[0]! - y[0]!)).toEqual(
+      changedGrids.map(([id, g]) => [id, g.covered - (sums0.byGrid.get(id)?.covered ?? 0)]).sort((x, y) => x[0]! - y[0]!),
     );
     const after = await db.query<{ n: string }>('SELECT count(*) AS n FROM facility WHERE kind = $1', [kind]);
     expect(after.rows[0]!.n).toBe(before.rows[0]!.n);

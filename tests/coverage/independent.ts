@@ -20,7 +20,7 @@ export interface Attach {
 export interface CityExport {
   edges: Edge[];
   edgeById: Map<number, Edge>;
-  buildings: Array<{ id: number; population: number; community: number | null; subdistrict: number | null } & Attach>;
+  buildings: Array<{ id: number; population: number; grid: number | null; community: number | null; subdistrict: number | null } & Attach>;
 }
 
 const SNAP_LIMIT = 150;
@@ -58,8 +58,8 @@ export async function exportCity(db: pg.Pool): Promise<CityExport> {
     target: Number(r.target),
     length: r.length_m,
   }));
-  const { rows } = await db.query<{ id: number; population: number; community: number | null; subdistrict: number | null; lon: number; lat: number }>(
-    `SELECT b.id, b.population, c.id AS community, s.id AS subdistrict, ST_X(b.centroid) AS lon, ST_Y(b.centroid) AS lat
+  const { rows } = await db.query<{ id: number; population: number; grid: number | null; community: number | null; subdistrict: number | null; lon: number; lat: number }>(
+    `SELECT b.id, b.population, g.id AS grid, c.id AS community, s.id AS subdistrict, ST_X(b.centroid) AS lon, ST_Y(b.centroid) AS lat
        FROM building b
        LEFT JOIN admin_unit g ON g.id = b.grid_id
        LEFT JOIN admin_unit c ON c.id = g.parent_id AND c.level = 'community'
@@ -70,7 +70,7 @@ export async function exportCity(db: pg.Pool): Promise<CityExport> {
   return {
     edges,
     edgeById: new Map(edges.map((e) => [e.id, e])),
-    buildings: rows.map((r, i) => ({ id: r.id, population: r.population, community: r.community, subdistrict: r.subdistrict, ...snaps[i]! })),
+    buildings: rows.map((r, i) => ({ id: r.id, population: r.population, grid: r.grid, community: r.community, subdistrict: r.subdistrict, ...snaps[i]! })),
   };
 }
 
@@ -100,13 +100,14 @@ export interface Sums {
   covered: number;
   buildingsCovered: number;
   byCommunity: Map<number, { population: number; covered: number }>;
+  byGrid: Map<number, { population: number; covered: number }>;
   coveredIds: Set<number>;
 }
 
 /** Covered population, building by building: in through either end of its street, or along the street from a facility on it. */
 export function coverageSums(city: CityExport, facilities: Attach[], metres: number): Sums {
   const dist = plainDijkstra(city.edges, startsOf(city, facilities), metres);
-  const sums: Sums = { population: 0, covered: 0, buildingsCovered: 0, byCommunity: new Map(), coveredIds: new Set() };
+  const sums: Sums = { population: 0, covered: 0, buildingsCovered: 0, byCommunity: new Map(), byGrid: new Map(), coveredIds: new Set() };
   for (const b of city.buildings) {
     let covered = false;
     if (b.edge !== null) {
@@ -126,6 +127,12 @@ export function coverageSums(city: CityExport, facilities: Attach[], metres: num
       c.population += b.population;
       if (covered) c.covered += b.population;
       sums.byCommunity.set(b.community, c);
+    }
+    if (b.grid !== null) {
+      const g = sums.byGrid.get(b.grid) ?? { population: 0, covered: 0 };
+      g.population += b.population;
+      if (covered) g.covered += b.population;
+      sums.byGrid.set(b.grid, g);
     }
   }
   return sums;

@@ -8,10 +8,14 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { fetchAs, type AuthedFetch } from '../helpers/auth.ts';
 
 /**
- * The KPIs are checked against a recomputation in TypeScript from the raw case rows. The
- * cases are written straight into the table with a history around a moment a year back
- * (`AS_OF`) and in categories no other test uses, so other files' cases cannot enter the
- * figures.
+ * The KPIs are checked against a recomputation in TypeScript from the event log: each case's
+ * state at `AS_OF` is replayed from its `case.created` / `case.updated` events up to that
+ * instant (due times, fixed at intake, come from the row). The cases are written straight
+ * into the table with a history around a moment a year back (`AS_OF`), their events with the
+ * stage times as their `at`, in categories no other test uses, so other files' cases cannot
+ * enter the figures. A second set of cases, whose stages all lie before `AS_OF`, is then
+ * returned, reopened, reassigned and rejected through the API: the figures at `AS_OF` must
+ * not move.
  */
 const AS_OF = new Date('2025-03-20T10:30:00+08:00');
 const CATEGORIES = ['elderly_services', 'food_safety', 'tree_hazard', 'gas_safety'];
@@ -31,6 +35,71 @@ interface Raw {
   department_id: number | null;
   satisfaction: number | null;
   [k: string]: unknown;
+}
+
+interface LogEvent {
+  at: Date;
+  seq: number;
+  subject: string;
+  type: string;
+  payload: { action?: string; case?: { department_id: number | null; satisfaction: number | null } };
+}
+
+/** The stage column each action sets, and the ones it clears (the case loop of the README). */
+const ACTION_EFFECT: Record<string, { sets?: string; clears?: string[]; status: string }> = {
+  register: { sets: 'registered_at', status: 'registered' },
+  reject: { sets: 'rejected_at', status: 'rejected' },
+  dispatch: { sets: 'dispatched_at', status: 'dispatched' },
+  reassign: { sets: 'dispatched_at', clears: ['accepted_at'], status: 'dispatched' },
+  return: { clears: ['dispatched_at', 'accepted_at'], status: 'registered' },
+  accept: { sets: 'accepted_at', status: 'accepted' },
+  handle: { sets: 'handled_at', status: 'handled' },
+  reopen: { clears: ['handled_at'], status: 'accepted' },
+  verify: { sets: 'verified_at', status: 'verified' },
+  close: { sets: 'closed_at', status: 'closed' },
+  evaluate: { sets: 'evaluated_at', status: 'evaluated' },
+};
+const STAGE_COLUMNS = ['registered_at', 'dispatched_at', 'accepted_at', 'handled_at', 'verified_at', 'closed_at', 'evaluated_at', 'rejected_at'];
+
+/** A case as the event log says it stood at `asOf`: only events at or before it count. */
+function replay(row: Raw, events: LogEvent[], asOf: Date): Raw {
+  const state: Raw = { ...row, status: 'reported', satisfaction: null };
+  for (const c of STAGE_COLUMNS) state[c] = null;
+  for (const e of events) {
+    if (e.at.getTime() > asOf.getTime()) continue;
+    if (e.type === 'case.created') {
+      state.department_id = e.payload.case!.department_id;
+      continue;
+    }
+    const effect = ACTION_EFFECT[e.payload.action!]!;
+    for (const c of effect.clears ?? []) state[c] = null;
+    if (effect.sets) state[effect.sets] = e.at;
+    state.status = effect.status;
+    if (e.payload.action === 'dispatch' || e.payload.action === 'reassign') state.department_id = e.payload.case!.department_id;
+    if (e.payload.action === 'evaluate') state.satisfaction = e.payload.case!.satisfaction;
+  }
+  return state;
+}
+
+/** The events a case's stored history stands for, stage by stage, at the stage times. */
+function historyEvents(row: Raw): { at: Date; payload: Record<string, unknown>; type: string }[] {
+  const order: [string, string][] = [
+    ['registered_at', 'register'],
+    ['rejected_at', 'reject'],
+    ['dispatched_at', 'dispatch'],
+    ['accepted_at', 'accept'],
+    ['handled_at', 'handle'],
+    ['verified_at', 'verify'],
+    ['closed_at', 'close'],
+    ['evaluated_at', 'evaluate'],
+  ];
+  const c = { department_id: row.department_id, satisfaction: null as number | null };
+  const out = [{ at: row.reported_at as Date, type: 'case.created', payload: { case: { ...c }, rooms: [] } }];
+  for (const [col, action] of order) {
+    if (!row[col]) continue;
+    out.push({ at: row[col] as Date, type: 'case.updated', payload: { action, case: { ...c, satisfaction: action === 'evaluate' ? row.satisfaction : null }, rooms: [] } as never });
+  }
+  return out;
 }
 
 const t = (r: Raw, col: string) => (r[col] ? (r[col] as Date).getTime() : null);
@@ -111,7 +180,21 @@ describe('KPIs', () => {
   let as: AuthedFetch;
   let pool: pg.Pool;
   let raw: Raw[];
+  let log: Map<string, LogEvent[]>;
   let subdistrictId: number | null;
+
+  /** Reads this file's cases and their events afresh (the API may have added some). */
+  const loadLog = async () => {
+    raw = (await pool.query('SELECT * FROM cases WHERE external_id LIKE $1 ORDER BY id', [`${run}-%`])).rows;
+    const { rows } = await pool.query<LogEvent>(
+      `SELECT at, seq::float8 AS seq, subject, type, payload FROM event WHERE subject = ANY($1::text[]) AND type IN ('case.created', 'case.updated') ORDER BY at, seq`,
+      [raw.map((r) => `case:${r.id}`)],
+    );
+    log = new Map();
+    for (const e of rows) log.set(e.subject, [...(log.get(e.subject) ?? []), e]);
+  };
+  /** Every case of this file as the event log says it stood at AS_OF. */
+  const atAsOf = () => raw.map((r) => replay(r, log.get(`case:${r.id}`) ?? [], AS_OF));
 
   beforeAll(async () => {
     server = await startTestServer({ logLevel: 'error' });
@@ -123,11 +206,8 @@ describe('KPIs', () => {
     );
     places.push({ lng: 121.47, lat: 31.23 }); // outside the district
     const rand = prng(7);
-    // 40 days of history up to a few days after AS_OF, so some stages lie after it.
-    const horizon = new Date(AS_OF.getTime() + 3 * DAY);
-    for (let i = 0; i < 160; i++) {
+    const insert = async (i: number, reportedAt: Date, horizon: Date) => {
       const category = findCategory(CATEGORIES[i % CATEGORIES.length]!)!;
-      const reportedAt = new Date(AS_OF.getTime() - 40 * DAY + rand() * 42 * DAY);
       const h = historicCase(category, reportedAt, horizon, rand);
       const place = places[Math.floor(rand() * places.length)];
       const cols = Object.keys(h.times);
@@ -139,9 +219,20 @@ describe('KPIs', () => {
          FROM (SELECT ST_SetSRID(ST_MakePoint($11, $12), 4326) AS g) p CROSS JOIN LATERAL case_assign(p.g) a`,
         [`${run}-${i}`, h.category, h.description, h.priority, h.status, h.status_note, h.return_count, h.reopen_count, h.satisfaction, h.department_code, place.lng, place.lat, ...cols.map((c) => h.times[c as keyof typeof h.times])],
       );
-    }
-    raw = (await pool.query('SELECT * FROM cases WHERE external_id LIKE $1', [`${run}-%`])).rows;
-    expect(raw.length).toBe(160);
+    };
+    // 40 days of history up to a few days after AS_OF, so some stages lie after it.
+    const horizon = new Date(AS_OF.getTime() + 3 * DAY);
+    for (let i = 0; i < 160; i++) await insert(i, new Date(AS_OF.getTime() - 40 * DAY + rand() * 42 * DAY), horizon);
+    // Cases whose whole history so far lies before AS_OF: the ones the API rewrites later.
+    for (let i = 160; i < 240; i++) await insert(i, new Date(AS_OF.getTime() - 4 * DAY + rand() * 4 * DAY - H), new Date(AS_OF.getTime() - H));
+    const stored: Raw[] = (await pool.query('SELECT * FROM cases WHERE external_id LIKE $1', [`${run}-%`])).rows;
+    const written = stored.flatMap((r) => historyEvents(r).map((e) => ({ ...e, subject: `case:${r.id}` })));
+    await pool.query(
+      `INSERT INTO event (at, actor, type, subject, payload) SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::jsonb[])`,
+      [written.map((e) => e.at), written.map(() => 'test'), written.map((e) => e.type), written.map((e) => e.subject), written.map((e) => JSON.stringify(e.payload))],
+    );
+    await loadLog();
+    expect(raw.length).toBe(240);
     subdistrictId = raw.find((r) => r.subdistrict_id !== null)?.subdistrict_id ?? null;
   });
   afterAll(async () => {
@@ -151,7 +242,7 @@ describe('KPIs', () => {
 
   const population = (window: string) => {
     const t0 = windowStart(window, AS_OF);
-    return raw.filter((r) => !r.out_of_area && r.status !== 'rejected' && t(r, 'reported_at')! >= t0 && t(r, 'reported_at')! < AS_OF.getTime());
+    return atAsOf().filter((r) => !r.out_of_area && r.status !== 'rejected' && t(r, 'reported_at')! >= t0 && t(r, 'reported_at')! < AS_OF.getTime());
   };
   const get = async (q: string) => {
     const res = await as(`/api/kpis?as_of=${encodeURIComponent(AS_OF.toISOString())}&${q}`);
@@ -217,7 +308,7 @@ describe('KPIs', () => {
       expect(body.points).toHaveLength(n);
       const a = AS_OF.getTime();
       const lastStart = step === H ? Math.floor(a / H) * H : windowStart('today', AS_OF);
-      const rows = raw.filter((r) => !r.out_of_area && r.status !== 'rejected' && r.category === 'food_safety');
+      const rows = atAsOf().filter((r) => !r.out_of_area && r.status !== 'rejected' && r.category === 'food_safety');
       body.points.forEach((p: Record<string, number | string | null>, i: number) => {
         const start = lastStart - (n - 1 - i) * step;
         const end = Math.min(start + step, a);
@@ -230,6 +321,53 @@ describe('KPIs', () => {
         expect(p.rated).toBe(rated.length);
         expect(p.satisfied).toBe(rated.filter((r) => r.satisfaction! >= 4).length);
       });
+    }
+  });
+
+  it('gives the same figures for an instant after cases handled before it are returned, reopened, reassigned and rejected', async () => {
+    const queries = [
+      ...['today', '7d', '30d', 'month'].flatMap((w) => CATEGORIES.map((c) => `window=${w}&group=district&category=${c}`)),
+      'window=30d&group=department&category=elderly_services',
+      'window=30d&group=subdistrict&category=food_safety',
+      'window=month&group=category',
+    ];
+    const before = await Promise.all(queries.map(get));
+    const seriesUrl = `${server.url}/api/kpis/series?window=30d&category=gas_safety&as_of=${encodeURIComponent(AS_OF.toISOString())}`;
+    const seriesBefore = await (await fetch(seriesUrl)).json();
+
+    const { rows: departments } = await pool.query<{ id: number; code: string }>('SELECT id, code FROM department ORDER BY id');
+    const other = (id: number | null) => departments.find((d) => d.id !== id)!.code;
+    const done: Record<'return' | 'reopen' | 'reassign' | 'reject', number> = { return: 0, reopen: 0, reassign: 0, reject: 0 };
+    const late = raw.filter((r) => Number(String(r.external_id).split('-').pop()) >= 160);
+    for (const r of late) {
+      const body =
+        r.status === 'accepted'
+          ? done.return <= done.reassign
+            ? { action: 'return', note: '不属于本部门职责' }
+            : { action: 'reassign', department_code: other(r.department_id) }
+          : r.status === 'dispatched'
+            ? { action: 'reassign', department_code: other(r.department_id) }
+            : r.status === 'handled'
+              ? { action: 'reopen', note: '核查未通过' }
+              : r.status === 'reported' || r.status === 'registered'
+                ? { action: 'reject', note: '重复件' }
+                : null;
+      if (!body) continue;
+      const res = await fetch(`${server.url}/api/cases/${r.id}/transitions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...body, actor: 'test' }) });
+      expect(res.status, `${body.action} case ${r.id} (${r.status})`).toBe(200);
+      done[body.action as keyof typeof done]++;
+    }
+    for (const [action, n] of Object.entries(done)) expect(n, `cases that were ${action}ed`).toBeGreaterThan(0);
+
+    const after = await Promise.all(queries.map(get));
+    expect(after).toEqual(before);
+    expect(await (await fetch(seriesUrl)).json()).toEqual(seriesBefore);
+    // The log now holds the rewrites too; replayed at AS_OF it still gives the same figures.
+    await loadLog();
+    expectSameFigures(after[0].rows[0], figures(population('today').filter((r) => r.category === CATEGORIES[0]), AS_OF), 'replayed after rewrites');
+    for (const category of CATEGORIES) {
+      const i = queries.indexOf(`window=30d&group=district&category=${category}`);
+      expectSameFigures(after[i].rows[0], figures(population('30d').filter((r) => r.category === category), AS_OF), `30d ${category} after rewrites`);
     }
   });
 

@@ -5,6 +5,12 @@ import { testPool } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { fetchAs, type AuthedFetch } from '../helpers/auth.ts';
 
+type Rates = { response_rate: number | null; resolution_rate: number | null; satisfaction_rate: number | null };
+const SCORING = JSON.parse(readFileSync(new URL('../../data/standards/scoring-profiles.json', import.meta.url), 'utf8')) as {
+  default: string;
+  profiles: { id: string; rates: 'callback' | 'administrative'; weights: { response: number; resolution: number; satisfaction: number } }[];
+};
+
 describe('the wall read models', () => {
   let server: TestServer;
   let as: AuthedFetch;
@@ -64,10 +70,16 @@ describe('the wall read models', () => {
     };
     for (const [group, list] of [['subdistrict', summary.subdistricts], ['department', summary.departments]] as const) {
       const kpis = (await (await as(`/api/kpis?window=30d&group=${group}`)).json()) as {
-        rows: { key: number; response_rate: number | null; resolution_rate: number | null; satisfaction_rate: number | null }[];
+        rows: ({ key: number; callback: Rates } & Rates)[];
       };
-      // Independently: 100 × (0.2 response + 0.4 resolution + 0.4 satisfaction), a missing rate counting as 1.
-      const score = new Map(kpis.rows.map((r) => [r.key, Math.round(1000 * (0.2 * (r.response_rate ?? 1) + 0.4 * (r.resolution_rate ?? 1) + 0.4 * (r.satisfaction_rate ?? 1))) / 10]));
+      // Independently: 100 × (w_response × response + w_resolution × resolution + w_satisfaction × satisfaction) with the
+      // default scoring profile's weights and rates (data/standards/scoring-profiles.json), a missing rate counting as 1.
+      const profile = SCORING.profiles.find((p) => p.id === SCORING.default)!;
+      const w = profile.weights;
+      const rates = (r: { callback: Rates } & Rates) => (profile.rates === 'callback' ? r.callback : r);
+      const score = new Map(
+        kpis.rows.map((r) => [r.key, Math.round(1000 * (w.response * (rates(r).response_rate ?? 1) + w.resolution * (rates(r).resolution_rate ?? 1) + w.satisfaction * (rates(r).satisfaction_rate ?? 1))) / 10]),
+      );
       expect(list.length).toBeGreaterThan(0);
       for (const u of list) expect(u.score).toBeCloseTo(score.get(u.id)!, 1);
       for (let i = 1; i < list.length; i++) expect(list[i - 1]!.score).toBeGreaterThanOrEqual(list[i]!.score);

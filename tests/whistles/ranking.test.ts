@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchAs, jsonApi } from '../helpers/auth.ts';
@@ -13,9 +14,17 @@ type Ranked = { rank: number; id: number; code: string; score: number; case_scor
 /**
  * The ranking recomputed here from the raw rows, with the README's formula written out:
  * score = 100 × (0.5 × case/100 + 0.3 × on-time + 0.2 × grade), a part without data = 1,
- * case = 100 × (0.2 × response + 0.4 × resolution + 0.4 × satisfaction).
+ * case = 100 × (w_response × response + w_resolution × resolution + w_satisfaction × satisfaction)
+ * with the default scoring profile's weights and rates, read from its data file.
  */
-async function independentRanking(pool: pg.Pool, kpiRows: { key: number; response_rate: number | null; resolution_rate: number | null; satisfaction_rate: number | null }[], asOf: Date) {
+type Rates = { response_rate: number | null; resolution_rate: number | null; satisfaction_rate: number | null };
+const PROFILES = JSON.parse(readFileSync(new URL('../../data/standards/scoring-profiles.json', import.meta.url), 'utf8')) as {
+  default: string;
+  profiles: { id: string; rates: 'callback' | 'administrative'; weights: { response: number; resolution: number; satisfaction: number } }[];
+};
+const PROFILE = PROFILES.profiles.find((p) => p.id === PROFILES.default)!;
+
+async function independentRanking(pool: pg.Pool, kpiRows: ({ key: number; callback: Rates } & Rates)[], asOf: Date) {
   const from = new Date(asOf.getTime() - 30 * 86_400_000);
   const deps = (await pool.query<{ id: number; code: string }>(`SELECT id, code FROM department WHERE kind <> 'subdistrict'`)).rows;
   const calls = (
@@ -33,7 +42,9 @@ async function independentRanking(pool: pg.Pool, kpiRows: { key: number; respons
     const onTime = due.filter((c) => checked(c) && c.on_time === true && (c.inside === true || c.flag_accepted_at !== null));
     const grades = mine.filter((c) => c.grade !== null && c.graded_at !== null && c.graded_at.getTime() <= t).map((c) => c.grade!);
     const k = kpiRows.find((r) => r.key === d.id);
-    const caseScore = 100 * (0.2 * (k?.response_rate ?? 1) + 0.4 * (k?.resolution_rate ?? 1) + 0.4 * (k?.satisfaction_rate ?? 1));
+    const r = k ? (PROFILE.rates === 'callback' ? k.callback : k) : undefined;
+    const w = PROFILE.weights;
+    const caseScore = 100 * (w.response * (r?.response_rate ?? 1) + w.resolution * (r?.resolution_rate ?? 1) + w.satisfaction * (r?.satisfaction_rate ?? 1));
     const onTimeRate = due.length ? onTime.length / due.length : 1;
     const gradeRate = grades.length ? (grades.reduce((a, b) => a + b, 0) / grades.length - 1) / 4 : 1;
     return { code: d.code, score: 100 * (0.5 * (caseScore / 100) + 0.3 * onTimeRate + 0.2 * gradeRate) };

@@ -31,7 +31,7 @@ export function toSummary(row: repo.SummaryRow): CaseSummary {
 }
 
 /** The socket rooms a case event belongs to, carried in its payload so catch-up needs no lookup. */
-function caseRooms(summary: CaseSummary, extraDepartment?: number | null): string[] {
+export function caseRooms(summary: CaseSummary, extraDepartment?: number | null): string[] {
   const rooms = ['wall'];
   if (summary.subdistrict_id) rooms.push(`subdistrict:${summary.subdistrict_id}`);
   if (summary.department_id) rooms.push(`department:${summary.department_id}`);

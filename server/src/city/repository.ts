@@ -373,3 +373,38 @@ export async function citySummary(db: Db): Promise<CitySummary> {
     ) AS s`);
   return rows[0]!.s;
 }
+
+/**
+ * Puts every facility that lies farther than `limitM` from any walkable street at its gate, so
+ * no generated facility counts as present while reaching nobody. A site inside a park or other
+ * green area (北海公园's point lies deep in the park) gets its gate on the area's boundary,
+ * nearest the street; any other site moves to its street front. Distances are geodesic.
+ * Returns the facilities moved.
+ */
+export async function gateFacilities(client: pg.ClientBase, limitM: number): Promise<number> {
+  const { rowCount } = await client.query(
+    `WITH far AS (
+       SELECT f.id, f.geom, s.street
+       FROM facility f
+       CROSS JOIN LATERAL (
+         SELECT ST_ClosestPoint(e.geom, f.geom) AS street, ST_Distance(e.geom::geography, f.geom::geography) AS d
+         FROM (SELECT geom FROM walk_edge ORDER BY geom <-> f.geom LIMIT 16) e ORDER BY 2 LIMIT 1
+       ) s
+       WHERE s.d > $1
+     ),
+     gate AS (
+       SELECT far.id, far.street,
+              (SELECT ST_ClosestPoint(ST_Boundary(a.geom), far.street) FROM (
+                 SELECT geom FROM land_cover WHERE kind = 'green' AND ST_Covers(geom, far.geom)
+                 UNION ALL SELECT geom FROM pocket_park WHERE ST_Covers(geom, far.geom)) a
+               ORDER BY ST_Area(a.geom) LIMIT 1) AS boundary
+       FROM far
+     )
+     UPDATE facility f
+        SET geom = CASE WHEN g.boundary IS NOT NULL AND ST_Distance(g.boundary::geography, g.street::geography) <= $1 * 0.5
+                        THEN g.boundary ELSE g.street END
+       FROM gate g WHERE f.id = g.id`,
+    [limitM],
+  );
+  return rowCount ?? 0;
+}

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import { planAdmin, type Community, type Subdistrict } from './admin-plan.ts';
+import { snapLimitFromEnv } from '../config.ts';
 import { placeFacilities, planRenovations, AS_OF, type KindInfo } from './facilities.ts';
 import { buildFabric } from './fabric.ts';
 import { Shape, toLngLat, type LngLat, type XY } from './geometry.ts';
@@ -135,6 +136,8 @@ export async function seedDemoCity(client: pg.ClientBase, opts: SeedOptions): Pr
 
     await repo.insertFacilities(client, facilities.map((f) => ({ kind: f.kind, name: f.name, capacity: f.capacity, openedOn: f.openedOn, lng: f.at[0], lat: f.at[1], synthetic: true })));
     await repo.insertPocketParks(client, pocketParks.map((p) => ({ name: p.name, openedOn: p.openedOn, wkt: polygonWkt(p.ring), synthetic: true })));
+    const gated = await repo.gateFacilities(client, snapLimitFromEnv());
+    step(`put ${gated} facilities that lay beyond the snap limit at their gates on the network`);
     const renovations = planRenovations(
       liveCompounds.filter(({ c }) => !c.hutong).map(({ c, i }) => {
         const bs = c.buildings.map((k) => fabric.buildings[k]!);

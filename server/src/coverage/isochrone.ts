@@ -7,6 +7,16 @@ import type { EdgePart } from './graph.ts';
  * part is stamped onto a fine grid as a band `buffer` metres wide, and the band's outline is
  * traced with marching squares (d3-contour). This runs in memory in a few milliseconds; the
  * same shape from PostGIS (ST_Buffer of the collected parts) takes tens to hundreds.
+ *
+ * The drawn area must say what the coverage figures say: a band of fixed width around the
+ * streets takes in buildings whose walk is too long (their door is on another street) and
+ * leaves out covered ones set back from the street. So the covered buildings are drawn too —
+ * the connector from their street to the building and a small disc at the building — and the
+ * grid corners around every inhabited building are pinned last: inside for a covered one,
+ * outside for an uncovered one. Marching squares keeps a grid square whose four corners are on
+ * one side entirely on that side, so each building's point falls where the figures put it; a
+ * corner shared by two buildings' squares goes with the nearer one, which puts the outline
+ * between a covered and an uncovered neighbour even when they stand a few metres apart.
  */
 
 /** An equirectangular projection around the district: metres east and north of an origin. */
@@ -55,17 +65,52 @@ export function buildEdgeShapes(projection: Projection, lines: ReadonlyArray<Rea
   return { projection, start, xs, ys };
 }
 
-/** Grid cell size in metres: fine enough that a 40 m band keeps its shape… */
-const CELL_M = 10;
+/** Grid cell size in metres: fine enough that a band keeps its shape and buildings stay apart… */
+const CELL_M = 8;
 /** …but coarser for district-wide areas, so the grid stays near this many cells. */
-const MAX_CELLS = 160_000;
+const MAX_CELLS = 900_000;
+/** Half-width of a covered building's connector and radius of its disc, at least a cell. */
+const CONNECTOR_M = 6;
+const BUILDING_DISC_M = 10;
+
+/**
+ * The inhabited buildings the polygon must classify as the coverage does, in projected metres:
+ * the building's point, whether it is covered, and (covered ones) where it meets its street.
+ */
+export interface DrawnBuildings {
+  x: number[];
+  y: number[];
+  covered: boolean[];
+  streetX: number[];
+  streetY: number[];
+}
+
+/** The point `frac` of the way along edge `e`'s polyline, in projected metres. */
+export function pointAlong(shapes: EdgeShapes, e: number, frac: number): [number, number] {
+  const { start, xs, ys } = shapes;
+  const a = start[e]!;
+  const b = start[e + 1]!;
+  if (b - a < 2) return [xs[a]!, ys[a]!];
+  let length = 0;
+  for (let i = a + 1; i < b; i++) length += Math.hypot(xs[i]! - xs[i - 1]!, ys[i]! - ys[i - 1]!);
+  let left = frac * length;
+  for (let i = a + 1; i < b; i++) {
+    const seg = Math.hypot(xs[i]! - xs[i - 1]!, ys[i]! - ys[i - 1]!);
+    if (left <= seg || i === b - 1) {
+      const t = seg > 0 ? Math.min(1, Math.max(0, left / seg)) : 0;
+      return [xs[i - 1]! + (xs[i]! - xs[i - 1]!) * t, ys[i - 1]! + (ys[i]! - ys[i - 1]!) * t];
+    }
+    left -= seg;
+  }
+  return [xs[b - 1]!, ys[b - 1]!];
+}
 
 /**
  * The isochrone as a MultiPolygon (WGS84, 6 decimals), or null when nothing was walked.
  * Holes smaller than `fillHoles` m² are filled: a block the walk goes all the way around is
  * reachable from its streets, and leaving it as a hole would mark its buildings unreachable.
  */
-export function isochroneFromParts(shapes: EdgeShapes, parts: readonly EdgePart[], buffer: number, fillHoles = 0): GeoJSON.MultiPolygon | null {
+export function isochroneFromParts(shapes: EdgeShapes, parts: readonly EdgePart[], buffer: number, fillHoles = 0, buildings?: DrawnBuildings): GeoJSON.MultiPolygon | null {
   if (parts.length === 0) return null;
   const { start, xs, ys } = shapes;
   // Cut every part out of its polyline first, so the grid only spans what was walked.
@@ -110,10 +155,21 @@ export function isochroneFromParts(shapes: EdgeShapes, parts: readonly EdgePart[
     breaks.push(px.length);
   }
   if (!Number.isFinite(minX)) return null;
+  if (buildings) {
+    for (let k = 0; k < buildings.x.length; k++) {
+      if (!buildings.covered[k]) continue;
+      const x = buildings.x[k]!;
+      const y = buildings.y[k]!;
+      if (x < minX) minX = x;
+      if (x > maxX) maxX = x;
+      if (y < minY) minY = y;
+      if (y > maxY) maxY = y;
+    }
+  }
   // The field is 1 − d/R for the distance d to the nearest walked point, R = 2·buffer, so the
   // 0.5 contour runs `buffer` metres from the streets and is interpolated between cells.
-  const R = 2 * buffer;
-  const c = Math.max(CELL_M, buffer / 2, Math.sqrt(((maxX - minX + 2 * R) * (maxY - minY + 2 * R)) / MAX_CELLS));
+  const R = 2 * Math.max(buffer, buildings ? BUILDING_DISC_M : 0);
+  const c = Math.max(CELL_M, buffer / 4, Math.sqrt(((maxX - minX + 2 * R) * (maxY - minY + 2 * R)) / MAX_CELLS));
   const x0 = minX - R - c;
   const y0 = minY - R - c;
   const nx = Math.ceil((maxX + R + c - x0) / c) + 1;
@@ -121,7 +177,7 @@ export function isochroneFromParts(shapes: EdgeShapes, parts: readonly EdgePart[
   const field = new Float64Array(nx * ny);
   // Each cell takes the distance to the segment itself, so every cell near a segment is visited
   // once per segment (sampling points along it would revisit each cell dozens of times).
-  const stamp = (ax: number, ay: number, bx: number, by: number) => {
+  const stamp = (ax: number, ay: number, bx: number, by: number, R = 2 * buffer) => {
     const dx = bx - ax;
     const dy = by - ay;
     const len2 = dx * dx + dy * dy;
@@ -151,7 +207,40 @@ export function isochroneFromParts(shapes: EdgeShapes, parts: readonly EdgePart[
     if (b - a === 1) stamp(px[a]!, py[a]!, px[a]!, py[a]!);
     for (let i = a + 1; i < b; i++) stamp(px[i - 1]!, py[i - 1]!, px[i]!, py[i]!);
   }
+  if (buildings) {
+    const connector = 2 * Math.max(CONNECTOR_M, c);
+    const disc = 2 * Math.max(BUILDING_DISC_M, c);
+    for (let k = 0; k < buildings.x.length; k++) {
+      if (!buildings.covered[k]) continue;
+      stamp(buildings.streetX[k]!, buildings.streetY[k]!, buildings.x[k]!, buildings.y[k]!, connector);
+      stamp(buildings.x[k]!, buildings.y[k]!, buildings.x[k]!, buildings.y[k]!, disc);
+    }
+  }
   if (fillHoles > 0) fillSmallHoles(field, nx, ny, Math.floor(fillHoles / (c * c)));
+  if (buildings) {
+    // Pin the four grid corners around each building to its side. Where two buildings' squares
+    // share a corner, the corner takes the side of the nearer building, so the outline runs
+    // between a covered and an uncovered neighbour instead of swallowing one of them.
+    const nearest = new Map<number, number>();
+    const pinned = new Map<number, number>();
+    for (let k = 0; k < buildings.x.length; k++) {
+      const x = buildings.x[k]!;
+      const y = buildings.y[k]!;
+      const i = Math.floor((x - x0) / c);
+      const j = Math.floor((y - y0) / c);
+      if (i < 0 || j < 0 || i + 1 >= nx || j + 1 >= ny) continue;
+      for (const [di, dj] of [[0, 0], [1, 0], [0, 1], [1, 1]] as const) {
+        const at = (j + dj) * nx + i + di;
+        const d = Math.hypot(x0 + (i + di) * c - x, y0 + (j + dj) * c - y);
+        const best = nearest.get(at);
+        if (best === undefined || d < best) {
+          nearest.set(at, d);
+          pinned.set(at, buildings.covered[k] ? 1 : 0);
+        }
+      }
+    }
+    for (const [at, value] of pinned) field[at] = value;
+  }
   const [shape] = contours().size([nx, ny]).thresholds([0.5])(field as unknown as number[]);
   if (!shape || shape.coordinates.length === 0) return null;
   const { projection } = shapes;

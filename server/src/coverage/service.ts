@@ -2,7 +2,7 @@ import type { Pool } from '../db/pool.ts';
 import { withTransaction } from '../db/pool.ts';
 import { badRequest, notFound } from '../lib/errors.ts';
 import { buildGraph, reach, reachedEdgeParts, type EdgePart, type Reach } from './graph.ts';
-import { buildEdgeShapes, isochroneFromParts, projectionAt } from './isochrone.ts';
+import { buildEdgeShapes, isochroneFromParts, pointAlong, projectionAt, type DrawnBuildings } from './isochrone.ts';
 import {
   anchorDistance,
   buildingsByEdge,
@@ -255,7 +255,7 @@ export class CoverageService {
           parts.push({ edge, from: Math.max(0, a.frac - w), to: Math.min(1, a.frac + w) });
         }
       }
-      hit = isochroneFromParts(model.shapes, parts, this.options.isochroneBuffer, (2 * model.snapLimit) ** 2);
+      hit = isochroneFromParts(model.shapes, parts, this.options.isochroneBuffer, (2 * model.snapLimit) ** 2, drawnBuildings(model, coveredMask(model, r)));
       if (this.polygons.size >= 500) this.polygons.clear();
       this.polygons.set(fullKey, hit);
     }
@@ -351,7 +351,7 @@ export class CoverageService {
     // ones, so a search from the new ones alone suffices. Moving or removing needs a full search.
     const addOnly = removed.size === 0 && moved.size === 0;
     const afterReach = addOnly ? reachFrom(model, added, t.metres) : reachFrom(model, after, t.metres);
-    const levels: BreakdownLevel[] = ['subdistrict', 'community'];
+    const levels: BreakdownLevel[] = ['subdistrict', 'community', 'grid'];
     // Today's figures are the same for every what-if on this kind and threshold: keep them.
     const s0 = (before.summary ??= summarize(model, before.mask, levels));
     // Only buildings within the budget of a changed facility can change; sum the change over them.
@@ -373,7 +373,7 @@ export class CoverageService {
       deltaPopulation += d;
       if (now) gained++;
       else lost++;
-      for (const u of [b.subdistrict[i]!, b.community[i]!]) if (u > 0) unitChange.set(u, (unitChange.get(u) ?? 0) + d);
+      for (const u of [b.subdistrict[i]!, b.community[i]!, b.grid[i]!]) if (u > 0) unitChange.set(u, (unitChange.get(u) ?? 0) + d);
     }
     const afterDistrict = {
       ...s0.district,
@@ -544,6 +544,32 @@ export class CoverageService {
 }
 
 /** A snap from SQL as an anchor on the model's edges (fraction from the edge's source node). */
+/** Inhabited buildings in projected metres, with the point where each meets its street; once per model. */
+const projectedBuildings = new WeakMap<CityModel, { index: number[]; x: number[]; y: number[]; streetX: number[]; streetY: number[] }>();
+
+/** The inhabited buildings an isochrone polygon must classify as `mask` does. */
+function drawnBuildings(model: CityModel, mask: Uint8Array): DrawnBuildings {
+  let p = projectedBuildings.get(model);
+  if (!p) {
+    const { projection } = model.shapes;
+    const b = model.buildings;
+    p = { index: [], x: [], y: [], streetX: [], streetY: [] };
+    for (let i = 0; i < b.id.length; i++) {
+      if (!(b.population[i]! > 0)) continue;
+      const x = (b.lon[i]! - projection.lon0) * projection.kx;
+      const y = (b.lat[i]! - projection.lat0) * projection.ky;
+      const [sx, sy] = b.edge[i]! >= 0 ? pointAlong(model.shapes, b.edge[i]!, b.frac[i]!) : [x, y];
+      p.index.push(i);
+      p.x.push(x);
+      p.y.push(y);
+      p.streetX.push(sx);
+      p.streetY.push(sy);
+    }
+    projectedBuildings.set(model, p);
+  }
+  return { x: p.x, y: p.y, streetX: p.streetX, streetY: p.streetY, covered: p.index.map((i) => mask[i] === 1) };
+}
+
 function anchorOf(edgeIndex: Map<number, number>, reversed: Uint8Array, snap: repo.Snap): Anchor {
   const k = snap.edge_id === null ? undefined : edgeIndex.get(snap.edge_id);
   if (k === undefined || snap.frac === null || snap.snap_m === null) return { edge: -1, frac: 0, snap: Infinity };

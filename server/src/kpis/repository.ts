@@ -3,8 +3,10 @@
  * in the README ("Cases, KPIs and live push"); the tests recompute them from raw rows.
  *
  * The population of a window is the cases reported in [from, as_of) that lie in the district
- * and were not rejected as invalid. Every stage counts only if it happened by `as_of`, so a
- * past `as_of` gives the figures as they stood then (statuses are not consulted).
+ * and had not been rejected as invalid by `as_of`. Every case is read as it stood at `as_of`
+ * (`cases_as_of`, migration 0070: the current row, or the version kept before a later
+ * return, reopen, reassign or reject rewrote it), and a stage counts only if it happened by
+ * `as_of`; so the figures for an instant never change afterwards.
  */
 import type pg from 'pg';
 import type { KpiFigures, KpiGroup, KpiWindow } from './schemas.ts';
@@ -58,10 +60,20 @@ const FIGURES_SQL = (group: KpiGroup) => `
     ${hours('dispatched_at', 'registered_at')} AS m_dispatch,
     ${hours('accepted_at', 'dispatched_at')} AS m_respond,
     ${hours('handled_at', 'accepted_at')} AS m_handle,
-    ${hours('closed_at', 'handled_at')} AS m_verify
-  FROM cases c
-  WHERE c.reported_at >= (SELECT t0 FROM w) AND c.reported_at < $1
-    AND NOT c.out_of_area AND c.status <> 'rejected'
+    ${hours('closed_at', 'handled_at')} AS m_verify,
+    count(cb.case_id)::int AS cb_calls,
+    count(*) FILTER (WHERE cb.contacted)::int AS cb_contacted,
+    count(*) FILTER (WHERE cb.solved)::int AS cb_solved,
+    count(*) FILTER (WHERE cb.satisfaction = 'satisfied')::int AS cb_satisfied,
+    count(*) FILTER (WHERE cb.satisfaction = 'basically_satisfied')::int AS cb_basically_satisfied,
+    count(*) FILTER (WHERE cb.satisfaction = 'dissatisfied')::int AS cb_dissatisfied
+  FROM cases_as_of((SELECT t0 FROM w), $1) c
+  -- The latest callback made by as_of (callbacks are append-only, so this never changes later).
+  LEFT JOIN LATERAL (
+    SELECT k.case_id, k.contacted, k.solved, k.satisfaction FROM case_callback k
+    WHERE k.case_id = c.id AND k.at <= $1 ORDER BY k.at DESC, k.id DESC LIMIT 1
+  ) cb ON true
+  WHERE NOT c.out_of_area AND NOT c.rejected
     AND ($2::int IS NULL OR c.subdistrict_id = $2)
     AND ($3::int IS NULL OR c.department_id = $3)
     AND ($4::text IS NULL OR c.category = $4)
@@ -76,7 +88,18 @@ const UNITS_SQL: Partial<Record<KpiGroup, string>> = {
   department: `SELECT d.id::text AS key, d.name_zh, d.name_en FROM department d WHERE ($3::int IS NULL OR d.id = $3)`,
 };
 
-export interface FigureRow extends KpiFigures {
+/** Callback counts; the service turns them into rates (the satisfaction levels are configuration). */
+export interface CallbackCounts {
+  callbacks: number;
+  contacted: number;
+  solved: number;
+  satisfied: number;
+  basically_satisfied: number;
+  dissatisfied: number;
+}
+
+export interface FigureRow extends Omit<KpiFigures, 'callback' | 'score'> {
+  callback_counts: CallbackCounts;
   key: string | null;
   name_zh: string | null;
   name_en: string | null;
@@ -101,6 +124,12 @@ interface RawRow {
   m_respond: number | null;
   m_handle: number | null;
   m_verify: number | null;
+  cb_calls: number | null;
+  cb_contacted: number | null;
+  cb_solved: number | null;
+  cb_satisfied: number | null;
+  cb_basically_satisfied: number | null;
+  cb_dissatisfied: number | null;
   response_rate: number | null;
   resolution_rate: number | null;
   satisfaction_rate: number | null;
@@ -121,6 +150,7 @@ export async function kpiFigures(db: Db, window: KpiWindow, group: KpiGroup, asO
     k AS (${units ?? 'SELECT key, NULL::text AS name_zh, NULL::text AS name_en FROM f'})
     SELECT k.key, k.name_zh, k.name_en, f.cases, f.response_due, f.responded_on_time, f.resolution_due, f.resolved, f.rated,
            f.satisfied, f.open, f.overdue, f.closed_late, f.m_register, f.m_dispatch, f.m_respond, f.m_handle, f.m_verify,
+           f.cb_calls, f.cb_contacted, f.cb_solved, f.cb_satisfied, f.cb_basically_satisfied, f.cb_dissatisfied,
            f.responded_on_time::float8 / NULLIF(f.response_due, 0) AS response_rate,
            f.resolved::float8 / NULLIF(f.resolution_due, 0) AS resolution_rate,
            f.satisfied::float8 / NULLIF(f.rated, 0) AS satisfaction_rate,
@@ -152,6 +182,14 @@ export async function kpiFigures(db: Db, window: KpiWindow, group: KpiGroup, asO
       overdue: r.overdue ?? 0,
       closed_late: r.closed_late ?? 0,
       median_hours: { register: r.m_register ?? null, dispatch: r.m_dispatch ?? null, respond: r.m_respond ?? null, handle: r.m_handle ?? null, verify: r.m_verify ?? null },
+      callback_counts: {
+        callbacks: r.cb_calls ?? 0,
+        contacted: r.cb_contacted ?? 0,
+        solved: r.cb_solved ?? 0,
+        satisfied: r.cb_satisfied ?? 0,
+        basically_satisfied: r.cb_basically_satisfied ?? 0,
+        dissatisfied: r.cb_dissatisfied ?? 0,
+      },
     })),
   };
 }
@@ -189,8 +227,8 @@ export async function kpiSeries(db: Db, bucket: 'hour' | 'day', asOf: Date, scop
   const last = b.trunc('$1::timestamptz');
   const { rows } = await db.query<SeriesRow>(
     `WITH c AS (
-       SELECT c.* FROM cases c
-       WHERE NOT c.out_of_area AND c.status <> 'rejected'
+       SELECT c.* FROM cases_as_of('-infinity', $1) c
+       WHERE NOT c.out_of_area AND NOT c.rejected
          AND ($2::int IS NULL OR c.subdistrict_id = $2) AND ($3::int IS NULL OR c.department_id = $3) AND ($4::text IS NULL OR c.category = $4)),
      m AS (
        SELECT 'reported' AS k, c.reported_at AS t, NULL::int AS s FROM c

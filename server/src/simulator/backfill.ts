@@ -12,8 +12,8 @@ import type pg from 'pg';
 import { dueTimes, type CaseCategory } from '../cases/categories.ts';
 import { appendEvents } from '../events/repository.ts';
 import type { CaseStatus } from '../cases/state-machine.ts';
-import { categoryPicker, descriptionFor, pickSource, poisson, prng, rhythmAt, satisfactionFor, stageHours } from './model.ts';
-import { hasCases, insertHistoricCases, samplePlaces, stagePlaces, type HistoricCase, type Place, type PlaceKind } from './repository.ts';
+import { callbackAnswers, callbackDelayHours, CALLBACK_SHARE, categoryPicker, descriptionFor, hash01, pickSource, poisson, prng, rhythmAt, satisfactionFor, stageHours } from './model.ts';
+import { hasCases, insertHistoricCallbacks, insertHistoricCases, type HistoricCallback, samplePlaces, stagePlaces, type HistoricCase, type Place, type PlaceKind } from './repository.ts';
 
 export interface BackfillOptions {
   seed: number;
@@ -145,6 +145,22 @@ export function historicCase(category: CaseCategory, reportedAt: Date, now: Date
 }
 
 /**
+ * The callback (回访) of a closed historic case, if the center made one by `now`: its answers
+ * follow the case's history. Drawn from a hash of the external id, so the case stream's own
+ * random sequence is the same with or without callbacks.
+ */
+export function historicCallback(h: Pick<HistoricCase, 'source' | 'external_id' | 'return_count' | 'reopen_count' | 'times'>, now: Date): HistoricCallback | undefined {
+  const closed = h.times.closed_at;
+  if (!closed) return undefined;
+  const u = (k: string) => hash01(`${h.external_id}:callback:${k}`);
+  if (u('share') >= CALLBACK_SHARE) return undefined;
+  const at = new Date(closed.getTime() + callbackDelayHours(u('delay')) * H);
+  if (at > now) return undefined;
+  const late = closed > h.times.close_due_at!;
+  return { source: h.source, external_id: h.external_id, at, ...callbackAnswers({ late, returned: h.return_count > 0, reopened: h.reopen_count > 0 }, u('u'), u('v'), u('w')) };
+}
+
+/**
  * Writes `days` of history ending now, unless cases exist already. Runs in one
  * transaction: a failure leaves no half history. Returns the number of cases written.
  */
@@ -183,6 +199,7 @@ export async function backfillDemoCases(client: pg.ClientBase, opts: BackfillOpt
         }
       }
       total += await insertHistoricCases(client, rows);
+      await insertHistoricCallbacks(client, rows.map((r) => historicCallback(r, now)).filter((c) => c !== undefined));
     }
     await appendEvents(client, [
       { actor: 'simulator', type: 'cases.backfilled', subject: 'cases', payload: { cases: total, days, from: start.toISOString(), to: now.toISOString(), rooms: ['wall'] } },

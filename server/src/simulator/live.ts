@@ -17,8 +17,9 @@ import { createCases, normalizeCase, transitionCase } from '../cases/service.ts'
 import type { TransitionInput } from '../cases/schemas.ts';
 import { HttpError } from '../lib/errors.ts';
 import { pickPlace, placePool, type PlacePool } from './backfill.ts';
-import { categoryPicker, descriptionFor, hash01, pickSource, poisson, prng, rhythmAt, satisfactionFor, stageHours } from './model.ts';
-import { simulatedCasesToWork, type OpenSimCase } from './repository.ts';
+import { recordCallback } from '../callbacks/service.ts';
+import { callbackAnswers, callbackDelayHours, CALLBACK_SHARE, categoryPicker, descriptionFor, hash01, pickSource, poisson, prng, rhythmAt, satisfactionFor, stageHours } from './model.ts';
+import { simulatedCasesToCallBack, simulatedCasesToWork, type OpenSimCase } from './repository.ts';
 
 export interface LiveOptions {
   pool: Pool;
@@ -36,6 +37,8 @@ export interface LiveOptions {
 const H = 3_600_000;
 /** Closed cases are rated within this many simulated hours, or never. */
 const RATING_WINDOW_HOURS = 72;
+/** Closed cases are called back within this many real hours, or never (older ones are history). */
+const CALLBACK_WINDOW_HOURS = 7 * 24;
 
 interface Step {
   action: TransitionInput['action'];
@@ -81,7 +84,7 @@ export class LiveSimulator {
   private readonly rand: () => number;
   private places?: PlacePool;
   private n = 0;
-  private stats = { created: 0, transitions: 0 };
+  private stats = { created: 0, transitions: 0, callbacks: 0 };
   private wake?: () => void;
   /** Who the simulator writes as: the `simulator` integration client. */
   private principal?: Principal;
@@ -114,13 +117,14 @@ export class LiveSimulator {
       try {
         await this.arrivals();
         await this.progress();
+        await this.callbacks();
       } catch (err) {
         // A database restart or a conflicting writer must not end the demo stream.
         log(`tick failed: ${(err as Error).message}`);
       }
       if (Date.now() - lastReport > 60_000) {
-        log(`last minute: ${this.stats.created} new cases, ${this.stats.transitions} transitions`);
-        this.stats = { created: 0, transitions: 0 };
+        log(`last minute: ${this.stats.created} new cases, ${this.stats.transitions} transitions, ${this.stats.callbacks} callbacks`);
+        this.stats = { created: 0, transitions: 0, callbacks: 0 };
         lastReport = Date.now();
       }
       const wait = Math.max(0, (this.opts.tickMs ?? 1000) - (Date.now() - tickStart));
@@ -178,6 +182,26 @@ export class LiveSimulator {
         budget--;
       } catch (err) {
         // Someone else moved the case meanwhile (409) or it vanished (404): skip it.
+        if (!(err instanceof HttpError)) throw err;
+      }
+    }
+  }
+
+  /** The dispatcher calls citizens back a few (simulated) hours after their case is closed. */
+  private async callbacks(): Promise<void> {
+    const due = await simulatedCasesToCallBack(this.opts.pool, 1000, CALLBACK_WINDOW_HOURS, Math.round(CALLBACK_SHARE * 100));
+    let budget = this.opts.maxTransitionsPerTick ?? 40;
+    const now = Date.now();
+    for (const c of due) {
+      if (budget <= 0 || this.stopped) break;
+      const u = (k: string) => hash01(`${c.id}:callback:${k}`);
+      if (this.simulatedSince(c.closed_at, now) < callbackDelayHours(u('delay')) * H) continue;
+      const answers = callbackAnswers({ late: c.late, returned: c.return_count > 0, reopened: c.reopen_count > 0 }, u('u'), u('v'), u('w'));
+      try {
+        await recordCallback(this.opts.pool, { actor: 'simulator' }, c.id, answers);
+        this.stats.callbacks++;
+        budget--;
+      } catch (err) {
         if (!(err instanceof HttpError)) throw err;
       }
     }

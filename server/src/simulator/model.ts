@@ -119,3 +119,34 @@ export function descriptionFor(category: CaseCategory, u: number): string {
   const list = DESCRIPTIONS[category.code] ?? [category.description_zh];
   return `${list[Math.floor(u * list.length)]}（模拟数据）`;
 }
+
+/** What in a case's history colours the citizen's answers on the callback. */
+export interface CallbackHistory {
+  /** Closed after its due time. */
+  late: boolean;
+  /** Handed back by a department at least once. */
+  returned: boolean;
+  /** Failed the center's check at least once. */
+  reopened: boolean;
+}
+
+/** Share of closed cases the center calls back (the rest it could not reach or did not sample). */
+export const CALLBACK_SHARE = 0.85;
+
+/**
+ * The citizen's answers on the callback (回访): mostly contacted and solved, but a late,
+ * returned or reopened case is less often solved, and an unsolved or late one less often
+ * satisfying. `u`, `v`, `w` are uniform draws.
+ */
+export function callbackAnswers(h: CallbackHistory, u: number, v: number, w: number): { contacted: boolean; solved: boolean; satisfaction: 'satisfied' | 'basically_satisfied' | 'dissatisfied' } {
+  const contacted = u < (h.late ? 0.85 : 0.97);
+  const pSolved = Math.max(0.05, 0.92 - (h.late ? 0.3 : 0) - (h.reopened ? 0.3 : 0) - (h.returned ? 0.1 : 0) - (contacted ? 0 : 0.3));
+  const solved = v < pSolved;
+  const troubled = h.late || h.reopened || h.returned;
+  const [pSat, pBasic] = !solved ? [0.05, 0.25] : troubled ? [0.45, 0.35] : [0.75, 0.2];
+  const satisfaction = w < pSat ? 'satisfied' : w < pSat + pBasic ? 'basically_satisfied' : 'dissatisfied';
+  return { contacted, solved, satisfaction };
+}
+
+/** Hours after closing that the callback is made: within three days. */
+export const callbackDelayHours = (u: number): number => 4 + u * 68;

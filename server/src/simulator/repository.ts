@@ -177,3 +177,52 @@ export async function simulatedCasesToWork(db: Db, limit: number, ratingWindowHo
   );
   return rows;
 }
+
+/** A callback of the backfilled history, found by its case's (source, external_id). */
+export interface HistoricCallback {
+  source: string;
+  external_id: string;
+  at: Date;
+  contacted: boolean;
+  solved: boolean;
+  satisfaction: string;
+}
+
+/** Inserts the history's callbacks in one statement. */
+export async function insertHistoricCallbacks(client: pg.ClientBase, rows: HistoricCallback[]): Promise<number> {
+  if (!rows.length) return 0;
+  const col = <K extends keyof HistoricCallback>(k: K) => rows.map((r) => r[k]);
+  const { rowCount } = await client.query(
+    `INSERT INTO case_callback (case_id, at, actor, contacted, solved, satisfaction)
+     SELECT c.id, u.at, 'simulator', u.contacted, u.solved, u.satisfaction
+     FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::boolean[], $5::boolean[], $6::text[]) AS u(source, external_id, at, contacted, solved, satisfaction)
+     JOIN cases c ON c.source = u.source AND c.external_id = u.external_id`,
+    [col('source'), col('external_id'), col('at'), col('contacted'), col('solved'), col('satisfaction')],
+  );
+  return rowCount ?? 0;
+}
+
+export interface CallbackDueCase {
+  id: number;
+  closed_at: Date;
+  late: boolean;
+  return_count: number;
+  reopen_count: number;
+}
+
+/**
+ * Synthetic cases closed in the last `windowHours` and not yet called back, among the share
+ * the center calls back (decided by a hash of the id, so a skipped case stays skipped).
+ */
+export async function simulatedCasesToCallBack(db: Db, limit: number, windowHours: number, sharePercent: number): Promise<CallbackDueCase[]> {
+  const { rows } = await db.query<CallbackDueCase>(
+    `SELECT c.id::int AS id, c.closed_at, c.closed_at > c.close_due_at AS late, c.return_count, c.reopen_count
+     FROM cases c
+     WHERE c.external_id LIKE 'sim-%' AND c.status IN ('closed', 'evaluated') AND c.closed_at > now() - make_interval(hours => $2)
+       AND abs(hashtext('callback:' || c.id)) % 100 < $3
+       AND NOT EXISTS (SELECT 1 FROM case_callback k WHERE k.case_id = c.id)
+     ORDER BY c.closed_at LIMIT $1`,
+    [limit, windowHours, sharePercent],
+  );
+  return rows;
+}

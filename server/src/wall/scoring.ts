@@ -1,28 +1,25 @@
 /**
- * The wall's league tables rank subdistricts and departments by one composite of the three
- * 接诉即办 rates, as the KPI module computes them (server/src/kpis; formulas in the README)
- * over the last 30 days:
+ * The wall's league tables rank subdistricts and departments by the composite score of the
+ * district's scoring profile (data/standards/scoring-profiles.json; by default Beijing's
+ * 接诉即办 three rates from the citizen's callback), over the last 30 days:
  *
- *   score = 100 × (0.2 × response_rate + 0.4 × resolution_rate + 0.4 × satisfaction_rate)
+ *   score = 100 × (w_response × response + w_resolution × resolution + w_satisfaction × satisfaction)
  *
- * A rate with nothing to judge yet (null) counts as 1 (no failure recorded), so a unit is
- * never punished for having had no cases. Resolution and satisfaction weigh most because
- * they are what citizens feel; the weights are the project's choice. Ties go to the unit
- * with fewer overdue cases.
+ * The rates and the score come from the KPI module (server/src/kpis), which owns them; a
+ * rate with nothing to judge yet counts as 1. Ties go to the unit with fewer overdue cases.
  */
-export const SCORE_WEIGHTS = { response: 0.2, resolution: 0.4, satisfaction: 0.4 } as const;
+import { compositeScore as profileScore, defaultProfile, profileRates, type RatedFigures, type ScoringProfile, type ThreeRates } from '../kpis/scoring.ts';
+
 export const SCORE_PERIOD_DAYS = 30;
 
-export interface Rates {
-  response_rate: number | null;
-  resolution_rate: number | null;
-  satisfaction_rate: number | null;
-}
+/** The profile the wall ranks by. */
+export const wallProfile = (): ScoringProfile => defaultProfile();
 
-export function compositeScore(r: Rates): number {
-  const s =
-    SCORE_WEIGHTS.response * (r.response_rate ?? 1) + SCORE_WEIGHTS.resolution * (r.resolution_rate ?? 1) + SCORE_WEIGHTS.satisfaction * (r.satisfaction_rate ?? 1);
-  return Math.round(s * 1000) / 10;
+/** The three rates the wall shows for a KPI row: those of the wall's profile. */
+export const wallRates = (f: RatedFigures): ThreeRates => profileRates(f, wallProfile());
+
+export function compositeScore(f: RatedFigures): number {
+  return profileScore(wallRates(f), wallProfile());
 }
 
 /** Heatmap weight of a case by priority: an urgent case warms the map as much as eight low ones. */

@@ -4,7 +4,7 @@ import type { KpiRow } from '../kpis/schemas.ts';
 import { listCategories } from '../cases/categories.ts';
 import { listActiveWhistles, type WhistleView } from '../whistles/repository.ts';
 import { hasCases, readLatestCases, readLatestSeq, readOverdueCases, readOverdueCountAt, readSubdistricts, type WallCase } from './repository.ts';
-import { compositeScore, SCORE_PERIOD_DAYS } from './scoring.ts';
+import { compositeScore, SCORE_PERIOD_DAYS, wallProfile, wallRates } from './scoring.ts';
 
 /**
  * Targets the KPI tiles compare against (the project's choice, in the spirit of the
@@ -43,6 +43,8 @@ export interface WallSummary {
     targets: typeof KPI_TARGETS;
   };
   score_period_days: number;
+  /** The scoring profile the rates and scores are of (data/standards/scoring-profiles.json). */
+  profile: { id: string; name_zh: string; name_en: string; rates: 'callback' | 'administrative' };
   subdistricts: (RankedUnit & { code: string; lng: number; lat: number })[];
   departments: RankedUnit[];
   categories: { code: string; name_zh: string; name_en: string; count: number; previous: number }[];
@@ -59,9 +61,7 @@ function ranked(rows: KpiRow[]): RankedUnit[] {
       name_zh: r.name_zh,
       name_en: r.name_en,
       score: compositeScore(r),
-      response: r.response_rate,
-      resolution: r.resolution_rate,
-      satisfaction: r.satisfaction_rate,
+      ...wallRates(r),
       cases: r.cases,
       overdue: r.overdue,
     }))
@@ -69,6 +69,11 @@ function ranked(rows: KpiRow[]): RankedUnit[] {
 }
 
 const PERIOD = '30d' as const;
+
+const profileSummary = () => {
+  const { id, name_zh, name_en, rates } = wallProfile();
+  return { id, name_zh, name_en, rates };
+};
 
 /** Everything the wall's panels show, in one read (the map's heat points come separately). */
 export async function readWallSummary(db: Pool, now = new Date()): Promise<WallSummary> {
@@ -82,6 +87,7 @@ export async function readWallSummary(db: Pool, now = new Date()): Promise<WallS
       as_of, seq: 0, cases_available: false,
       kpis: { today: 0, yesterday_same_time: 0, overdue: 0, overdue_day_ago: 0, response: null, resolution: null, satisfaction: null, response_day_ago: null, resolution_day_ago: null, satisfaction_day_ago: null, targets: KPI_TARGETS },
       score_period_days: SCORE_PERIOD_DAYS,
+      profile: profileSummary(),
       subdistricts: subdistrictPlaces.map((s) => ({ ...s, score: 100, response: null, resolution: null, satisfaction: null, cases: 0, overdue: 0 })),
       departments: [], categories: [], trend: [], latest: [], overdue: [], whistles: await listActiveWhistles(db),
     };
@@ -117,15 +123,16 @@ export async function readWallSummary(db: Pool, now = new Date()): Promise<WallS
       yesterday_same_time: yesterday.rows[0]?.cases ?? 0,
       overdue: overdue.total,
       overdue_day_ago: overdueDayAgo,
-      response: d?.response_rate ?? null,
-      resolution: d?.resolution_rate ?? null,
-      satisfaction: d?.satisfaction_rate ?? null,
-      response_day_ago: dBefore?.response_rate ?? null,
-      resolution_day_ago: dBefore?.resolution_rate ?? null,
-      satisfaction_day_ago: dBefore?.satisfaction_rate ?? null,
+      response: d ? wallRates(d).response : null,
+      resolution: d ? wallRates(d).resolution : null,
+      satisfaction: d ? wallRates(d).satisfaction : null,
+      response_day_ago: dBefore ? wallRates(dBefore).response : null,
+      resolution_day_ago: dBefore ? wallRates(dBefore).resolution : null,
+      satisfaction_day_ago: dBefore ? wallRates(dBefore).satisfaction : null,
       targets: KPI_TARGETS,
     },
     score_period_days: SCORE_PERIOD_DAYS,
+    profile: profileSummary(),
     subdistricts: ranked(bySub.rows)
       .filter((r) => place.has(r.id))
       .map((r) => ({ ...r, code: place.get(r.id)!.code, lng: place.get(r.id)!.lng, lat: place.get(r.id)!.lat })),

@@ -9,7 +9,8 @@ import { listDepartments, whistleFigures } from './repository.ts';
  *
  *   score = 100 × (0.5 × case_score / 100 + 0.3 × on_time_rate + 0.2 × grade_rate)
  *
- * - case_score: the wall's composite of the three 接诉即办 rates (server/src/wall/scoring.ts).
+ * - case_score: the wall's composite of the three 接诉即办 rates under the district's scoring
+ *   profile (server/src/wall/scoring.ts, data/standards/scoring-profiles.json).
  * - on_time_rate: arrivals on time ÷ calls due. A call is due once its deadline passed or it
  *   checked in; an arrival is on time when the check-in came by the deadline and inside the
  *   geofence, or the commander accepted it (an outside check-in with a reason).
@@ -58,7 +59,8 @@ export async function departmentRanking(db: Pool, now = new Date()): Promise<{ a
     .map((d) => {
       const k = byCase.get(d.id);
       const w = byWhistle.get(d.id);
-      const caseScore = compositeScore({ response_rate: k?.response_rate ?? null, resolution_rate: k?.resolution_rate ?? null, satisfaction_rate: k?.satisfaction_rate ?? null });
+      // The district's scoring profile, as on the wall; a department without cases scores 100.
+      const caseScore = k ? compositeScore(k) : 100;
       const onTimeRate = w && w.calls_due > 0 ? w.on_time / w.calls_due : null;
       const gradeRate = w && w.graded > 0 && w.mean_grade !== null ? (w.mean_grade - 1) / 4 : null;
       return {
