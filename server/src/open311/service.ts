@@ -6,7 +6,7 @@
 import type { Pool } from '../db/pool.ts';
 import { findCategory, findCategoryByServiceCode, listCategories, type CaseCategory } from '../cases/categories.ts';
 import { LIMITS } from '../cases/schemas.ts';
-import { createCases, normalizeCase } from '../cases/service.ts';
+import { normalizeCase, submitCase } from '../cases/service.ts';
 import { FINAL_STATUSES, CASE_STATUSES } from '../cases/state-machine.ts';
 import { HttpError } from '../lib/errors.ts';
 import { findRequests, type RequestRow } from './repository.ts';
@@ -166,8 +166,8 @@ export async function postRequest(db: Pool, body: Record<string, unknown>, idemp
       '',
       { contact: Object.keys(contact).length ? contact : null },
     );
-    const [result] = await createCases(db, [{ row, prefix: '', actor: 'open311' }]);
-    return [{ service_request_id: String(result!.case.id), service_notice: '', account_id: contact.account_id ?? '' }];
+    const result = await submitCase(db, { row, prefix: '', actor: 'open311' });
+    return [{ service_request_id: String(result.case.id), service_notice: '', account_id: contact.account_id ?? '' }];
   } catch (err) {
     if (err instanceof HttpError && !(err instanceof Open311Error) && err.statusCode < 500) {
       const field = typeof err.details?.field === 'string' ? (err.details.field === 'lng' ? 'long' : err.details.field) : undefined;
