@@ -12,7 +12,9 @@ export interface TestServer {
 
 /** Starts the real server on a free loopback port against the run's test database. */
 export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
-  const config: Config = { ...loadConfig({ DATABASE_URL: testDatabaseUrl() }), port: 0, host: '127.0.0.1', logLevel: 'silent', ...overrides };
+  // Test servers load the coverage model on first use, not at start (most tests never need it),
+  // and a request waits for the load however slow the shared test machine is.
+  const config: Config = { ...loadConfig({ DATABASE_URL: testDatabaseUrl(), CITYOPS_COVERAGE_PRELOAD: '0', CITYOPS_COVERAGE_WAIT_MS: '120000' }), port: 0, host: '127.0.0.1', logLevel: 'silent', ...overrides };
   const app = await createServer(config);
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
