@@ -87,6 +87,11 @@ export class EventPublisher {
     return (this.listener as unknown as { processID?: number } | undefined)?.processID;
   }
 
+  /** How many sockets this process holds (for diagnostics and the multi-node test). */
+  get socketCount(): number {
+    return this.io?.engine.clientsCount ?? 0;
+  }
+
   get connected(): boolean {
     return this.initialized && this.listener !== undefined;
   }
