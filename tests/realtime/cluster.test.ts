@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testPool } from '../helpers/db.ts';
-import { startNginx, type Nginx } from '../helpers/nginx.ts';
+import { startNginx, type Nginx } from '../../scripts/lib/nginx.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { activePublishers } from '../../server/src/realtime/plugin.ts';
 import type { EventPublisher } from '../../server/src/realtime/publisher.ts';

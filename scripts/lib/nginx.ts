@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +7,7 @@ import path from 'node:path';
 export const NGINX = process.env.CITYOPS_NGINX ?? '/usr/sbin/nginx';
 
 /** The nginx configuration of a local cluster: one loopback port in front of the given upstream ports, WebSockets included. */
-export function nginxConfig(dir: string, listenPort: number, upstreamPorts: number[]): string {
+export function nginxConfig(dir: string, listenPort: number, upstreamPorts: number[], host = '127.0.0.1'): string {
   const t = (name: string) => path.join(dir, name);
   return `worker_processes 1;
 ${process.getuid?.() === 0 ? 'user root;' : ''}
@@ -26,7 +26,7 @@ http {
 ${upstreamPorts.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`).join('\n')}
   }
   server {
-    listen 127.0.0.1:${listenPort};
+    listen ${host}:${listenPort};
     location / {
       proxy_pass http://cityops;
       proxy_http_version 1.1;
@@ -60,13 +60,17 @@ export interface Nginx {
   stop: () => Promise<void>;
 }
 
-/** Starts Debian's nginx in the foreground with a configuration of its own in a temporary folder. */
-export async function startNginx(upstreamPorts: number[]): Promise<Nginx> {
+/**
+ * Starts Debian's nginx in the foreground with a configuration of its own in a temporary
+ * folder, listening on loopback (`listenPort`, or a free port) in front of `upstreamPorts`.
+ */
+export async function startNginx(upstreamPorts: number[], listenPort?: number, host = '127.0.0.1'): Promise<Nginx> {
+  if (!existsSync(NGINX)) throw new Error(`nginx is not installed at ${NGINX}: apt-get install nginx-light (npm test installs it when run as root)`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cityops-nginx-'));
   for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(path.join(dir, d));
-  const port = await freePort();
+  const port = listenPort ?? (await freePort());
   const conf = path.join(dir, 'nginx.conf');
-  writeFileSync(conf, nginxConfig(dir, port, upstreamPorts));
+  writeFileSync(conf, nginxConfig(dir, port, upstreamPorts, host));
   const child = spawn(NGINX, ['-p', dir, '-c', conf, '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -74,7 +78,7 @@ export async function startNginx(upstreamPorts: number[]): Promise<Nginx> {
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${stderr}${safeRead(path.join(dir, 'error.log'))}`);
     const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => (s.end(), resolve(true)));
+      const s = net.connect(port, host === '0.0.0.0' ? '127.0.0.1' : host, () => (s.end(), resolve(true)));
       s.on('error', () => resolve(false));
     });
     if (ok) break;
@@ -82,7 +86,7 @@ export async function startNginx(upstreamPorts: number[]): Promise<Nginx> {
     await new Promise((r) => setTimeout(r, 25));
   }
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
     child,
     stop: () =>
       new Promise<void>((resolve) => {
