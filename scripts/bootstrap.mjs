@@ -32,6 +32,9 @@ const PG_MAJOR = Number(process.env.CITYOPS_PG_MAJOR ?? 15);
 const PG_PACKAGES = [`postgresql-${PG_MAJOR}`, `postgresql-${PG_MAJOR}-postgis-3`, `postgresql-${PG_MAJOR}-pgrouting`];
 const BROWSER_PACKAGES = ['chromium'];
 export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** The load balancer of the multi-node test and of `npm run cluster`. */
+const NGINX_PACKAGES = ['nginx-light'];
+export const NGINX_PATH = '/usr/sbin/nginx';
 
 class BootstrapError extends Error {}
 
@@ -123,6 +126,11 @@ function ensurePostgresPackages() {
 function ensureChromium() {
   if (existsSync(CHROMIUM_PATH)) return;
   aptInstall(BROWSER_PACKAGES, 'the browser tests (Chromium)');
+}
+
+function ensureNginx() {
+  if (existsSync(NGINX_PATH)) return;
+  aptInstall(NGINX_PACKAGES, 'the multi-node test and `npm run cluster` (nginx)');
 }
 
 // ---------------------------------------------------------------- local cluster
@@ -423,6 +431,7 @@ async function main() {
 
   if (mode === 'test') {
     ensureChromium();
+    ensureNginx();
     ensureClientBuilt();
     env.CITYOPS_CHROMIUM = CHROMIUM_PATH;
     const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');

@@ -19,22 +19,40 @@ function fmt(ms: number | null): string {
   return ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0);
 }
 
+/** How many times better ours is than its floor: floor/value for times, value/floor for rates. */
+function ratioOf(r: BenchResult): number | null {
+  if (r.floor === null) return null;
+  return r.higherIsBetter ? r.value / r.floor : r.floor / r.value;
+}
+
+function fmtValue(v: number | null, r: BenchResult): string {
+  if (v === null) return '—';
+  if (r.unit) return `${v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(v < 10 ? 2 : 1)} ${r.unit}`;
+  return fmt(v);
+}
+
 function verdict(r: BenchResult): string {
-  const ratio = r.floor !== null ? r.floor / r.value : null;
+  const ratio = ratioOf(r);
   const fails: string[] = [];
-  if (r.target !== undefined && r.value > r.target) fails.push(`over ${r.target} ms`);
-  if (r.minRatio !== undefined && ratio !== null && ratio < r.minRatio) fails.push(`under ${r.minRatio}×`);
+  if (r.target !== undefined && !r.higherIsBetter && r.value > r.target) fails.push(`over ${r.target} ms`);
+  if (r.target !== undefined && r.higherIsBetter && r.value < r.target) fails.push(`under ${r.target} ${r.unit ?? ''}`.trim());
+  if (r.minRatio !== undefined && ratio !== null && ratio < r.minRatio) fails.push(`under ${Number(r.minRatio.toFixed(2))}×`);
   return fails.length ? `MISS (${fails.join(', ')})` : r.target !== undefined || r.minRatio !== undefined ? 'ok' : '';
 }
 
 function printTable(rows: Array<BenchResult & { module: string }>): void {
-  const header = ['benchmark', 'value ms', 'floor ms', 'ratio', 'target', 'verdict', 'floor'];
+  const header = ['benchmark', 'value (ms)', 'floor (ms)', 'ratio', 'target', 'verdict', 'floor'];
   const body = rows.map((r) => [
     `${r.module}: ${r.name}`,
-    fmt(r.value),
-    fmt(r.floor),
-    r.floor !== null ? `${(r.floor / r.value).toFixed(1)}×` : '—',
-    [r.target !== undefined ? `< ${r.target} ms` : '', r.minRatio !== undefined ? `≥ ${r.minRatio}×` : ''].filter(Boolean).join(', ') || '—',
+    fmtValue(r.value, r),
+    fmtValue(r.floor, r),
+    ratioOf(r) !== null ? `${ratioOf(r)!.toFixed(2)}×` : '—',
+    [
+      r.target !== undefined ? (r.higherIsBetter ? `≥ ${r.target.toLocaleString('en-US')} ${r.unit ?? ''}`.trim() : `< ${r.target} ${r.unit ?? 'ms'}`) : '',
+      r.minRatio !== undefined ? `≥ ${Number(r.minRatio.toFixed(2))}×` : '',
+    ]
+      .filter(Boolean)
+      .join(', ') || '—',
     verdict(r),
     r.floorName ?? '',
   ]);

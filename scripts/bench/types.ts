@@ -12,7 +12,7 @@ export interface BenchContext {
 /** One measured figure next to its floor: the simplest existing way to get the same answer. */
 export interface BenchResult {
   name: string;
-  /** Median time of ours, milliseconds. */
+  /** Median time of ours, milliseconds (or a figure in `unit`). */
   value: number;
   /** Median time of the floor on the same input in the same run, milliseconds; null when there is none. */
   floor: number | null;
@@ -22,6 +22,13 @@ export interface BenchResult {
   target?: number;
   /** The least floor/value ratio accepted (e.g. 5 for "at least 5× faster"). */
   minRatio?: number;
+  /** The unit of `value`, `floor` and `target` when not milliseconds (e.g. `cases/s`). */
+  unit?: string;
+  /**
+   * A rate rather than a time: more is better, the ratio is value/floor (ours as a share of
+   * the floor's rate) and `target` is the least value accepted.
+   */
+  higherIsBetter?: boolean;
 }
 
 /** A benchmark module: `scripts/bench/<name>.bench.ts` exporting `run`. */

@@ -5,8 +5,8 @@ import fastifyStatic from '@fastify/static';
 import type { Config } from './config.ts';
 import type { Pool } from './db/pool.ts';
 import { installErrorHandler, notFound } from './lib/errors.ts';
-import type { RealtimeServer } from './realtime/socket.ts';
-import { attachEventPush } from './events/plugin.ts';
+import type { RealtimeServer } from './realtime/gateway.ts';
+import { attachEventPush } from './realtime/plugin.ts';
 import { caseRoutes } from './cases/routes.ts';
 import { kpiRoutes } from './kpis/routes.ts';
 import { callbackRoutes } from './callbacks/routes.ts';
@@ -20,7 +20,6 @@ import { wallRoutes } from './wall/routes.ts';
 import { whistleRoutes } from './whistles/routes.ts';
 import authPlugin from './auth/plugin.ts';
 import { authRoutes } from './auth/routes.ts';
-import { attachSocketAuth } from './auth/socket.ts';
 import { districtRoutes } from './district/routes.ts';
 
 declare module 'fastify' {
@@ -50,7 +49,6 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, opt
   installErrorHandler(fastify);
   // Principals first: every route below declares the permission it needs.
   await fastify.register(authPlugin);
-  attachSocketAuth(fastify);
 
   await fastify.register(authRoutes);
   await fastify.register(healthRoutes);

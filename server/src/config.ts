@@ -11,7 +11,15 @@ export interface Config {
   /** Folder with the built client (`vite build`); served at `/`. */
   clientDist: string;
   /** Service coverage: default walking speed (m/s), snapping limit and isochrone band (metres). */
-  coverage: { walkSpeed: number; snapLimitM: number; isochroneBufferM: number };
+  coverage: {
+    walkSpeed: number;
+    snapLimitM: number;
+    isochroneBufferM: number;
+    /** Load the coverage model (in a worker thread) when the server starts, not on the first request. */
+    preload: boolean;
+    /** How long a coverage request waits for a loading model before a 503 with progress, milliseconds. */
+    loadWaitMs: number;
+  };
   /** Live push: `kpi.updated` is sent at most once per this many milliseconds while cases change. */
   kpiPushIntervalMs: number;
   /** Whistles: where report photos are stored (outside the web root), their size limit, escalation and sweep timing. */
@@ -108,6 +116,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       walkSpeed: parseNumber('CITYOPS_WALK_SPEED', env.CITYOPS_WALK_SPEED, 1.2, 0.3, 3),
       snapLimitM: snapLimitFromEnv(env),
       isochroneBufferM: parseNumber('CITYOPS_ISOCHRONE_BUFFER_M', env.CITYOPS_ISOCHRONE_BUFFER_M, 20, 1, 500),
+      preload: env.CITYOPS_COVERAGE_PRELOAD !== '0',
+      loadWaitMs: parseNumber('CITYOPS_COVERAGE_WAIT_MS', env.CITYOPS_COVERAGE_WAIT_MS, 15_000, 0, 120_000),
     },
     kpiPushIntervalMs: parseNumber('CITYOPS_KPI_PUSH_MS', env.CITYOPS_KPI_PUSH_MS, 2000, 100, 60_000),
     whistles: {

@@ -12,8 +12,10 @@ export interface TestServer {
 
 /** Starts the real server on a free loopback port against the run's test database. */
 export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+  // Test servers load the coverage model on first use, not at start (most tests never need it),
+  // and a request waits for the load however slow the shared test machine is.
   const config: Config = {
-    ...loadConfig({ DATABASE_URL: testDatabaseUrl() }),
+    ...loadConfig({ DATABASE_URL: testDatabaseUrl(), CITYOPS_COVERAGE_PRELOAD: '0', CITYOPS_COVERAGE_WAIT_MS: '120000' }),
     port: 0,
     host: '127.0.0.1',
     logLevel: 'silent',

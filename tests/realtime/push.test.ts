@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activePublishers } from '../../server/src/events/plugin.ts';
-import { EventPublisher } from '../../server/src/events/publisher.ts';
+import { activePublishers } from '../../server/src/realtime/plugin.ts';
+import { EventPublisher } from '../../server/src/realtime/publisher.ts';
 import { testDatabaseUrl, testPool } from '../helpers/db.ts';
 import { exitOf, spawnTs } from '../helpers/process.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';

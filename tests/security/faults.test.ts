@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activePublishers } from '../../server/src/events/plugin.ts';
+import { activePublishers } from '../../server/src/realtime/plugin.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { testDatabaseUrl, testPool } from '../helpers/db.ts';
 import { loginCookie } from '../helpers/auth.ts';

@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../server/src/cases/schemas.ts';
-import { activePublishers } from '../../server/src/events/plugin.ts';
+import { activePublishers } from '../../server/src/realtime/plugin.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { testPool } from '../helpers/db.ts';
 import { until } from '../realtime/helpers.ts';

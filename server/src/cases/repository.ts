@@ -38,65 +38,87 @@ export type SummaryRow = Omit<CaseSummary, 'category_name_zh' | 'category_name_e
   due_at: Date | null;
 };
 
+/** A stored case as an insert returns it: its summary and the key it was stored under. */
+export type InsertedRow = SummaryRow & { external_id: string };
+
 /**
- * Inserts a case unless (source, external_id) exists, assigning the admin units that cover
- * the point and the nearest building within 300 m (`case_assign`, GiST-indexed), and the
- * department of the category's routing. Returns the id and whether it was created.
+ * Inserts a batch of cases in one set-based statement: the rows travel as arrays, are placed
+ * by one join with `case_assign` (the admin units covering each point, by per-level GiST
+ * indexes, and the nearest building within 300 m) and with the department of each category's
+ * routing, and are inserted unless (source, external_id) exists. Rows are inserted in input
+ * order, so of two rows with the same key in one batch the first is stored. Returns the
+ * summaries of the rows this statement created.
  */
-export async function insertCase(client: pg.ClientBase, row: NewCaseRow): Promise<{ id: number; created: boolean }> {
-  const inserted = await client.query<{ id: number }>(
-    `WITH p AS (SELECT ST_SetSRID(ST_MakePoint($1, $2), 4326) AS g)
-     INSERT INTO cases (source, external_id, category, description, address, media_url, contact, geom, input_crs, priority, status,
-                        out_of_area, subdistrict_id, community_id, grid_id, building_id, department_id, reported_at,
-                        register_due_at, dispatch_due_at, accept_due_at, handle_due_at, close_due_at)
-     SELECT $3, $4, $5, $6, $7, $8, $9::jsonb, p.g, $10, $11, 'reported',
-            a.out_of_area, a.subdistrict_id, a.community_id, a.grid_id, a.building_id,
-            (SELECT dep.id FROM department dep WHERE dep.code = $12),
-            $13, $14, $15, $16, $17, $18
-     FROM p CROSS JOIN LATERAL case_assign(p.g) a
+export async function insertCases(client: pg.ClientBase, rows: NewCaseRow[]): Promise<InsertedRow[]> {
+  if (!rows.length) return [];
+  const col = <T>(f: (r: NewCaseRow) => T) => rows.map(f);
+  const { rows: created } = await client.query<InsertedRow>(
+    `INSERT INTO cases AS c (source, external_id, category, description, address, media_url, contact, geom, input_crs, priority, status,
+                             out_of_area, subdistrict_id, community_id, grid_id, building_id, department_id, reported_at,
+                             register_due_at, dispatch_due_at, accept_due_at, handle_due_at, close_due_at)
+     SELECT t.source, t.external_id, t.category, t.description, t.address, t.media_url, t.contact::jsonb, p.g, t.input_crs, t.priority, 'reported',
+            a.out_of_area, a.subdistrict_id, a.community_id, a.grid_id, a.building_id, dep.id, t.reported_at,
+            t.register_due, t.dispatch_due, t.accept_due, t.handle_due, t.close_due
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[], $10::text[],
+                 $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::timestamptz[], $17::timestamptz[],
+                 $18::timestamptz[])
+          WITH ORDINALITY AS t(source, external_id, category, description, address, media_url, contact, lng, lat, input_crs,
+                               priority, department_code, reported_at, register_due, dispatch_due, accept_due, handle_due, close_due, i)
+     CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(t.lng, t.lat), 4326) AS g) p
+     CROSS JOIN LATERAL case_assign(p.g) a
+     LEFT JOIN department dep ON dep.code = t.department_code
+     ORDER BY t.i
      ON CONFLICT (source, external_id) DO NOTHING
-     RETURNING id::int AS id`,
+     RETURNING ${SUMMARY_SQL}`,
     [
-      row.lng,
-      row.lat,
-      row.source,
-      row.external_id,
-      row.category,
-      row.description,
-      row.address,
-      row.media_url,
-      row.contact ? JSON.stringify(row.contact) : null,
-      row.input_crs,
-      row.priority,
-      row.department_code,
-      row.reported_at,
-      row.due.register,
-      row.due.dispatch,
-      row.due.accept,
-      row.due.handle,
-      row.due.close,
+      col((r) => r.source),
+      col((r) => r.external_id),
+      col((r) => r.category),
+      col((r) => r.description),
+      col((r) => r.address),
+      col((r) => r.media_url),
+      col((r) => (r.contact ? JSON.stringify(r.contact) : null)),
+      col((r) => r.lng),
+      col((r) => r.lat),
+      col((r) => r.input_crs),
+      col((r) => r.priority),
+      col((r) => r.department_code),
+      col((r) => r.reported_at),
+      col((r) => r.due.register),
+      col((r) => r.due.dispatch),
+      col((r) => r.due.accept),
+      col((r) => r.due.handle),
+      col((r) => r.due.close),
     ],
   );
-  if (inserted.rows[0]) return { id: inserted.rows[0].id, created: true };
-  const existing = await client.query<{ id: number }>('SELECT id::int AS id FROM cases WHERE source = $1 AND external_id = $2', [
-    row.source,
-    row.external_id,
-  ]);
-  return { id: existing.rows[0]!.id, created: false };
+  return created;
+}
+
+/** The stored cases with these (source, external_id) keys. */
+export async function summariesByKeys(db: Db, keys: { source: string; external_id: string }[]): Promise<InsertedRow[]> {
+  if (!keys.length) return [];
+  const { rows } = await db.query<InsertedRow>(
+    `SELECT ${SUMMARY_SQL} FROM cases c
+     JOIN unnest($1::text[], $2::text[]) AS k(source, external_id) ON c.source = k.source AND c.external_id = k.external_id`,
+    [keys.map((k) => k.source), keys.map((k) => k.external_id)],
+  );
+  return rows;
 }
 
 /**
- * Whether a point is near the district (within `metres`), and whether the point with its
- * coordinates swapped is: the second without the first means lat and lng were swapped.
+ * The 0-based positions of the points that lie farther than `metres` from the district while
+ * their swapped twin (lat, lng) lies within it: their coordinates were swapped. A point the
+ * district covers is never measured on the sphere, so a batch from inside costs one indexed
+ * lookup a point.
  */
-export async function nearDistrict(db: Db, lng: number, lat: number, metres: number): Promise<{ near: boolean; swappedNear: boolean }> {
-  const { rows } = await db.query<{ near: boolean; swapped_near: boolean }>(
-    `SELECT COALESCE(bool_or(ST_DWithin(d.geom::geography, ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography, $3)), true) AS near,
-            COALESCE(bool_or(ST_DWithin(d.geom::geography, ST_SetSRID(ST_MakePoint($2, $1), 4326)::geography, $3)), false) AS swapped_near
-     FROM admin_unit d WHERE d.level = 'district'`,
-    [lng, lat, metres],
-  );
-  return { near: rows[0]!.near, swappedNear: rows[0]!.swapped_near };
+export async function swappedPoints(db: Db, points: { lng: number; lat: number }[], metres: number): Promise<number[]> {
+  if (!points.length) return [];
+  const { rows } = await db.query<{ i: number }>('SELECT i FROM case_swapped_points($1::float8[], $2::float8[], $3)', [
+    points.map((p) => p.lng),
+    points.map((p) => p.lat),
+    metres,
+  ]);
+  return rows.map((r) => r.i - 1);
 }
 
 export async function summariesByIds(db: Db, ids: number[]): Promise<SummaryRow[]> {

@@ -10,6 +10,7 @@ import * as repo from './repository.ts';
 import type { CaseDetail, CaseInput, CaseListQuery, CaseList, CaseSummary, TransitionInput } from './schemas.ts';
 import { actionsAccepting, actionsFrom, nextStatus, roleMayTake, TRANSITIONS, type TransitionField } from './state-machine.ts';
 import { actorOf, forbidden, scopeOf, type Actor, type Ctx } from '../auth/principal.ts';
+import { MicroBatcher, type BatchOutcome } from './micro-batcher.ts';
 
 /** A point this far outside the district whose swapped twin lies inside it had its coordinates swapped. */
 const SWAP_CHECK_METRES = 20_000;
@@ -105,14 +106,11 @@ export function normalizeCase(input: CaseInput, prefix = '', extra: { contact?: 
   };
 }
 
-async function checkNotSwapped(client: pg.ClientBase, row: repo.NewCaseRow, prefix: string): Promise<void> {
-  const { near, swappedNear } = await repo.nearDistrict(client, row.lng, row.lat, SWAP_CHECK_METRES);
-  if (!near && swappedNear) {
-    throw badRequest(`${field(prefix, 'lat')} and ${field(prefix, 'lng')} look swapped: (${row.lng}, ${row.lat}) is far from the district but (${row.lat}, ${row.lng}) lies in it; send lng as the longitude (about 116) and lat as the latitude (about 39.9)`, {
-      field: field(prefix, 'lat'),
-      rule: 'lat_lng_swapped',
-    });
-  }
+function swappedError(row: repo.NewCaseRow, prefix: string): HttpError {
+  return badRequest(
+    `${field(prefix, 'lat')} and ${field(prefix, 'lng')} look swapped: (${row.lng}, ${row.lat}) is far from the district but (${row.lat}, ${row.lng}) lies in it; send lng as the longitude (about 116) and lat as the latitude (about 39.9)`,
+    { field: field(prefix, 'lat'), rule: 'lat_lng_swapped' },
+  );
 }
 
 export interface CreateResult {
@@ -120,32 +118,136 @@ export interface CreateResult {
   case: CaseSummary;
 }
 
+/** A normalized case waiting to be stored, with the error prefix of its place in the request. */
+export interface PendingCase {
+  row: repo.NewCaseRow;
+  prefix: string;
+  /** Who reports it: the principal's actor (`actorOf`). */
+  actor: Actor;
+}
+
 /**
- * Stores cases in one transaction (all or nothing). A repeated (source, external_id)
+ * Runs `fn` in a transaction with JIT compilation off: a batch's placement join is costed
+ * high enough to trigger JIT, whose compile time is larger than the statement's run time.
+ */
+async function withIntakeTransaction<T>(db: Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN; SET LOCAL jit = off');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+const keyOf = (r: { source: string; external_id: string }) => `${r.source}\u0000${r.external_id}`;
+
+/**
+ * Stores checked cases inside the caller's transaction with one set-based INSERT … SELECT
+ * (placement included), reads the cases that already existed in one more statement, and
+ * appends one `case.created` event per new case as the transaction's last statement.
+ */
+async function storeCases(client: pg.ClientBase, items: PendingCase[]): Promise<CreateResult[]> {
+  const created = await repo.insertCases(
+    client,
+    items.map((i) => i.row),
+  );
+  const fresh = new Map(created.map((r) => [keyOf(r), toSummary(r)]));
+  // Of several items with one key, the first was inserted (input order); the others repeat it.
+  const claimed = new Set<string>();
+  const isNew = items.map((i) => {
+    const k = keyOf(i.row);
+    if (fresh.has(k) && !claimed.has(k)) {
+      claimed.add(k);
+      return true;
+    }
+    return false;
+  });
+  const missing = items.filter((i, n) => !isNew[n] && !fresh.has(keyOf(i.row))).map((i) => i.row);
+  const existing = new Map((await repo.summariesByKeys(client, missing)).map((r) => [keyOf(r), toSummary(r)]));
+  const results = items.map((i, n) => {
+    const k = keyOf(i.row);
+    const summary = fresh.get(k) ?? existing.get(k);
+    if (!summary) throw new Error(`case ${i.row.source}/${i.row.external_id} was neither inserted nor found`);
+    return { created: isNew[n]!, case: summary };
+  });
+  const events: NewEvent[] = [];
+  items.forEach((i, n) => {
+    if (!isNew[n]) return;
+    const c = results[n]!.case;
+    events.push({ ...i.actor, type: 'case.created', subject: `case:${c.id}`, payload: { case: c, rooms: caseRooms(c) } });
+  });
+  await appendEvents(client, events);
+  return results;
+}
+
+/**
+ * Stores cases in one transaction (all or nothing): one statement checks every point for
+ * swapped coordinates, one places and inserts them all. A repeated (source, external_id)
  * returns the stored case with `created: false` and writes nothing for it.
  */
-export async function createCases(
-  db: Pool,
-  rows: { row: repo.NewCaseRow; prefix: string }[],
-  actor: Actor,
-): Promise<CreateResult[]> {
-  return withTransaction(db, async (client) => {
-    const results: { id: number; created: boolean }[] = [];
-    for (const { row, prefix } of rows) {
-      await checkNotSwapped(client, row, prefix);
-      const r = await repo.insertCase(client, row);
-      results.push(r);
+export async function createCases(db: Pool, rows: PendingCase[]): Promise<CreateResult[]> {
+  return withIntakeTransaction(db, async (client) => {
+    const swapped = await repo.swappedPoints(
+      client,
+      rows.map((r) => r.row),
+      SWAP_CHECK_METRES,
+    );
+    if (swapped.length) {
+      const first = rows[swapped[0]!]!;
+      throw swappedError(first.row, first.prefix);
     }
-    const summaries = new Map((await repo.summariesByIds(client, results.map((r) => r.id))).map((s) => [s.id, toSummary(s)]));
-    const events: NewEvent[] = results
-      .filter((r) => r.created)
-      .map((r) => {
-        const c = summaries.get(r.id)!;
-        return { ...actor, type: 'case.created', subject: `case:${r.id}`, payload: { case: c, rooms: caseRooms(c) } };
-      });
-    await appendEvents(client, events);
-    return results.map((r) => ({ created: r.created, case: summaries.get(r.id)! }));
+    return storeCases(client, rows);
   });
+}
+
+/**
+ * Stores the single cases that arrived together as one batch, each settled on its own: a
+ * case with swapped coordinates gets its 400 while the others are stored. Should the batch
+ * fail as a whole, each case is tried alone, so one case never fails another.
+ */
+async function flushSingles(db: Pool, items: PendingCase[]): Promise<BatchOutcome<CreateResult>[]> {
+  try {
+    return await withIntakeTransaction(db, async (client) => {
+      const swapped = new Set(
+        await repo.swappedPoints(
+          client,
+          items.map((i) => i.row),
+          SWAP_CHECK_METRES,
+        ),
+      );
+      const good = items.filter((_, n) => !swapped.has(n));
+      const stored = await storeCases(client, good);
+      let next = 0;
+      return items.map((item, n) => (swapped.has(n) ? { ok: false, error: swappedError(item.row, item.prefix) } : { ok: true, value: stored[next++]! }));
+    });
+  } catch (err) {
+    if (items.length === 1) return [{ ok: false, error: err }];
+    const outcomes: BatchOutcome<CreateResult>[] = [];
+    for (const item of items) outcomes.push((await flushSingles(db, [item]))[0]!);
+    return outcomes;
+  }
+}
+
+const singleQueues = new WeakMap<Pool, MicroBatcher<PendingCase, CreateResult>>();
+
+/**
+ * Stores one case. Concurrent calls on the same pool are grouped into one set-based insert
+ * (see `MicroBatcher`), so single POSTs under load cost about what a batch does; each caller
+ * still gets its own result or its own error.
+ */
+export function submitCase(db: Pool, item: PendingCase): Promise<CreateResult> {
+  let queue = singleQueues.get(db);
+  if (!queue) {
+    queue = new MicroBatcher((items) => flushSingles(db, items));
+    singleQueues.set(db, queue);
+  }
+  return queue.submit(item);
 }
 
 /** An intake system reports only under the sources its key allows; people report under any. */
@@ -161,14 +263,14 @@ function checkSource(ctx: Ctx, source: string, fieldName: string): void {
 
 export async function createCase(ctx: Ctx, input: CaseInput): Promise<CreateResult> {
   checkSource(ctx, input.source, 'source');
-  const [result] = await createCases(ctx.db, [{ row: normalizeCase(input), prefix: '' }], actorOf(ctx.principal));
-  return result!;
+  return submitCase(ctx.db, { row: normalizeCase(input), prefix: '', actor: actorOf(ctx.principal) });
 }
 
 export async function createCaseBatch(ctx: Ctx, inputs: CaseInput[]): Promise<CreateResult[]> {
   inputs.forEach((input, i) => checkSource(ctx, input.source, `body.cases.${i}.source`));
-  const rows = inputs.map((input, i) => ({ row: normalizeCase(input, `body.cases.${i}`), prefix: `body.cases.${i}` }));
-  return createCases(ctx.db, rows, actorOf(ctx.principal));
+  const actor = actorOf(ctx.principal);
+  const rows = inputs.map((input, i) => ({ row: normalizeCase(input, `body.cases.${i}`), prefix: `body.cases.${i}`, actor }));
+  return createCases(ctx.db, rows);
 }
 
 /** Moves a case along the loop, or answers 409 naming the current status and the requested action. */

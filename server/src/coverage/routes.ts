@@ -3,7 +3,7 @@ import { actorOf, demand } from '../auth/principal.ts';
 import { sessionRoom } from '../auth/socket.ts';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { CIRCLES, KINDS, THRESHOLD_LIMITS } from './standards.ts';
-import { CoverageService, type ProgressFn } from './service.ts';
+import { CoverageService, ModelLoadingError, type ProgressFn } from './service.ts';
 
 /**
  * Thresholds: `minutes` (with an optional walking `speed` in m/s) or `metres`. Kinds are
@@ -60,7 +60,23 @@ type Q<T extends TSchema> = Static<T>;
 
 export async function coverageRoutes(app: FastifyInstance): Promise<void> {
   const cfg = app.config.coverage;
-  const service = new CoverageService(app.db, { walkSpeed: cfg.walkSpeed, snapLimit: cfg.snapLimitM, isochroneBuffer: cfg.isochroneBufferM });
+  const service = new CoverageService(app.db, {
+    walkSpeed: cfg.walkSpeed,
+    snapLimit: cfg.snapLimitM,
+    isochroneBuffer: cfg.isochroneBufferM,
+    databaseUrl: app.config.databaseUrl,
+    loadWaitMs: cfg.loadWaitMs,
+  });
+  // The model loads in a worker thread as the server starts; requests meanwhile wait a little,
+  // then get a 503 with the load's progress (below), so nothing hangs and nothing blocks.
+  if (cfg.preload) {
+    app.addHook('onReady', async () => {
+      service.preload().catch((err: Error) => app.log.warn({ err: err.message }, 'preloading the coverage model failed; the first request loads it'));
+    });
+  }
+  app.addHook('onError', async (_req, reply, err) => {
+    if (err instanceof ModelLoadingError) reply.header('retry-after', String(err.retryAfterS));
+  });
 
   /**
    * Progress goes only to the sockets of the session that asked (each sits in its session's

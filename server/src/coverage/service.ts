@@ -1,11 +1,12 @@
+import { Worker } from 'node:worker_threads';
 import type { Pool } from '../db/pool.ts';
 import { withTransaction } from '../db/pool.ts';
-import { badRequest, notFound } from '../lib/errors.ts';
-import { buildGraph, reach, reachedEdgeParts, type EdgePart, type Reach } from './graph.ts';
-import { buildEdgeShapes, isochroneFromParts, pointAlong, projectionAt, type DrawnBuildings } from './isochrone.ts';
+import { badRequest, HttpError, notFound } from '../lib/errors.ts';
+import { anchorOf, LOAD_STEPS, loadNetworkModel } from './network-load.ts';
+import { reach, reachedEdgeParts, type EdgePart, type Reach } from './graph.ts';
+import { isochroneFromParts, pointAlong, type DrawnBuildings } from './isochrone.ts';
 import {
   anchorDistance,
-  buildingsByEdge,
   buildingsNear,
   coveredMask,
   reachFrom,
@@ -28,6 +29,16 @@ import { KINDS, POCKET_PARK_KIND, kindInfo, parseThreshold, type Threshold } fro
 export interface CoverageOptions {
   /** Default walking speed, m/s. */
   walkSpeed: number;
+  /**
+   * The database the model is loaded from in a worker thread; without it the model is loaded
+   * on the event loop (scripts and benchmarks that hold only a pool).
+   */
+  databaseUrl?: string;
+  /**
+   * How long a request waits for a model that is loading before it is answered 503 with the
+   * load's progress and a Retry-After, milliseconds (default 15,000).
+   */
+  loadWaitMs?: number;
   /** A building, facility or candidate farther than this from every walk node is off the network, metres. */
   snapLimit: number;
   /** Half-width of the band drawn around walked streets in an isochrone polygon, metres. */
@@ -86,9 +97,42 @@ export class CoverageService {
     readonly options: CoverageOptions,
   ) {}
 
-  /** The model at the database's current data version, reloading only the part that changed. */
+  /** Where a running load is: its step, for the 503 that a request gets when it waits too long. */
+  private loadProgress: { stage: string; done: number; total: number; since: number } | null = null;
+
+  /**
+   * The model at the database's current data version, reloading only the part that changed.
+   * While a load runs, a request waits up to `loadWaitMs`, then gets a 503 (`ModelLoadingError`)
+   * with the load's progress: it never hangs on a load that takes long.
+   */
   async current(): Promise<CityModel> {
-    return this.atVersion(await repo.dataVersion(this.db));
+    const pending = this.atVersion(await repo.dataVersion(this.db));
+    if (!this.loading) return pending;
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(this.loadingError()), this.options.loadWaitMs ?? 15_000);
+    });
+    try {
+      return await Promise.race([pending, waited]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Starts loading the model now (at server start), so the first request finds it ready. */
+  async preload(): Promise<void> {
+    await this.atVersion(await repo.dataVersion(this.db));
+  }
+
+  /** Whether a load is running, and its progress. */
+  get loadStatus(): { loading: boolean; stage: string | null; done: number; total: number } {
+    const p = this.loadProgress;
+    return { loading: this.loading !== null, stage: p?.stage ?? null, done: p?.done ?? 0, total: p?.total ?? LOAD_STEPS };
+  }
+
+  private loadingError(): ModelLoadingError {
+    const p = this.loadProgress ?? { stage: 'starting', done: 0, total: LOAD_STEPS, since: Date.now() };
+    return new ModelLoadingError(p.stage, p.done, p.total, Math.round((Date.now() - p.since) / 1000));
   }
 
   /** The model at a data version just read from the database. */
@@ -97,8 +141,10 @@ export class CoverageService {
     if (this.model && loaded && loaded.network === version.network && loaded.facilities === version.facilities) return this.model;
     // One load at a time: concurrent requests share it.
     if (!this.loading) {
+      this.loadProgress = { stage: 'starting', done: 0, total: LOAD_STEPS, since: Date.now() };
       this.loading = this.load(version).finally(() => {
         this.loading = null;
+        this.loadProgress = null;
       });
     }
     return this.loading;
@@ -108,64 +154,9 @@ export class CoverageService {
     const limit = this.options.snapLimit;
     let model = this.model;
     if (!model || !this.loadedVersion || this.loadedVersion.network !== version.network) {
-      const [nodes, edges, buildings, units] = await Promise.all([
-        repo.loadNodes(this.db),
-        repo.loadEdges(this.db),
-        repo.loadBuildings(this.db, limit),
-        repo.loadUnits(this.db),
-      ]);
-      const graph = buildGraph(
-        nodes.map((n) => n.id),
-        edges,
-      );
-      const nodeLon = Float64Array.from(nodes, (n) => n.lon);
-      const nodeLat = Float64Array.from(nodes, (n) => n.lat);
-      const byId = new Map(edges.map((e) => [e.id, e]));
-      const edgeIndex = new Map<number, number>();
-      graph.edgeIds.forEach((id, k) => edgeIndex.set(id, k));
-      const reversed = new Uint8Array(graph.edgeIds.length);
-      const lines = Array.from(graph.edgeIds, (id, k) => {
-        const e = byId.get(id)!;
-        const s = graph.indexOf.get(e.source)!;
-        const first = e.coordinates[0]!;
-        const last = e.coordinates.at(-1)!;
-        // Stored lines may run either way; fractions along an edge are measured from its source node.
-        const d = (p: [number, number], i: number) => Math.hypot(p[0] - nodeLon[i]!, p[1] - nodeLat[i]!);
-        if (d(first, s) <= d(last, s)) return e.coordinates;
-        reversed[k] = 1;
-        return [...e.coordinates].reverse();
-      });
-      const anchors = buildings.map((b) => anchorOf(edgeIndex, reversed, b.snap));
-      const mid = (a: Float64Array, fallback: number) => (a.length ? (a.reduce((m, x) => Math.min(m, x), Infinity) + a.reduce((m, x) => Math.max(m, x), -Infinity)) / 2 : fallback);
-      const lonMid = mid(nodeLon, 116.37);
-      const latMid = mid(nodeLat, 39.91);
-      model = {
-        version: version.network,
-        graph,
-        nodeLon,
-        nodeLat,
-        shapes: buildEdgeShapes(projectionAt(lonMid, latMid), lines),
-        edgeIndex,
-        reversed,
-        ...buildingsByEdge(graph.edgeIds.length, Int32Array.from(anchors, (a) => a.edge)),
-        buildings: {
-          id: Int32Array.from(buildings, (b) => b.id),
-          population: Float64Array.from(buildings, (b) => b.population),
-          edge: Int32Array.from(anchors, (a) => a.edge),
-          frac: Float64Array.from(anchors, (a) => a.frac),
-          snap: Float64Array.from(anchors, (a) => a.snap),
-          grid: Int32Array.from(buildings, (b) => b.grid_id ?? 0),
-          community: Int32Array.from(buildings, (b) => b.community_id ?? 0),
-          subdistrict: Int32Array.from(buildings, (b) => b.subdistrict_id ?? 0),
-          lon: Float64Array.from(buildings, (b) => b.lon),
-          lat: Float64Array.from(buildings, (b) => b.lat),
-        },
-        facilities: [],
-        units: new Map(units.map((u) => [u.id, u])),
-        districtNodes: Uint8Array.from(nodes, (n) => (n.in_district ? 1 : 0)),
-        snapLimit: limit,
-      };
+      model = await this.loadNetwork(version);
     }
+    if (this.loadProgress) this.loadProgress = { ...this.loadProgress, stage: 'reading the facilities', done: LOAD_STEPS - 1 };
     const facilities = await repo.loadFacilities(this.db, limit);
     const m = model;
     model = {
@@ -178,6 +169,49 @@ export class CoverageService {
     this.model = model;
     this.loadedVersion = version;
     return model;
+  }
+
+  /**
+   * The network part of the model, loaded in a worker thread when the database URL is known:
+   * reading and snapping take seconds of SQL, and building the arrays seconds of CPU that would
+   * otherwise stall every other request of this process.
+   */
+  private loadNetwork(version: repo.DataVersion): Promise<CityModel> {
+    const onProgress = (stage: string, done: number, total: number) => {
+      if (this.loadProgress) this.loadProgress = { ...this.loadProgress, stage, done, total };
+    };
+    const url = this.options.databaseUrl;
+    if (!url) return loadNetworkModel(this.db, version.network, this.options.snapLimit, onProgress);
+    return new Promise<CityModel>((resolve, reject) => {
+      const file = new URL(`./model-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+      const workerData = { databaseUrl: url, version: version.network, snapLimit: this.options.snapLimit };
+      // Source files run through tsx: the worker registers the same loader before importing its file.
+      const worker = file.pathname.endsWith('.ts')
+        ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(file.href)}); })`, {
+            eval: true,
+            workerData,
+          })
+        : new Worker(file, { workerData });
+      let settled = false;
+      worker.on('message', (m: { type: string; stage?: string; done?: number; total?: number; model?: CityModel; message?: string }) => {
+        if (m.type === 'progress') onProgress(m.stage!, m.done!, m.total!);
+        else if (m.type === 'done') {
+          settled = true;
+          resolve(m.model!);
+        } else if (m.type === 'error') {
+          settled = true;
+          reject(new Error(`loading the coverage model failed: ${m.message}`));
+        }
+      });
+      worker.on('error', (err) => {
+        if (!settled) reject(err);
+        settled = true;
+      });
+      worker.on('exit', (code) => {
+        if (!settled) reject(new Error(`the coverage model worker exited with ${code} before it finished`));
+        settled = true;
+      });
+    });
   }
 
   threshold(input: ThresholdInput): Threshold {
@@ -543,7 +577,6 @@ export class CoverageService {
   }
 }
 
-/** A snap from SQL as an anchor on the model's edges (fraction from the edge's source node). */
 /** Inhabited buildings in projected metres, with the point where each meets its street; once per model. */
 const projectedBuildings = new WeakMap<CityModel, { index: number[]; x: number[]; y: number[]; streetX: number[]; streetY: number[] }>();
 
@@ -570,12 +603,6 @@ function drawnBuildings(model: CityModel, mask: Uint8Array): DrawnBuildings {
   return { x: p.x, y: p.y, streetX: p.streetX, streetY: p.streetY, covered: p.index.map((i) => mask[i] === 1) };
 }
 
-function anchorOf(edgeIndex: Map<number, number>, reversed: Uint8Array, snap: repo.Snap): Anchor {
-  const k = snap.edge_id === null ? undefined : edgeIndex.get(snap.edge_id);
-  if (k === undefined || snap.frac === null || snap.snap_m === null) return { edge: -1, frac: 0, snap: Infinity };
-  return { edge: k, frac: reversed[k] ? 1 - snap.frac : snap.frac, snap: snap.snap_m };
-}
-
 /** What an isochrone polygon depends on besides the network and the budget. */
 function anchorKey(anchors: readonly Anchor[]): string {
   return anchors.map((a) => `${a.edge}:${a.frac}:${a.snap}`).join(',');
@@ -587,3 +614,16 @@ function pickUnit(u: { id: number; level: string; code: string; name_zh: string;
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/**
+ * A coverage request that waited for the model longer than the service's `loadWaitMs`: a 503
+ * saying how far the load is; the routes add a Retry-After.
+ */
+export class ModelLoadingError extends HttpError {
+  readonly retryAfterS = 5;
+  constructor(stage: string, done: number, total: number, elapsedS: number) {
+    super(503, 'coverage_loading', `the coverage model is loading (${stage}, step ${done + 1} of ${total}, ${elapsedS} s so far); try again in a few seconds`, {
+      progress: { stage, done, total, elapsed_s: elapsedS },
+    });
+  }
+}

@@ -8,7 +8,7 @@ import { DATE_WINDOW_DEFAULT, PLAIN_NUMBER } from '../lib/schema.ts';
 import type { Pool } from '../db/pool.ts';
 import { findCategory, findCategoryByServiceCode, listCategories, type CaseCategory } from '../cases/categories.ts';
 import { LIMITS } from '../cases/schemas.ts';
-import { createCases, normalizeCase } from '../cases/service.ts';
+import { normalizeCase, submitCase } from '../cases/service.ts';
 import { FINAL_STATUSES, CASE_STATUSES } from '../cases/state-machine.ts';
 import { HttpError } from '../lib/errors.ts';
 import { findRequests, type RequestRow } from './repository.ts';
@@ -173,8 +173,8 @@ export async function postRequest(ctx: Ctx, body: Record<string, unknown>, idemp
     if (p.kind === 'api_client' && !p.sources.includes('open311')) {
       throw new Open311Error(403, `the api_key of ${p.name} may not report under the open311 source`, 'api_key');
     }
-    const [result] = await createCases(ctx.db, [{ row, prefix: '' }], actorOf(p));
-    return [{ service_request_id: String(result!.case.id), service_notice: '', account_id: contact.account_id ?? '' }];
+    const result = await submitCase(ctx.db, { row, prefix: '', actor: actorOf(p) });
+    return [{ service_request_id: String(result.case.id), service_notice: '', account_id: contact.account_id ?? '' }];
   } catch (err) {
     if (err instanceof HttpError && !(err instanceof Open311Error) && err.statusCode < 500) {
       const field = typeof err.details?.field === 'string' ? (err.details.field === 'lng' ? 'long' : err.details.field) : undefined;

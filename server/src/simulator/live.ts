@@ -146,6 +146,7 @@ export class LiveSimulator {
     if (!count) return;
     const pick = categoryPicker(now);
     const rows = [];
+    const actor = actorOf(this.ctx().principal);
     for (let i = 0; i < count; i++) {
       const category = pick(this.rand);
       const place = this.places!.all[pickPlace(this.places!, category, this.rand)]!;
@@ -160,9 +161,10 @@ export class LiveSimulator {
           lat: place.lat,
         }),
         prefix: '',
+        actor,
       });
     }
-    await createCases(this.opts.pool, rows, actorOf(this.ctx().principal));
+    await createCases(this.opts.pool, rows);
     this.stats.created += count;
   }
 

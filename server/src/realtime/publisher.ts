@@ -1,10 +1,8 @@
 import pg from 'pg';
 import type { Pool } from '../db/pool.ts';
-import type { RealtimeServer } from '../realtime/socket.ts';
-import { latestSeq, readEvents, type EventRow } from './repository.ts';
-
-/** The rooms a client may join; the same rule as the `subscribe` handler. */
-const ROOM_PATTERN = /^(wall|subdistrict:\d+|department:\d+)$/;
+import { latestSeq, readEvents, type EventRow } from '../events/repository.ts';
+import { mayReceive, ROOM_PATTERN, type SocketPrincipal } from './auth.ts';
+import type { RealtimeServer } from './gateway.ts';
 const PAGE = 1000;
 /** The most rows a reconnecting client is replayed; further behind, it is told to reload. */
 const MAX_REPLAY = 20_000;
@@ -25,20 +23,12 @@ export interface EventPublisherOptions {
   /** Used for catch-up reads, so a slow client never holds up the live stream. */
   pool: Pool;
   log: Logger;
-  /** How often at most `kpi.updated` is sent while cases change (coalescing window). */
-  kpiIntervalMs?: number;
-  /** Computes the figures carried by `kpi.updated`. */
-  computeKpis?: () => Promise<Record<string, unknown>>;
   /** Safety net: read the log this often even without a notification. */
   pollMs?: number;
   /** Longest wait between reconnection attempts of the LISTEN connection. */
   maxBackoffMs?: number;
   /** The most log rows replayed to one reconnecting client (default 20,000). */
   maxReplay?: number;
-  /** Narrows the rooms a socket asks to catch up on to those its principal may join. */
-  allowRooms?: (socket: { data: Record<string, unknown> }, requested: unknown[]) => string[];
-  /** Called for every published row, on every node (revocations disconnect sockets this way). */
-  onEvent?: (row: EventRow) => void;
 }
 
 /** The part of a socket.io socket that catch-up uses. */
@@ -82,8 +72,7 @@ export class EventPublisher {
   private backoffMs = 100;
   private reconnectTimer?: NodeJS.Timeout;
   private pollTimer?: NodeJS.Timeout;
-  private kpiTimer?: NodeJS.Timeout;
-  private kpiDirty = false;
+  private subscribers = new Set<(row: EventRow) => void>();
   private waiters: { seq: number; resolve: () => void }[] = [];
 
   constructor(private readonly opts: EventPublisherOptions) {}
@@ -98,17 +87,32 @@ export class EventPublisher {
     return (this.listener as unknown as { processID?: number } | undefined)?.processID;
   }
 
+  /** How many sockets this process holds (for diagnostics and the multi-node test). */
+  get socketCount(): number {
+    return this.io?.engine.clientsCount ?? 0;
+  }
+
   get connected(): boolean {
     return this.initialized && this.listener !== undefined;
+  }
+
+  /**
+   * Calls `listener` with every log row this process publishes, in seq order, after it went
+   * to the sockets (e.g. the KPI push, which recomputes when cases change). Returns the
+   * unsubscribe function.
+   */
+  subscribe(listener: (row: EventRow) => void): () => void {
+    this.subscribers.add(listener);
+    return () => this.subscribers.delete(listener);
   }
 
   attach(io: RealtimeServer): void {
     this.io = io;
     io.on('connection', (socket) => {
-      const narrow = (rooms: unknown[]) => (this.opts.allowRooms ? this.opts.allowRooms(socket, rooms) : rooms);
+      const principal = socket.data.principal;
       const auth = (socket.handshake.auth ?? {}) as { since?: unknown; rooms?: unknown };
       if (auth.since !== undefined && Array.isArray(auth.rooms)) {
-        void this.catchUp(socket as unknown as CatchUpSocket, Number(auth.since), narrow(auth.rooms)).catch((err) => this.opts.log.warn({ err }, 'catch-up failed'));
+        void this.catchUp(socket as unknown as CatchUpSocket, Number(auth.since), auth.rooms, principal).catch((err) => this.opts.log.warn({ err }, 'catch-up failed'));
       }
       socket.on('catch_up', (req, ack) => {
         const since = Number((req as { since?: unknown })?.since);
@@ -117,7 +121,7 @@ export class EventPublisher {
           if (typeof ack === 'function') ack({ error: 'catch_up needs {since: a non-negative integer seq, rooms: string[]}', joined: [], replayed: 0, seq: this.published });
           return;
         }
-        this.catchUp(socket as unknown as CatchUpSocket, since, narrow(rooms)).then(
+        this.catchUp(socket as unknown as CatchUpSocket, since, rooms, principal).then(
           (r) => typeof ack === 'function' && ack(r),
           (err) => {
             this.opts.log.warn({ err }, 'catch-up failed');
@@ -132,15 +136,12 @@ export class EventPublisher {
     this.connect();
     this.pollTimer = setInterval(() => void this.drain(), this.opts.pollMs ?? 5000);
     this.pollTimer.unref();
-    this.kpiTimer = setInterval(() => void this.flushKpis(), this.opts.kpiIntervalMs ?? 2000);
-    this.kpiTimer.unref();
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
     clearInterval(this.pollTimer);
-    clearInterval(this.kpiTimer);
     const l = this.listener;
     this.listener = undefined;
     if (l) await l.end().catch(() => {});
@@ -218,12 +219,18 @@ export class EventPublisher {
   private emit(row: EventRow): void {
     if (row.seq <= this.published) return;
     this.published = row.seq;
-    if (row.type.startsWith('case')) this.kpiDirty = true;
-    this.opts.onEvent?.(row);
+    // To this process's sockets only: every process reads the log, so each client gets a row once.
     // A row for no room (audit-only: sign-ins, user administration) goes to nobody; an empty
     // room list given to socket.io would mean everybody.
     const rooms = roomsOf(row);
-    if (this.io && rooms.length) (this.io.to(rooms) as unknown as LooseEmitter).emit(row.type, messageOf(row));
+    if (this.io && rooms.length) (this.io.local.to(rooms) as unknown as LooseEmitter).emit(row.type, messageOf(row));
+    for (const s of this.subscribers) {
+      try {
+        s(row);
+      } catch (err) {
+        this.opts.log.warn({ err: (err as Error).message }, 'an event subscriber failed');
+      }
+    }
     if (this.waiters.length) {
       const ready = this.waiters.filter((w) => w.seq <= this.published);
       this.waiters = this.waiters.filter((w) => w.seq > this.published);
@@ -256,8 +263,10 @@ export class EventPublisher {
     socket: CatchUpSocket,
     since: number,
     requested: unknown[],
+    principal: SocketPrincipal = { id: 'internal', rooms: '*' },
   ): Promise<{ joined: string[]; replayed: number; seq: number; skipped?: boolean }> {
-    const rooms = requested.filter((r): r is string => typeof r === 'string' && ROOM_PATTERN.test(r));
+    // Only rooms the principal may receive are replayed and joined (the gateway's seam).
+    const rooms = mayReceive(principal, requested);
     for (const r of rooms) socket.leave(r);
     // A client that saw rows this process has not published yet (another server was ahead)
     // waits for this process to reach them, or it would get them twice.
@@ -288,19 +297,6 @@ export class EventPublisher {
         for (const r of rooms) socket.join(r);
         return { joined: rooms, replayed, seq: Math.max(target, since) };
       }
-    }
-  }
-
-  private async flushKpis(): Promise<void> {
-    if (!this.kpiDirty || !this.io || !this.opts.computeKpis) return;
-    this.kpiDirty = false;
-    const seq = this.published;
-    try {
-      const figures = await this.opts.computeKpis();
-      (this.io as unknown as LooseEmitter).emit('kpi.updated', { seq, at: new Date().toISOString(), ...figures });
-    } catch (err) {
-      this.kpiDirty = true;
-      this.opts.log.warn({ err: (err as Error).message }, 'computing the KPIs for the push failed');
     }
   }
 }

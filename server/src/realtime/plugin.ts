@@ -1,0 +1,50 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.ts';
+import { createPool, type Pool } from '../db/pool.ts';
+import { kpiSnapshot } from '../kpis/service.ts';
+import { attachRealtime, type RealtimeServer } from './gateway.ts';
+import { KpiPush } from './kpi-push.ts';
+import { EventPublisher } from './publisher.ts';
+import { authenticateSocket, disconnectRevoked } from '../auth/socket.ts';
+
+/** Publishers of this process, newest last (for diagnostics and the fault tests). */
+export const activePublishers = new Set<EventPublisher>();
+
+/**
+ * The realtime module, wired: the socket gateway (authentication seam, rooms, heartbeats
+ * carrying the newest published seq), the publisher that pushes the event log to the rooms
+ * with catch-up, and the KPI push subscribed to case events. The LISTEN connection starts
+ * when the server is ready and stops when it closes.
+ */
+export function attachEventPush(app: FastifyInstance, config: Config, pool: Pool): RealtimeServer {
+  // Catch-up replays read through their own small pool, so that many sockets replaying at once
+  // queue among themselves and never take the connections requests need.
+  const replayPool = createPool(config.databaseUrl, config.replayConnections);
+  const publisher = new EventPublisher({ databaseUrl: config.databaseUrl, pool: replayPool, log: app.log });
+  // Sockets are authenticated against the request pool; no beat while the log cannot be read.
+  const io = attachRealtime(app, {
+    currentSeq: () => publisher.currentSeq,
+    authenticate: (handshake) => authenticateSocket(pool, handshake),
+    healthy: () => publisher.connected,
+  });
+  // Ended sessions and revoked keys travel through the log, so every node disconnects its sockets.
+  publisher.subscribe((row) => {
+    if (row.type === 'auth.revoked') disconnectRevoked(io, row.payload);
+  });
+  publisher.attach(io);
+  const kpis = new KpiPush(publisher, io, { intervalMs: config.kpiPushIntervalMs, compute: async () => ({ ...(await kpiSnapshot(pool)) }), log: app.log });
+  app.addHook('onReady', async () => {
+    publisher.start();
+    kpis.start();
+    activePublishers.add(publisher);
+  });
+  app.addHook('preClose', async () => {
+    activePublishers.delete(publisher);
+    kpis.stop();
+    await publisher.close();
+  });
+  app.addHook('onClose', async () => {
+    await replayPool.end();
+  });
+  return io;
+}
