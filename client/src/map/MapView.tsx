@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { Map as MaplibreMap, type StyleSpecification } from 'maplibre-gl';
+import { Map as MaplibreMap, type PaddingOptions, type StyleSpecification } from 'maplibre-gl';
 import { MapboxOverlay } from '@deck.gl/mapbox';
 import type { LayersList } from '@deck.gl/core';
 import 'maplibre-gl/dist/maplibre-gl.css';
@@ -10,8 +10,8 @@ export interface MapViewProps {
   layers: LayersList;
   /** [west, south, east, north] to fit once it is known. */
   fitBounds?: [number, number, number, number] | null;
-  /** Padding in CSS pixels around `fitBounds` (default 40). */
-  fitPadding?: number;
+  /** Padding in CSS pixels around `fitBounds` (default 40), or per side. */
+  fitPadding?: number | PaddingOptions;
   /** Signals to tests and screenshots that data is drawn: sets data-map-state="ready". */
   ready?: boolean;
   className?: string;
@@ -61,7 +61,14 @@ export function MapView({ layers, fitBounds, fitPadding, ready, className, mapSt
     });
     const overlay = new MapboxOverlay({ interleaved: true, layers: [] });
     map.addControl(overlay);
+    // Monitoring and tests read where the camera is from the root element: "lng,lat,zoom".
+    const writeView = () => {
+      const c = map.getCenter();
+      container.current?.setAttribute('data-view', `${c.lng.toFixed(5)},${c.lat.toFixed(5)},${map.getZoom().toFixed(2)}`);
+    };
+    map.on('moveend', writeView);
     map.on('load', () => {
+      writeView();
       setLoaded(true);
       onLoadRef.current?.(map);
     });
@@ -84,7 +91,9 @@ export function MapView({ layers, fitBounds, fitPadding, ready, className, mapSt
     const map = mapRef.current;
     if (!map || !loaded || !fitBounds) return;
     map.fitBounds(fitBounds, { padding: fitPadding ?? 40, duration: 0 });
-  }, [fitBounds, fitPadding, loaded]);
+    // By value: a new array or padding object with the same numbers must not move the camera.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [fitBounds?.join(','), JSON.stringify(fitPadding), loaded]);
 
   useEffect(() => {
     const map = mapRef.current;
@@ -112,5 +121,5 @@ export function MapView({ layers, fitBounds, fitPadding, ready, className, mapSt
     };
   }, [ready, loaded, layers, animate, readyOnce]);
 
-  return <div ref={container} className={className ?? 'map'} data-map-state={drawn ? 'ready' : 'loading'} />;
+  return <div ref={container} className={className ?? 'map'} data-map-state={drawn ? 'ready' : 'loading'} data-ready={drawn ? '' : undefined} />;
 }

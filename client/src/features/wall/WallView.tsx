@@ -3,7 +3,7 @@ import { Marker, type Map as MaplibreMap } from 'maplibre-gl';
 import type { Feature } from 'geojson';
 import type { LayersList } from '@deck.gl/core';
 import { MapView } from '../../map/MapView.tsx';
-import { wallStyle, INITIAL_VIEW } from '../../map/style.ts';
+import { wallStyle } from '../../map/style.ts';
 import {
   circleColor,
   focusAreaLayer,
@@ -24,11 +24,12 @@ import { useWallLive, type LiveArrival, type WallCase } from './use-wall-live.ts
 import { useWallMapData } from './use-map-data.ts';
 import { hhmmss, KpiTiles, Panel, Ranking, RedBlackList, Ticker, TopCategories, TrendChart, WhistleBoard } from './panels.tsx';
 import { Legend } from './Legend.tsx';
+import { CaseInset } from './CaseInset.tsx';
+import { emptyInset, goesToInset, insetAlarming, insetPush, insetTick, tourTarget } from './camera.ts';
 import './wall.css';
 
-/** How long a new case pulses, and how long the tour stays on an interrupting case. */
+/** How long a new case pulses on the map and stays marked on the ticker. */
 const PULSE_MS = 60_000;
-const INTERRUPT_MS = 12_000;
 
 /** The wall's text scale relative to a 1080p layout: deck.gl sizes follow the CSS rem. */
 function useScale(): number {
@@ -92,8 +93,24 @@ function usePulseMarkers(map: MaplibreMap | null, pulsing: (WallCase & { at: num
   );
 }
 
-function isInterrupting(a: LiveArrival): boolean {
-  return a.kind === 'overdue' || a.kase.priority === 'urgent' || a.kase.priority === 'high';
+/**
+ * The camera policy's clock in ms: real time since the page opened, ticking each second, or,
+ * with `clock=test`, a clock that only moves when a test calls `window.__wallClock.advance(ms)`.
+ */
+function usePolicyClock(test: boolean): number {
+  const [now, setNow] = useState(0);
+  useEffect(() => {
+    if (test) {
+      let t = 0;
+      const w = window as unknown as { __wallClock?: { now: () => number; advance: (ms: number) => number } };
+      w.__wallClock = { now: () => t, advance: (ms) => { t += ms; setNow(t); return t; } };
+      return () => { delete w.__wallClock; };
+    }
+    const start = performance.now();
+    const timer = setInterval(() => setNow(performance.now() - start), 1000);
+    return () => clearInterval(timer);
+  }, [test]);
+  return now;
 }
 
 /** The operations-center wall: designed for 3840×2160, right at 1920×1080 and 7680×2160. */
@@ -106,8 +123,7 @@ export function WallView() {
   const scale = useScale();
   const [now, setNow] = useState(Date.now());
   const [map, setMap] = useState<MaplibreMap | null>(null);
-  const [stop, setStop] = useState<{ id: number | null; caption: string } | null>(null);
-  const [focusCase, setFocusCase] = useState<(WallCase & { reason: 'new' | 'overdue' }) | null>(null);
+  const [stop, setStop] = useState<{ id: number } | null>(null);
   const summary = live.summary;
 
   useEffect(() => {
@@ -137,58 +153,73 @@ export function WallView() {
     const f = settings.focus.toLowerCase();
     return summary.subdistricts.find((s) => s.code === settings.focus || String(s.id) === settings.focus || s.name_zh === settings.focus || s.name_en.toLowerCase() === f) ?? null;
   }, [settings.focus, summary]);
+  const focusId = focusSub?.id ?? null;
 
   useEffect(() => {
-    if (!map || !focusSub) return;
-    const f = subFeatures.get(focusSub.id);
+    if (!map || focusId === null) return;
+    const f = subFeatures.get(focusId);
     const b = f ? featureCollectionBounds({ type: 'FeatureCollection', features: [f] }) : null;
     if (b) map.fitBounds(b, { padding: 80 * scale, duration: 1500 });
-    else map.flyTo({ center: [focusSub.lng, focusSub.lat], zoom: 14 });
-    setStop({ id: focusSub.id, caption: lang === 'en' ? focusSub.name_en : focusSub.name_zh });
-  }, [map, focusSub, subFeatures, scale, lang]);
+    setStop({ id: focusId });
+    // Framed once per subdistrict: a refreshed summary must not move the camera again.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [map, focusId, subFeatures.size]);
 
-  // The tour: the district, then the hottest subdistricts in turn; a new urgent or newly
-  // overdue case interrupts it, is flown to and ringed, then the cycle resumes.
-  const tourIndex = useRef(0);
-  const interruptUntil = useRef(0);
-  const handledArrival = useRef(0);
+  // Home: the district, fitted to the space the legend (left) and the case inset (right) leave.
+  const homePadding = useMemo(() => ({ top: 24 * scale, bottom: 24 * scale, left: 200 * scale, right: 200 * scale }), [scale]);
+
+  // The tour (camera.ts): home, a hotspot, home, the next hotspot … on the policy clock.
+  const policy = useMemo(
+    () => ({ tour: settings.tour, homeMs: settings.homeMs, dwellMs: settings.dwellMs, insetMs: settings.insetMs, interruptGapMs: settings.interruptGapMs }),
+    [settings],
+  );
+  const policyNow = usePolicyClock(settings.testClock);
   const hotspots = useMemo(() => {
     if (!summary) return [];
     return [...summary.subdistricts].sort((a, b) => b.overdue * 3 + b.cases - (a.overdue * 3 + a.cases)).filter((s) => s.cases > 0).slice(0, 5);
   }, [summary]);
-
+  const tourStart = useRef<number | null>(null);
+  if (tourStart.current === null && map && districtBounds && hotspots.length) tourStart.current = policyNow;
+  const target = tourTarget(tourStart.current === null ? -1 : policyNow - tourStart.current, hotspots.length, policy);
+  const stopOf = useRef(new Map<number, number>());
+  if (target.kind === 'stop' && !stopOf.current.has(target.segment)) stopOf.current.set(target.segment, hotspots[target.turn % hotspots.length]!.id);
+  const targetKey = target.kind === 'home' ? 'home' : `stop:${stopOf.current.get(target.segment)}:${target.segment}`;
+  const applied = useRef('home');
   useEffect(() => {
-    if (!map || !settings.tour) return;
-    const step = () => {
-      if (Date.now() < interruptUntil.current) return;
-      setFocusCase(null);
-      const stops = hotspots.length + 1;
-      const i = tourIndex.current++ % stops;
-      if (i === 0) {
-        if (districtBounds) map.fitBounds(districtBounds, { padding: 60 * scale, duration: 3000 });
-        else map.flyTo({ center: [INITIAL_VIEW.longitude, INITIAL_VIEW.latitude], zoom: INITIAL_VIEW.zoom, duration: 3000 });
-        setStop(null);
-      } else {
-        const s = hotspots[i - 1]!;
-        map.flyTo({ center: [s.lng, s.lat], zoom: 14.3, duration: 3500, essential: true });
-        setStop({ id: s.id, caption: t('wall.tour.hotspot', { name: lang === 'en' ? s.name_en : s.name_zh, n: s.overdue }) });
-      }
-    };
-    step();
-    const timer = setInterval(step, settings.dwellMs);
-    return () => clearInterval(timer);
-  }, [map, settings.tour, settings.dwellMs, hotspots, districtBounds, scale, lang, t]);
+    if (!map || !settings.tour || targetKey === applied.current) return;
+    applied.current = targetKey;
+    if (target.kind === 'home') {
+      if (districtBounds) map.fitBounds(districtBounds, { padding: homePadding, duration: 2500 });
+      setStop(null);
+    } else {
+      const id = stopOf.current.get(target.segment)!;
+      const f = subFeatures.get(id);
+      const b = f ? featureCollectionBounds({ type: 'FeatureCollection', features: [f] }) : null;
+      const s = summary?.subdistricts.find((x) => x.id === id);
+      if (b) map.fitBounds(b, { padding: homePadding, duration: 3000, maxZoom: 15 });
+      else if (s) map.flyTo({ center: [s.lng, s.lat], zoom: 14.3, duration: 3000 });
+      setStop({ id });
+    }
+    // Only a new target moves the camera.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [map, targetKey]);
 
+  // Urgent cases go to the inset, in arrival order; the main map stays where it is.
+  const [inset, setInset] = useState(() => emptyInset<WallCase>());
+  const handled = useRef(new WeakSet<LiveArrival>());
+  const policyNowRef = useRef(policyNow);
+  policyNowRef.current = policyNow;
   useEffect(() => {
-    const next = live.arrivals.filter((a) => a.at > handledArrival.current && isInterrupting(a)).at(-1);
-    if (!next) return;
-    handledArrival.current = next.at;
-    setFocusCase({ ...next.kase, reason: next.kind });
-    interruptUntil.current = Date.now() + INTERRUPT_MS;
-    if (map && settings.tour) map.flyTo({ center: [next.kase.lng, next.kase.lat], zoom: 15.5, duration: 2500, essential: true });
-    const timer = setTimeout(() => setFocusCase(null), INTERRUPT_MS);
-    return () => clearTimeout(timer);
-  }, [live.arrivals, map, settings.tour]);
+    const fresh = live.arrivals.filter((a) => !handled.current.has(a));
+    if (!fresh.length) return;
+    for (const a of fresh) handled.current.add(a);
+    const urgent = fresh.filter((a) => a.kind === 'new' && goesToInset(a.kase));
+    if (urgent.length) setInset((st) => insetTick(urgent.reduce((acc, a) => insetPush(acc, a.kase, policyNowRef.current), st), policyNowRef.current, policy));
+  }, [live.arrivals, policy]);
+  useEffect(() => {
+    setInset((st) => insetTick(st, policyNow, policy));
+  }, [policyNow, policy]);
+  const alarming = insetAlarming(inset, policyNow);
 
   const labelSample = useMemo(
     () => `${(summary?.subdistricts ?? []).map((s) => s.name_zh + s.name_en).join('')}${t('wall.whistle')}${t('wall.minutesLeft')}${t('wall.minutesLate')}0123456789:- `,
@@ -205,7 +236,7 @@ export function WallView() {
   );
   // Pulses and the focus ring are HTML markers animated by CSS on the compositor: redrawing
   // the WebGL map several times a second would starve a software-rendered wall.
-  usePulseMarkers(map, pulsing, focusCase);
+  usePulseMarkers(map, pulsing, inset.current?.kase ?? null);
   const clock = 0;
   const minuteClock = Math.floor(now / 60_000) * 60_000;
 
@@ -230,9 +261,10 @@ export function WallView() {
     }
     if (fontReady && summary) out.push(subdistrictLabelLayer(summary.subdistricts.map((s) => ({ lng: s.lng, lat: s.lat, text: lang === 'en' ? s.name_en : s.name_zh })), scale));
     return out;
-  }, [layers, mapData, live.heat, summary, pulsing, clock, minuteClock, focusCase, stop, subFeatures, fontReady, lang, scale, t]);
+  }, [layers, mapData, live.heat, summary, pulsing, clock, minuteClock, stop, subFeatures, fontReady, lang, scale, t]);
 
   const style = useMemo(() => wallStyle(), []);
+  const stopSub = stop ? summary?.subdistricts.find((x) => x.id === stop.id) ?? null : null;
   const newIds = useMemo(() => new Set(pulsing.map((c) => c.id)), [pulsing]);
   const latest = summary?.latest ?? [];
   // Each layer's point count, or "loading" until its data arrived: tests and screenshots wait on it.
@@ -283,25 +315,32 @@ export function WallView() {
             <TopCategories summary={summary} />
           </Panel>
         </div>
-        <div className="wall-map" data-layers={layerState} data-new-cases={[...newIds].join(',')} data-testid="wall-map">
+        <div
+          className="wall-map"
+          data-layers={layerState}
+          data-new-cases={[...newIds].join(',')}
+          data-camera={settings.tour ? targetKey.replace(/:\d+$/, '') : focusId !== null ? `focus:${focusId}` : 'home'}
+          data-inset-shown={inset.shown.join(',')}
+          data-testid="wall-map"
+        >
           <MapView
             layers={deckLayers}
             mapStyle={style}
             onMapLoad={setMap}
             fitBounds={settings.focus ? null : districtBounds}
-            fitPadding={60 * scale}
-            ready={Boolean(summary) && live.heat !== null}
+            fitPadding={homePadding}
+            ready={Boolean(summary) && live.heat !== null && mapData.loaded}
             readyOnce
             antialias={false}
           />
           {summary && !summary.cases_available && <div className="wall-map__note">{t('wall.casesUnavailable')}</div>}
-          {stop && !focusCase && <div className="wall-caption" data-testid="wall-caption">{stop.caption}</div>}
-          {focusCase && (
-            <div className={`wall-callout wall-callout--${focusCase.reason}`} data-testid="wall-callout">
-              <strong>{t(focusCase.reason === 'overdue' ? 'wall.callout.overdue' : 'wall.callout.new')}</strong>
-              <span>{(lang === 'en' ? focusCase.category_name_en : focusCase.category_name_zh) ?? focusCase.category}</span>
-              <span>{t(`wall.priority.${focusCase.priority}`)} · #{focusCase.id}</span>
+          {stopSub && (
+            <div className="wall-caption" data-testid="wall-caption">
+              {settings.tour ? t('wall.tour.hotspot', { name: lang === 'en' ? stopSub.name_en : stopSub.name_zh, n: stopSub.overdue }) : lang === 'en' ? stopSub.name_en : stopSub.name_zh}
             </div>
+          )}
+          {inset.current && (
+            <CaseInset kase={inset.current.kase} alarm={alarming} queued={inset.queue.length} summary={summary} subdistricts={live.subdistricts} />
           )}
           <Legend layers={layers} onToggle={toggle} areas={mapData.areas} window={settings.window} />
         </div>
