@@ -111,9 +111,9 @@ describe('the wall in Chromium', () => {
     expect((await seenAt(`ticker:${id}`))! - sent).toBeLessThan(2000);
     expect((await seenAt(`map:${id}`))! - sent).toBeLessThan(2000);
     expect(await page.getAttribute(`.wall-pulse[data-case-id="${id}"]`, 'class')).toContain('wall-pulse--urgent');
-    // An urgent case interrupts the tour with a callout naming it.
-    await page.waitForSelector('[data-testid="wall-callout"]', { timeout: 15_000 });
-    expect(await page.textContent('[data-testid="wall-callout"]')).toContain(`#${id}`);
+    // An urgent case shows in the case inset, naming it, while the map stays where it is.
+    await page.waitForSelector(`[data-testid="wall-inset"][data-case-id="${id}"]`, { timeout: 15_000 });
+    expect(await page.textContent('[data-testid="wall-inset"]')).toContain(`#${id}`);
 
     // The server dies: the banner comes up, the last state stays drawn.
     const port = Number(new URL(server.url).port);
@@ -188,7 +188,7 @@ describe('the wall in Chromium', () => {
       [made.case.id],
     );
     expect(rows).toHaveLength(1);
-    await openWall(page, 'dwell=3');
+    await openWall(page, 'home=3&dwell=3');
     // The tour starts on the whole district, then stops at a hotspot and names it.
     await page.waitForSelector('[data-testid="wall-caption"]', { timeout: 30_000 });
     expect(await page.textContent('[data-testid="wall-caption"]')).toMatch(/街道/);

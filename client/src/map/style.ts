@@ -35,15 +35,30 @@ export const WALL_COLORS = {
   subdistrictLine: '#3a6fb0',
   districtLine: '#5ac8ff',
   communityLine: '#1d3152',
+  waterLabel: '#6f9fd0',
+  greenLabel: '#6fb08c',
+  streetLabel: '#8ea3c4',
+  communityLabel: '#7f8fae',
+  placeLabel: '#e6eefb',
+  whistle: '#ffc400',
+  alarm: '#ff3c50',
 } as const;
 
 /** Vector-tile layers the server serves under /tiles, with the zoom range each holds data for. */
 const TILE_SOURCES = { admin: 0, streets: 0, buildings: 13, water: 0, green: 0 } as const;
 
+/** The id of the lowest label layer: the wall's deck.gl layers are drawn below it. */
+export const FIRST_LABEL_LAYER = 'label-water';
+/** The page's own web font; MapLibre draws label glyphs with it locally (the style has no `glyphs`). */
+export const LABEL_FONT = ['Noto Sans SC'];
+
 /**
  * The wall's basemap: the project's own vector tiles (`/tiles/{layer}/{z}/{x}/{y}.mvt`) in a
- * dark style. It has no symbol layers, so it needs no glyphs: map labels are drawn by deck.gl
- * with the bundled Noto Sans SC. Tiles are overzoomed past z16, where nothing new appears.
+ * dark style, with labels as MapLibre symbol layers, so they never overlap each other. The
+ * style has no `glyphs` URL: MapLibre draws each glyph locally with the page's Noto Sans SC
+ * (the wall loads the font's subsets for the labels' characters before it shows them).
+ * GeoJSON sources `wall-places` and `wall-whistles` are filled by the wall. Tiles are
+ * overzoomed past z16, where nothing new appears.
  */
 export function wallStyle(origin: string = window.location.origin): StyleSpecification {
   const sources: StyleSpecification['sources'] = {};
@@ -54,7 +69,11 @@ export function wallStyle(origin: string = window.location.origin): StyleSpecifi
   return {
     version: 8,
     name: 'cityops-wall-dark',
-    sources,
+    sources: {
+      ...sources,
+      'wall-places': { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+      'wall-whistles': { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+    },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': c.background } },
       { id: 'green', type: 'fill', source: 'green', 'source-layer': 'green', paint: { 'fill-color': c.green } },
@@ -93,6 +112,69 @@ export function wallStyle(origin: string = window.location.origin): StyleSpecifi
         filter: ['==', ['get', 'level'], 'district'],
         paint: { 'line-color': c.districtLine, 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 2, 16, 6], 'line-blur': 1 },
       },
+      ...labelLayers(),
     ],
   };
 }
+
+const HALO = 'rgba(6, 11, 22, 0.9)';
+const hidden = { visibility: 'none' as const };
+
+/**
+ * Label layers, lowest priority first (MapLibre places the topmost layer's labels first and
+ * drops or moves the others that would collide). They start hidden: the wall shows them once
+ * the font's subsets for their characters have loaded, so no glyph is drawn in a fallback font.
+ */
+function labelLayers(): StyleSpecification['layers'] {
+  const c = WALL_COLORS;
+  return [
+    {
+      id: 'label-water', type: 'symbol', source: 'water', 'source-layer': 'water', minzoom: 12,
+      filter: ['has', 'name'],
+      layout: { ...hidden, 'text-field': ['get', 'name'], 'text-font': LABEL_FONT, 'text-size': 13, 'text-max-width': 6, 'text-padding': 6 },
+      paint: { 'text-color': c.waterLabel, 'text-halo-color': HALO, 'text-halo-width': 1.5 },
+    },
+    {
+      id: 'label-green', type: 'symbol', source: 'green', 'source-layer': 'green', minzoom: 13,
+      filter: ['has', 'name'],
+      layout: { ...hidden, 'text-field': ['get', 'name'], 'text-font': LABEL_FONT, 'text-size': 12, 'text-max-width': 6, 'text-padding': 6 },
+      paint: { 'text-color': c.greenLabel, 'text-halo-color': HALO, 'text-halo-width': 1.5 },
+    },
+    {
+      id: 'label-streets', type: 'symbol', source: 'streets', 'source-layer': 'streets', minzoom: 13,
+      filter: ['all', ['has', 'name'], ['in', ['get', 'kind'], ['literal', ['arterial', 'secondary']]]],
+      layout: {
+        ...hidden, 'symbol-placement': 'line', 'text-field': ['get', 'name'], 'text-font': LABEL_FONT, 'text-size': 12,
+        'symbol-spacing': 400, 'text-padding': 4, 'text-rotation-alignment': 'map', 'text-pitch-alignment': 'viewport',
+      },
+      paint: { 'text-color': c.streetLabel, 'text-halo-color': HALO, 'text-halo-width': 1.5 },
+    },
+    {
+      id: 'label-community', type: 'symbol', source: 'admin', 'source-layer': 'admin', minzoom: 14,
+      filter: ['==', ['get', 'level'], 'community'],
+      layout: { ...hidden, 'text-field': ['get', 'name_zh'], 'text-font': LABEL_FONT, 'text-size': 12, 'text-padding': 8 },
+      paint: { 'text-color': c.communityLabel, 'text-halo-color': HALO, 'text-halo-width': 1.5 },
+    },
+    {
+      id: 'label-subdistrict', type: 'symbol', source: 'wall-places',
+      layout: { ...hidden, 'text-field': ['get', 'name'], 'text-font': LABEL_FONT, 'text-size': 16, 'text-padding': 4, 'text-max-width': 8 },
+      paint: { 'text-color': c.placeLabel, 'text-halo-color': HALO, 'text-halo-width': 2 },
+    },
+    {
+      // Whistle countdowns move to whichever side of their fence is free, never onto a name.
+      id: 'label-whistle', type: 'symbol', source: 'wall-whistles',
+      layout: {
+        ...hidden, 'text-field': ['get', 'label'], 'text-font': LABEL_FONT, 'text-size': 15,
+        'text-variable-anchor': ['bottom', 'top', 'left', 'right'], 'text-radial-offset': 1.4, 'text-padding': 4,
+      },
+      paint: { 'text-color': ['case', ['get', 'late'], c.alarm, c.whistle], 'text-halo-color': HALO, 'text-halo-width': 2 },
+    },
+  ];
+}
+
+/** Every label layer's id, to show them and to scale their text. */
+export const LABEL_LAYERS = ['label-water', 'label-green', 'label-streets', 'label-community', 'label-subdistrict', 'label-whistle'] as const;
+/** Their text size at 1080p, in CSS pixels (multiplied by the wall's scale). */
+export const LABEL_SIZES: Record<(typeof LABEL_LAYERS)[number], number> = {
+  'label-water': 13, 'label-green': 12, 'label-streets': 12, 'label-community': 12, 'label-subdistrict': 16, 'label-whistle': 15,
+};

@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Marker, type Map as MaplibreMap } from 'maplibre-gl';
+import { Marker, type GeoJSONSource, type Map as MaplibreMap } from 'maplibre-gl';
 import type { Feature } from 'geojson';
-import type { LayersList } from '@deck.gl/core';
+import type { Layer, LayersList } from '@deck.gl/core';
 import { MapView } from '../../map/MapView.tsx';
-import { wallStyle } from '../../map/style.ts';
+import { wallStyle, FIRST_LABEL_LAYER, LABEL_LAYERS, LABEL_SIZES } from '../../map/style.ts';
 import {
   circleColor,
   focusAreaLayer,
@@ -13,9 +13,10 @@ import {
   pocketParkLayer,
   renovationLayers,
   serviceAreaLayers,
-  subdistrictLabelLayer,
   whistleLayers,
   WALL_FONT,
+  DETAIL_MINZOOM,
+  heatScaleMax,
 } from '../../map/wall-layers.ts';
 import { featureCollectionBounds } from '../../lib/bbox.ts';
 import { useI18n } from '../../app/i18n.tsx';
@@ -68,7 +69,7 @@ function usePulseMarkers(map: MaplibreMap | null, pulsing: (WallCase & { at: num
   useEffect(() => {
     if (!map) return;
     const wanted = new Map<string, { c: WallCase; cls: string }>();
-    for (const c of pulsing) wanted.set(`new:${c.id}`, { c, cls: `wall-pulse ${c.priority === 'urgent' || c.priority === 'high' ? 'wall-pulse--urgent' : ''}` });
+    for (const c of pulsing) wanted.set(`new:${c.id}`, { c, cls: `wall-pulse ${c.priority === 'urgent' ? 'wall-pulse--urgent' : ''}` });
     if (focus) wanted.set(`focus:${focus.id}`, { c: focus, cls: 'wall-focus-ring' });
     for (const [key, m] of markers.current) {
       if (!wanted.has(key)) {
@@ -240,28 +241,64 @@ export function WallView() {
   const clock = 0;
   const minuteClock = Math.floor(now / 60_000) * 60_000;
 
+  // The zoom, in half steps: the heat fades as it grows, details appear past DETAIL_MINZOOM.
+  const [zoom, setZoom] = useState(12);
+  useEffect(() => {
+    if (!map) return;
+    const onZoom = () => setZoom(Math.round(map.getZoom() * 2) / 2);
+    onZoom();
+    map.on('zoomend', onZoom);
+    return () => void map.off('zoomend', onZoom);
+  }, [map]);
+  const detail = zoom >= DETAIL_MINZOOM;
+  const heatMax = useMemo(() => (live.heat ? heatScaleMax(live.heat.points) : 2), [live.heat]);
+
+  const whistleMarks = useMemo(
+    () =>
+      (summary?.whistles ?? []).map((w) => {
+        // Whole minutes on the map (it redraws once a minute for them); the board shows seconds.
+        const left = new Date(w.deadline_at).getTime() - minuteClock;
+        return { id: w.id, lng: w.lng, lat: w.lat, radius_m: w.radius_m, label: `${t('wall.whistle')} ${left < 0 ? t('wall.minutesLate', { m: Math.ceil(-left / 60_000) }) : t('wall.minutesLeft', { m: Math.ceil(left / 60_000) })}`, late: left < 0 };
+      }),
+    [summary?.whistles, minuteClock, t],
+  );
+
   const deckLayers = useMemo<LayersList>(() => {
     const out: LayersList = [];
-    if (layers.has('circles')) out.push(...serviceAreaLayers(mapData.areas.map((a, i) => ({ ...a, color: a.color ?? circleColor(i) })), scale));
+    if (layers.has('circles') && detail) out.push(...serviceAreaLayers(mapData.areas.map((a, i) => ({ ...a, color: circleColor(i) })), scale));
     if (layers.has('parks') && mapData.parks) out.push(pocketParkLayer(mapData.parks, scale));
-    if (layers.has('heat') && live.heat && live.heat.points.length) out.push(heatLayer(live.heat.points, scale));
+    if (layers.has('heat') && live.heat && live.heat.points.length) out.push(heatLayer(live.heat.points, scale, { zoom, max: heatMax }));
     out.push(focusAreaLayer(stop?.id ? (subFeatures.get(stop.id) as Feature | undefined) ?? null : null, scale));
-    if (layers.has('renovation')) out.push(...renovationLayers(mapData.renovation, scale));
+    if (layers.has('renovation') && detail) out.push(...renovationLayers(mapData.renovation, scale));
     if (layers.has('cases') && summary) {
       out.push(overdueLayer(summary.overdue, scale));
       out.push(...newCaseLayers(pulsing, clock, scale).slice(1));
     }
-    if (layers.has('whistles') && summary && fontReady) {
-      const marks = summary.whistles.map((w) => {
-        // Whole minutes on the map (it redraws once a minute for them); the board shows seconds.
-        const left = new Date(w.deadline_at).getTime() - minuteClock;
-        return { id: w.id, lng: w.lng, lat: w.lat, radius_m: w.radius_m, label: `${t('wall.whistle')} ${left < 0 ? t('wall.minutesLate', { m: Math.ceil(-left / 60_000) }) : t('wall.minutesLeft', { m: Math.ceil(left / 60_000) })}`, late: left < 0 };
-      });
-      out.push(...whistleLayers(marks, clock, scale));
+    if (layers.has('whistles')) out.push(...whistleLayers(whistleMarks, clock, scale));
+    // Under the map's labels, so names stay readable over the data.
+    return out.map((l) => (l ? (l as Layer).clone({ beforeId: FIRST_LABEL_LAYER } as never) : l));
+  }, [layers, mapData, live.heat, heatMax, zoom, detail, summary, pulsing, clock, stop, subFeatures, whistleMarks, scale]);
+
+  // Labels are MapLibre symbol layers (collision-free): their data, size and visibility.
+  useEffect(() => {
+    if (!map || !summary) return;
+    const places = map.getSource('wall-places') as GeoJSONSource | undefined;
+    places?.setData({ type: 'FeatureCollection', features: summary.subdistricts.map((s) => ({ type: 'Feature', properties: { name: lang === 'en' ? s.name_en : s.name_zh }, geometry: { type: 'Point', coordinates: [s.lng, s.lat] } })) });
+  }, [map, summary?.subdistricts, lang]);
+  useEffect(() => {
+    if (!map) return;
+    const src = map.getSource('wall-whistles') as GeoJSONSource | undefined;
+    src?.setData({ type: 'FeatureCollection', features: whistleMarks.map((w) => ({ type: 'Feature', properties: { label: w.label, late: w.late }, geometry: { type: 'Point', coordinates: [w.lng, w.lat] } })) });
+  }, [map, whistleMarks]);
+  useEffect(() => {
+    if (!map) return;
+    for (const id of LABEL_LAYERS) {
+      if (!map.getLayer(id)) continue;
+      map.setLayoutProperty(id, 'text-size', LABEL_SIZES[id] * scale);
+      const on = fontReady && (id !== 'label-whistle' || layers.has('whistles'));
+      map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
     }
-    if (fontReady && summary) out.push(subdistrictLabelLayer(summary.subdistricts.map((s) => ({ lng: s.lng, lat: s.lat, text: lang === 'en' ? s.name_en : s.name_zh })), scale));
-    return out;
-  }, [layers, mapData, live.heat, summary, pulsing, clock, minuteClock, stop, subFeatures, fontReady, lang, scale, t]);
+  }, [map, scale, fontReady, layers]);
 
   const style = useMemo(() => wallStyle(), []);
   const stopSub = stop ? summary?.subdistricts.find((x) => x.id === stop.id) ?? null : null;
@@ -342,7 +379,7 @@ export function WallView() {
           {inset.current && (
             <CaseInset kase={inset.current.kase} alarm={alarming} queued={inset.queue.length} summary={summary} subdistricts={live.subdistricts} />
           )}
-          <Legend layers={layers} onToggle={toggle} areas={mapData.areas} window={settings.window} />
+          <Legend layers={layers} onToggle={toggle} areas={mapData.areas} window={settings.window} heatMax={heatMax} detail={detail} />
         </div>
         <div className="wall-col wall-col--right">
           <Panel title={t('wall.panel.trend')} className="wall-panel--trend">
