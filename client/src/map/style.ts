@@ -44,8 +44,6 @@ export const WALL_COLORS = {
   alarm: '#ff3c50',
 } as const;
 
-/** Vector-tile layers the server serves under /tiles, with the zoom range each holds data for. */
-const TILE_SOURCES = { admin: 0, streets: 0, buildings: 13, water: 0, green: 0 } as const;
 
 /** The id of the lowest label layer: the wall's deck.gl layers are drawn below it. */
 export const FIRST_LABEL_LAYER = 'label-water';
@@ -53,18 +51,19 @@ export const FIRST_LABEL_LAYER = 'label-water';
 export const LABEL_FONT = ['Noto Sans SC'];
 
 /**
- * The wall's basemap: the project's own vector tiles (`/tiles/{layer}/{z}/{x}/{y}.mvt`) in a
+ * The wall's basemap: the project's own composite vector tiles (`/tiles/v/{version}/base/{z}/{x}/{y}.mvt`) in a
  * dark style, with labels as MapLibre symbol layers, so they never overlap each other. The
  * style has no `glyphs` URL: MapLibre draws each glyph locally with the page's Noto Sans SC
  * (the wall loads the font's subsets for the labels' characters before it shows them).
  * GeoJSON sources `wall-places` and `wall-whistles` are filled by the wall. Tiles are
  * overzoomed past z16, where nothing new appears.
  */
-export function wallStyle(origin: string = window.location.origin): StyleSpecification {
-  const sources: StyleSpecification['sources'] = {};
-  for (const [id, minzoom] of Object.entries(TILE_SOURCES)) {
-    sources[id] = { type: 'vector', tiles: [`${origin}/tiles/${id}/{z}/{x}/{y}.mvt`], minzoom, maxzoom: 16 };
-  }
+export function wallStyle(tiles?: string, origin: string = window.location.origin): StyleSpecification {
+  // One composite tile per z/x/y holds every layer. The wall passes the versioned tile URL it
+  // read from /tiles/base.json (with the label characters); other views let MapLibre read it.
+  const sources: StyleSpecification['sources'] = {
+    base: tiles ? { type: 'vector', tiles: [tiles], minzoom: 0, maxzoom: 16 } : { type: 'vector', url: `${origin}/tiles/base.json` },
+  };
   const c = WALL_COLORS;
   return {
     version: 8,
@@ -76,39 +75,39 @@ export function wallStyle(origin: string = window.location.origin): StyleSpecifi
     },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': c.background } },
-      { id: 'green', type: 'fill', source: 'green', 'source-layer': 'green', paint: { 'fill-color': c.green } },
-      { id: 'water', type: 'fill', source: 'water', 'source-layer': 'water', paint: { 'fill-color': c.water } },
+      { id: 'green', type: 'fill', source: 'base', 'source-layer': 'green', paint: { 'fill-color': c.green } },
+      { id: 'water', type: 'fill', source: 'base', 'source-layer': 'water', paint: { 'fill-color': c.water } },
       {
-        id: 'buildings', type: 'fill', source: 'buildings', 'source-layer': 'buildings', minzoom: 13,
+        id: 'buildings', type: 'fill', source: 'base', 'source-layer': 'buildings', minzoom: 13,
         paint: { 'fill-color': c.building, 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 13, 0.5, 15, 0.9] },
       },
       {
-        id: 'streets-minor', type: 'line', source: 'streets', 'source-layer': 'streets',
+        id: 'streets-minor', type: 'line', source: 'base', 'source-layer': 'streets',
         filter: ['in', ['get', 'kind'], ['literal', ['hutong', 'path', 'footway']]],
         paint: { 'line-color': c.minor, 'line-width': ['interpolate', ['exponential', 1.6], ['zoom'], 13, 0.5, 17, 3] },
       },
       {
-        id: 'streets-secondary', type: 'line', source: 'streets', 'source-layer': 'streets',
+        id: 'streets-secondary', type: 'line', source: 'base', 'source-layer': 'streets',
         filter: ['==', ['get', 'kind'], 'secondary'],
         paint: { 'line-color': c.secondary, 'line-width': ['interpolate', ['exponential', 1.6], ['zoom'], 11, 0.6, 17, 6] },
       },
       {
-        id: 'streets-arterial', type: 'line', source: 'streets', 'source-layer': 'streets',
+        id: 'streets-arterial', type: 'line', source: 'base', 'source-layer': 'streets',
         filter: ['==', ['get', 'kind'], 'arterial'],
         paint: { 'line-color': c.arterial, 'line-width': ['interpolate', ['exponential', 1.6], ['zoom'], 10, 1, 17, 12] },
       },
       {
-        id: 'admin-community', type: 'line', source: 'admin', 'source-layer': 'admin', minzoom: 13,
+        id: 'admin-community', type: 'line', source: 'base', 'source-layer': 'admin', minzoom: 13,
         filter: ['==', ['get', 'level'], 'community'],
         paint: { 'line-color': c.communityLine, 'line-width': 1, 'line-dasharray': [2, 2] },
       },
       {
-        id: 'admin-subdistrict', type: 'line', source: 'admin', 'source-layer': 'admin',
+        id: 'admin-subdistrict', type: 'line', source: 'base', 'source-layer': 'admin',
         filter: ['==', ['get', 'level'], 'subdistrict'],
         paint: { 'line-color': c.subdistrictLine, 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 1.5, 16, 4], 'line-opacity': 0.9 },
       },
       {
-        id: 'admin-district', type: 'line', source: 'admin', 'source-layer': 'admin',
+        id: 'admin-district', type: 'line', source: 'base', 'source-layer': 'admin',
         filter: ['==', ['get', 'level'], 'district'],
         paint: { 'line-color': c.districtLine, 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 2, 16, 6], 'line-blur': 1 },
       },
@@ -129,19 +128,19 @@ function labelLayers(): StyleSpecification['layers'] {
   const c = WALL_COLORS;
   return [
     {
-      id: 'label-water', type: 'symbol', source: 'water', 'source-layer': 'water', minzoom: 12,
+      id: 'label-water', type: 'symbol', source: 'base', 'source-layer': 'water', minzoom: 12,
       filter: ['has', 'name'],
       layout: { ...hidden, 'text-field': ['get', 'name'], 'text-font': LABEL_FONT, 'text-size': 13, 'text-max-width': 6, 'text-padding': 6 },
       paint: { 'text-color': c.waterLabel, 'text-halo-color': HALO, 'text-halo-width': 1.5 },
     },
     {
-      id: 'label-green', type: 'symbol', source: 'green', 'source-layer': 'green', minzoom: 13,
+      id: 'label-green', type: 'symbol', source: 'base', 'source-layer': 'green', minzoom: 13,
       filter: ['has', 'name'],
       layout: { ...hidden, 'text-field': ['get', 'name'], 'text-font': LABEL_FONT, 'text-size': 12, 'text-max-width': 6, 'text-padding': 6 },
       paint: { 'text-color': c.greenLabel, 'text-halo-color': HALO, 'text-halo-width': 1.5 },
     },
     {
-      id: 'label-streets', type: 'symbol', source: 'streets', 'source-layer': 'streets', minzoom: 13,
+      id: 'label-streets', type: 'symbol', source: 'base', 'source-layer': 'streets', minzoom: 13,
       filter: ['all', ['has', 'name'], ['in', ['get', 'kind'], ['literal', ['arterial', 'secondary']]]],
       layout: {
         ...hidden, 'symbol-placement': 'line', 'text-field': ['get', 'name'], 'text-font': LABEL_FONT, 'text-size': 12,
@@ -150,7 +149,7 @@ function labelLayers(): StyleSpecification['layers'] {
       paint: { 'text-color': c.streetLabel, 'text-halo-color': HALO, 'text-halo-width': 1.5 },
     },
     {
-      id: 'label-community', type: 'symbol', source: 'admin', 'source-layer': 'admin', minzoom: 14,
+      id: 'label-community', type: 'symbol', source: 'base', 'source-layer': 'admin', minzoom: 14,
       filter: ['==', ['get', 'level'], 'community'],
       layout: { ...hidden, 'text-field': ['get', 'name_zh'], 'text-font': LABEL_FONT, 'text-size': 12, 'text-padding': 8 },
       paint: { 'text-color': c.communityLabel, 'text-halo-color': HALO, 'text-halo-width': 1.5 },

@@ -23,11 +23,17 @@ import { useI18n } from '../../app/i18n.tsx';
 import { parseWallSettings, layersToUrl, type WallLayerId } from './settings.ts';
 import { useWallLive, type LiveArrival, type WallCase } from './use-wall-live.ts';
 import { useWallMapData } from './use-map-data.ts';
+import { cacheGet, cachePut } from './cache.ts';
+import { getJson } from '../../lib/api.ts';
 import { hhmmss, KpiTiles, Panel, Ranking, RedBlackList, Ticker, TopCategories, TrendChart, WhistleBoard } from './panels.tsx';
 import { Legend } from './Legend.tsx';
 import { CaseInset } from './CaseInset.tsx';
 import { emptyInset, goesToInset, insetAlarming, insetPush, insetTick, tourTarget } from './camera.ts';
 import './wall.css';
+
+/** Widths of the legend (bottom left) and the case inset (top right) in em, as wall.css sets them. */
+const LEGEND_EM = 16;
+const INSET_EM = 19;
 
 /** How long a new case pulses on the map and stays marked on the ticker. */
 const PULSE_MS = 60_000;
@@ -61,6 +67,37 @@ function useFontReady(text: string): boolean {
     };
   }, [text]);
   return loadedFor === text;
+}
+
+interface BaseTiles {
+  tiles: string[];
+  version: string;
+  label_chars: string;
+}
+
+/**
+ * The composite basemap's versioned tile URL and the characters its labels use, from
+ * /tiles/base.json (the browser's cached copy at once, then the server's).
+ */
+function useBaseTiles(): BaseTiles | null {
+  const [base, setBase] = useState<BaseTiles | null>(null);
+  useEffect(() => {
+    let alive = true;
+    let fresh = false;
+    void cacheGet<BaseTiles>('base-tiles').then((b) => alive && !fresh && b && setBase((prev) => prev ?? b));
+    getJson<BaseTiles>('/tiles/base.json')
+      .then((b) => {
+        fresh = true;
+        if (!alive) return;
+        setBase((prev) => (prev && prev.version === b.version ? prev : b));
+        void cachePut('base-tiles', b);
+      })
+      .catch(() => alive && setBase((prev) => prev ?? { tiles: [`${window.location.origin}/tiles/v/0/base/{z}/{x}/{y}.mvt`], version: '0', label_chars: '' }));
+    return () => {
+      alive = false;
+    };
+  }, []);
+  return base;
 }
 
 /** Keeps one pulsing HTML marker per new case and a ring on the focused case. */
@@ -114,6 +151,13 @@ function usePolicyClock(test: boolean): number {
   return now;
 }
 
+/** "12月2日 星期三" or "Wed 2 Dec", in Beijing time. */
+function dateWithWeekday(d: Date, lang: string): string {
+  return lang === 'en'
+    ? d.toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'Asia/Shanghai' })
+    : d.toLocaleDateString('zh-CN', { weekday: 'long', month: 'long', day: 'numeric', timeZone: 'Asia/Shanghai' });
+}
+
 /** The operations-center wall: designed for 3840×2160, right at 1920×1080 and 7680×2160. */
 export function WallView() {
   const { t, lang, setLang } = useI18n();
@@ -143,6 +187,8 @@ export function WallView() {
   }, []);
 
   const stale = now - live.lastBeat > settings.staleAfterMs;
+  // Alarms: open cases past their due time and whistles past their check-in deadline.
+  const alarms = (summary?.kpis.overdue ?? 0) + (summary?.whistles.filter((w) => new Date(w.deadline_at).getTime() < now).length ?? 0);
   const asOf = live.connected && !stale ? new Date(live.lastBeat) : summary ? new Date(summary.as_of) : null;
 
   const subFeatures = useMemo(() => new Map((live.subdistricts?.features ?? []).map((f) => [Number(f.properties?.id ?? f.id), f])), [live.subdistricts]);
@@ -167,7 +213,7 @@ export function WallView() {
   }, [map, focusId, subFeatures.size]);
 
   // Home: the district, fitted to the space the legend (left) and the case inset (right) leave.
-  const homePadding = useMemo(() => ({ top: 24 * scale, bottom: 24 * scale, left: 200 * scale, right: 200 * scale }), [scale]);
+  const homePadding = useMemo(() => ({ top: 20 * scale, bottom: 20 * scale, left: (LEGEND_EM + 2.4) * 14 * scale, right: (INSET_EM + 2.4) * 14 * scale }), [scale]);
 
   // The tour (camera.ts): home, a hotspot, home, the next hotspot … on the policy clock.
   const policy = useMemo(
@@ -222,9 +268,12 @@ export function WallView() {
   }, [policyNow, policy]);
   const alarming = insetAlarming(inset, policyNow);
 
+  const baseTiles = useBaseTiles();
+  // The font's subsets for every label character (the basemap's names and the wall's own) load
+  // before any label shows, so no glyph is ever drawn in a fallback font.
   const labelSample = useMemo(
-    () => `${(summary?.subdistricts ?? []).map((s) => s.name_zh + s.name_en).join('')}${t('wall.whistle')}${t('wall.minutesLeft')}${t('wall.minutesLate')}0123456789:- `,
-    [summary, t],
+    () => `${baseTiles?.label_chars ?? ''}${(summary?.subdistricts ?? []).map((s) => s.name_zh + s.name_en).join('')}${t('wall.whistle')}${t('wall.minutesLeft')}${t('wall.minutesLate')}0123456789:- `,
+    [summary, t, baseTiles?.label_chars],
   );
   const fontReady = useFontReady(labelSample);
 
@@ -300,7 +349,8 @@ export function WallView() {
     }
   }, [map, scale, fontReady, layers]);
 
-  const style = useMemo(() => wallStyle(), []);
+  // The map is created once the tile URL is known (the style is read once).
+  const style = useMemo(() => (baseTiles ? wallStyle(baseTiles.tiles[0]) : null), [baseTiles?.tiles[0]]);
   const stopSub = stop ? summary?.subdistricts.find((x) => x.id === stop.id) ?? null : null;
   const newIds = useMemo(() => new Set(pulsing.map((c) => c.id)), [pulsing]);
   const latest = summary?.latest ?? [];
@@ -322,16 +372,20 @@ export function WallView() {
           <h1>{t('wall.title')}</h1>
           <span className="wall-header__tag">{t('app.tagline')}</span>
         </div>
-        <div className="wall-header__status">
+        <div className="wall-header__status" data-testid="wall-status">
           <span className={`pill ${live.connected && !stale ? 'pill--live' : 'pill--off'}`} data-testid="wall-connection">
             {t(live.connected && !stale ? 'wall.live' : 'wall.offline')}
+          </span>
+          <span className={`wall-alarms ${alarms > 0 ? 'is-on' : ''}`} data-testid="wall-alarms" data-count={alarms}>
+            {t('wall.alarms', { n: alarms })}
           </span>
           <span className="wall-asof" data-testid="wall-asof">
             {t('wall.asOf', { time: asOf ? hhmmss(asOf) : '--:--:--' })}
             {live.fromCache && <em> · {t('wall.cached')}</em>}
           </span>
+          <span className="wall-date" data-testid="wall-date">{dateWithWeekday(new Date(now), lang)}</span>
           <span className="wall-clock">{hhmmss(new Date(now))}</span>
-          <button type="button" className="wall-lang" onClick={() => setLang(lang === 'en' ? 'zh-CN' : 'en')}>{t('lang.switch')}</button>
+          {settings.langSwitch && <button type="button" className="wall-lang" onClick={() => setLang(lang === 'en' ? 'zh-CN' : 'en')}>{t('lang.switch')}</button>}
         </div>
       </header>
       {stale && (
@@ -360,7 +414,7 @@ export function WallView() {
           data-inset-shown={inset.shown.join(',')}
           data-testid="wall-map"
         >
-          <MapView
+          {style && <MapView
             layers={deckLayers}
             mapStyle={style}
             onMapLoad={setMap}
@@ -369,7 +423,7 @@ export function WallView() {
             ready={Boolean(summary) && live.heat !== null && mapData.loaded}
             readyOnce
             antialias={false}
-          />
+          />}
           {summary && !summary.cases_available && <div className="wall-map__note">{t('wall.casesUnavailable')}</div>}
           {stopSub && (
             <div className="wall-caption" data-testid="wall-caption">
