@@ -9,8 +9,9 @@ import { LiveSimulator } from '../../server/src/simulator/live.ts';
 /**
  * The wall watched as an operations room watches it: the simulator at the demo rate (0.5 cases
  * a second, as `npm start` runs it) plus ten urgent cases. The camera policy runs on the test
- * clock (`clock=test`), which moves only when the test advances it, so what is asserted is the
- * policy's cadence, never how fast a software-rendered page happens to be.
+ * clock (`clock=test`), which moves only when the test advances it (and camera moves jump
+ * instead of flying), so what is asserted is the policy's cadence, never how fast a
+ * software-rendered page happens to be.
  */
 const DEMO_RATE = 0.5;
 const STEP_MS = 5000;
@@ -133,7 +134,7 @@ describe('the wall over time (soak)', () => {
     const cameraAt: { at: number; camera: string }[] = [];
     for (let t = 0; t < 3 * 60_000; ) {
       t = await advance(page, STEP_MS);
-      const camera = (await page.getAttribute('[data-testid="wall-map"]', 'data-camera'))!;
+      const camera = (await page.getAttribute('[data-testid="wall-map"]', 'data-camera', { timeout: 120_000 }))!;
       if (cameraAt.at(-1)?.camera !== camera) {
         cameraAt.push({ at: t, camera });
         // The camera reaches its new place (home is the same view as at the start) before the clock moves on.

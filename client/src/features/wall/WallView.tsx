@@ -235,16 +235,18 @@ export function WallView() {
   useEffect(() => {
     if (!map || !settings.tour || targetKey === applied.current) return;
     applied.current = targetKey;
+    // On the test clock the camera jumps: time there is the test's, not the animation's.
+    const ms = (d: number) => (settings.testClock ? 0 : d);
     if (target.kind === 'home') {
-      if (districtBounds) map.fitBounds(districtBounds, { padding: homePadding, duration: 2500 });
+      if (districtBounds) map.fitBounds(districtBounds, { padding: homePadding, duration: ms(2500) });
       setStop(null);
     } else {
       const id = stopOf.current.get(target.segment)!;
       const f = subFeatures.get(id);
       const b = f ? featureCollectionBounds({ type: 'FeatureCollection', features: [f] }) : null;
       const s = summary?.subdistricts.find((x) => x.id === id);
-      if (b) map.fitBounds(b, { padding: homePadding, duration: 3000, maxZoom: 15 });
-      else if (s) map.flyTo({ center: [s.lng, s.lat], zoom: 14.3, duration: 3000 });
+      if (b) map.fitBounds(b, { padding: homePadding, duration: ms(3000), maxZoom: 15 });
+      else if (s) map.flyTo({ center: [s.lng, s.lat], zoom: 14.3, duration: ms(3000) });
       setStop({ id });
     }
     // Only a new target moves the camera.
