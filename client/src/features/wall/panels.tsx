@@ -76,6 +76,13 @@ export function Ranking({ summary, focusId }: { summary: WallSummary | null; foc
   const max = Math.max(...rows.map((r) => r.score), 1);
   return (
     <ol className="rank-list" data-testid="wall-ranking">
+      <li className="rank-row rank-row--head" aria-hidden>
+        <span className="rank-row__pos">#</span>
+        <span className="rank-row__name">{t('wall.rank.unit')}</span>
+        <span className="rank-row__bar" />
+        <span className="rank-row__score">{t('wall.rank.score')}</span>
+        <span className="rank-row__overdue">{t('wall.rank.overdue')}</span>
+      </li>
       {rows.map((r, i) => (
         <li key={r.id} className={`rank-row ${r.id === focusId ? 'rank-row--focus' : ''} ${i >= rows.length - 3 ? 'rank-row--tail' : ''}`}>
           <span className="rank-row__pos">{i + 1}</span>

@@ -1,0 +1,37 @@
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testPool } from '../helpers/db.ts';
+import { CALIBRATION_DAYS, historyRateAt } from '../../server/src/simulator/calibrate.ts';
+
+const BEIJING_MS = 8 * 3_600_000;
+
+describe('the live stream calibrated against its own history', () => {
+  let pool: pg.Pool;
+  beforeAll(() => {
+    pool = testPool();
+  });
+  afterAll(async () => {
+    await pool?.end();
+  });
+
+  it('runs at the mean rate of the same hour of day over the last whole days, counted here in JavaScript', async () => {
+    const { rows } = await pool.query<{ t: Date }>(`SELECT reported_at AS t FROM cases WHERE reported_at > now() - interval '9 days'`);
+    expect(rows.length).toBeGreaterThan(100);
+    // Two moments of the latest day of the history: mid-morning and the small hours, Beijing time.
+    const latest = Math.max(...rows.map((r) => r.t.getTime()));
+    const dayStart = Math.floor((latest + BEIJING_MS) / 86_400_000) * 86_400_000 - BEIJING_MS;
+    for (const hour of [10, 3]) {
+      const now = new Date(dayStart + hour * 3_600_000 + 17 * 60_000);
+      const from = dayStart - CALIBRATION_DAYS * 86_400_000;
+      const expected = rows.filter((r) => {
+        const t = r.t.getTime();
+        return t >= from && t < dayStart && new Date(t + BEIJING_MS).getUTCHours() === hour;
+      }).length / CALIBRATION_DAYS / 3600;
+      expect(await historyRateAt(pool, now)).toBeCloseTo(expected, 9);
+    }
+    // The district's day has a rhythm: mid-morning is busier than 3 am.
+    const morning = await historyRateAt(pool, new Date(dayStart + 10 * 3_600_000));
+    const night = await historyRateAt(pool, new Date(dayStart + 3 * 3_600_000));
+    expect(morning).toBeGreaterThan(night * 2);
+  });
+});
