@@ -169,4 +169,34 @@ describe('basemap vector tiles', () => {
     expect(stale.headers.get('cache-control')).toBe('no-cache');
     expect(stale.headers.get('x-data-version')).toMatch(/^[0-9a-f]{12}$/);
   });
+
+  it('serves the context around the district: neighbouring districts from the source map, ring roads marked approximate', async () => {
+    const res = await fetch(`${server.url}/tiles/context.geojson`);
+    expect(res.status).toBe(200);
+    const fc = (await res.json()) as { features: { geometry: { type: string; coordinates: unknown }; properties: { kind: string; name_zh: string; approximate: boolean } }[] };
+    const districts = fc.features.filter((f) => f.properties.kind === 'district').map((f) => f.properties.name_zh).sort();
+    expect(districts).toEqual(['东城区', '丰台区', '朝阳区', '海淀区', '石景山区'].sort());
+    const rings = fc.features.filter((f) => f.properties.kind === 'ring_road');
+    expect(rings.map((r) => r.properties.approximate)).toEqual([true, true]);
+    // Each ring is a closed loop around the district's centre (Xidan lies inside both).
+    for (const r of rings) {
+      const pts = r.geometry.coordinates as [number, number][];
+      expect(pts[0]).toEqual(pts.at(-1));
+      const xs = pts.map((p) => p[0]);
+      const ys = pts.map((p) => p[1]);
+      expect(Math.min(...xs)).toBeLessThan(116.368);
+      expect(Math.max(...xs)).toBeGreaterThan(116.368);
+      expect(Math.min(...ys)).toBeLessThan(39.907);
+      expect(Math.max(...ys)).toBeGreaterThan(39.907);
+    }
+    // Dongcheng's outline meets Xicheng's: some vertex of it lies within 200 m of Xicheng's boundary.
+    const dong = fc.features.find((f) => f.properties.name_zh === '东城区' && f.properties.kind === 'district')!;
+    const near = await pool.query<{ d: number }>(
+      `SELECT min(ST_Distance(ST_Boundary(a.geom)::geography, ST_SetSRID(ST_GeomFromGeoJSON($1), 4326)::geography)) AS d FROM admin_unit a WHERE level = 'district'`,
+      [JSON.stringify(dong.geometry)],
+    );
+    expect(near.rows[0]!.d).toBeLessThan(200);
+    const again = await fetch(`${server.url}/tiles/context.geojson`, { headers: { 'if-none-match': res.headers.get('etag')! } });
+    expect(again.status).toBe(304);
+  });
 });

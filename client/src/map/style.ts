@@ -35,6 +35,9 @@ export const WALL_COLORS = {
   subdistrictLine: '#3a6fb0',
   districtLine: '#5ac8ff',
   communityLine: '#1d3152',
+  contextLine: '#2a3d5e',
+  contextRing: '#1a2a45',
+  contextLabel: '#5f7396',
   waterLabel: '#6f9fd0',
   greenLabel: '#6fb08c',
   streetLabel: '#8ea3c4',
@@ -71,10 +74,20 @@ export function wallStyle(tiles?: string, origin: string = window.location.origi
     sources: {
       ...sources,
       'wall-places': { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+      context: { type: 'geojson', data: `${origin}/tiles/context.geojson` },
       'wall-whistles': { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': c.background } },
+      // Context beyond the district, muted: neighbouring districts and the ring roads (approximate).
+      {
+        id: 'context-ring', type: 'line', source: 'context', filter: ['==', ['get', 'kind'], 'ring_road'],
+        paint: { 'line-color': c.contextRing, 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 2, 15, 6] },
+      },
+      {
+        id: 'context-district', type: 'line', source: 'context', filter: ['==', ['get', 'kind'], 'district'],
+        paint: { 'line-color': c.contextLine, 'line-width': 1.5, 'line-dasharray': [4, 3] },
+      },
       { id: 'green', type: 'fill', source: 'base', 'source-layer': 'green', paint: { 'fill-color': c.green } },
       { id: 'water', type: 'fill', source: 'base', 'source-layer': 'water', paint: { 'fill-color': c.water } },
       {
@@ -155,6 +168,16 @@ function labelLayers(): StyleSpecification['layers'] {
       paint: { 'text-color': c.communityLabel, 'text-halo-color': HALO, 'text-halo-width': 1.5 },
     },
     {
+      id: 'label-ring', type: 'symbol', source: 'context', filter: ['==', ['get', 'kind'], 'ring_road'],
+      layout: { ...hidden, 'symbol-placement': 'line', 'text-field': ['get', 'name_zh'], 'text-font': LABEL_FONT, 'text-size': 12, 'symbol-spacing': 500 },
+      paint: { 'text-color': c.contextLabel, 'text-halo-color': HALO, 'text-halo-width': 1.5 },
+    },
+    {
+      id: 'label-context', type: 'symbol', source: 'context', filter: ['==', ['get', 'kind'], 'district_label'],
+      layout: { ...hidden, 'text-field': ['get', 'name_zh'], 'text-font': LABEL_FONT, 'text-size': 16, 'text-letter-spacing': 0.3 },
+      paint: { 'text-color': c.contextLabel, 'text-halo-color': HALO, 'text-halo-width': 2 },
+    },
+    {
       id: 'label-subdistrict', type: 'symbol', source: 'wall-places',
       layout: { ...hidden, 'text-field': ['get', 'name'], 'text-font': LABEL_FONT, 'text-size': 16, 'text-padding': 4, 'text-max-width': 8 },
       paint: { 'text-color': c.placeLabel, 'text-halo-color': HALO, 'text-halo-width': 2 },
@@ -172,8 +195,8 @@ function labelLayers(): StyleSpecification['layers'] {
 }
 
 /** Every label layer's id, to show them and to scale their text. */
-export const LABEL_LAYERS = ['label-water', 'label-green', 'label-streets', 'label-community', 'label-subdistrict', 'label-whistle'] as const;
+export const LABEL_LAYERS = ['label-water', 'label-green', 'label-streets', 'label-community', 'label-ring', 'label-context', 'label-subdistrict', 'label-whistle'] as const;
 /** Their text size at 1080p, in CSS pixels (multiplied by the wall's scale). */
 export const LABEL_SIZES: Record<(typeof LABEL_LAYERS)[number], number> = {
-  'label-water': 13, 'label-green': 12, 'label-streets': 12, 'label-community': 12, 'label-subdistrict': 16, 'label-whistle': 15,
+  'label-water': 13, 'label-green': 12, 'label-streets': 12, 'label-community': 12, 'label-ring': 12, 'label-context': 16, 'label-subdistrict': 16, 'label-whistle': 15,
 };

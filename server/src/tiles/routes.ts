@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { badRequest } from '../lib/errors.ts';
@@ -75,6 +78,22 @@ export const BaseTileJson = Type.Intersect([
 
 const PUBLIC = { permission: 'public' } as const;
 
+/**
+ * The muted context around the district (neighbouring districts' outlines and labels, the
+ * ring roads, marked `approximate` where they are): data/context/xicheng-context.geojson,
+ * see data/README.md for its sources.
+ */
+const CONTEXT_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../data/context/xicheng-context.geojson');
+let contextCache: { body: string; etag: string; chars: string } | null = null;
+function readContext(): { body: string; etag: string; chars: string } {
+  if (!contextCache) {
+    const body = readFileSync(CONTEXT_FILE, 'utf8');
+    const names = (JSON.parse(body) as { features: { properties: { name_zh?: string; name_en?: string } }[] }).features.map((f) => `${f.properties.name_zh ?? ''}${f.properties.name_en ?? ''}`).join('');
+    contextCache = { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"`, chars: names };
+  }
+  return contextCache;
+}
+
 function origin(req: FastifyRequest): string {
   return `${req.protocol}://${req.headers.host ?? 'localhost'}`;
 }
@@ -84,7 +103,7 @@ export async function tileRoutes(app: FastifyInstance): Promise<void> {
   const currentVersion = async () => {
     if (!version || Date.now() - version.at > VERSION_TTL_MS) {
       const value = await readDataVersion(app.db);
-      const labelChars = value === version?.value ? version.labelChars : await readLabelChars(app.db);
+      const labelChars = value === version?.value ? version.labelChars : [...new Set(await readLabelChars(app.db) + readContext().chars.replace(/\s/g, ''))].sort().join('');
       version = { value, labelChars, at: Date.now() };
     }
     return version;
@@ -112,6 +131,13 @@ export async function tileRoutes(app: FastifyInstance): Promise<void> {
       version: v.value,
       label_chars: v.labelChars,
     };
+  });
+
+  app.get('/tiles/context.geojson', { config: PUBLIC, schema: { response: { 200: Type.Object({ type: Type.Literal('FeatureCollection') }, { additionalProperties: true }), 304: Type.Null() } } }, async (req, reply) => {
+    const c = readContext();
+    reply.header('cache-control', 'public, max-age=86400').header('etag', c.etag);
+    if (req.headers['if-none-match'] === c.etag) return reply.status(304).send();
+    return reply.type('application/geo+json').send(c.body);
   });
 
   /**

@@ -349,7 +349,10 @@ export function WallView() {
       const on = fontReady && (id !== 'label-whistle' || layers.has('whistles'));
       map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
     }
-  }, [map, scale, fontReady, layers]);
+    for (const id of ['label-ring', 'label-context', 'label-community'] as const) {
+      if (map.getLayer(id)) map.setLayoutProperty(id, 'text-field', ['get', lang === 'en' ? 'name_en' : 'name_zh']);
+    }
+  }, [map, scale, fontReady, layers, lang]);
 
   // The map is created once the tile URL is known (the style is read once).
   const style = useMemo(() => (baseTiles ? wallStyle(baseTiles.tiles[0]) : null), [baseTiles?.tiles[0]]);
