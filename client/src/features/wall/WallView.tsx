@@ -25,7 +25,7 @@ import { useWallLive, type LiveArrival, type WallCase } from './use-wall-live.ts
 import { useWallMapData } from './use-map-data.ts';
 import { cacheGet, cachePut } from './cache.ts';
 import { getJson } from '../../lib/api.ts';
-import { hhmmss, KpiTiles, Panel, Ranking, RedBlackList, Ticker, TopCategories, TrendChart, WhistleBoard } from './panels.tsx';
+import { AlarmList, hhmmss, KpiTiles, Panel, Ranking, RedBlackList, Ticker, TopCategories, TrendChart, WhistleBoard } from './panels.tsx';
 import { Legend } from './Legend.tsx';
 import { CaseInset } from './CaseInset.tsx';
 import { emptyInset, goesToInset, insetAlarming, insetPush, insetTick, tourTarget } from './camera.ts';
@@ -452,6 +452,11 @@ export function WallView() {
           </Panel>
           <Panel title={t('wall.panel.whistles')} className="wall-panel--whistles">
             <WhistleBoard summary={summary} now={now} />
+          </Panel>
+        </div>
+        <div className="wall-col wall-col--alarms">
+          <Panel title={t('wall.alarmsCol.title')} note={t('wall.alarmsCol.note', { n: summary?.kpis.overdue ?? 0 })} className="wall-panel--alarms">
+            <AlarmList summary={summary} now={minuteClock} />
           </Panel>
         </div>
       </main>
