@@ -35,10 +35,17 @@ export interface MapViewProps {
    * 4× MSAA multiplies the cost of every frame there.
    */
   antialias?: boolean;
+  /**
+   * Keep the drawn frame for pixel reads (default true). A wall turns it off: the extra copy
+   * per frame is costly in software rendering, and screenshots read the composited page anyway.
+   */
+  preserveDrawingBuffer?: boolean;
+  /** ms labels take to fade in and out (MapLibre's default 300); a wall sets 0 so placing labels adds no frames. */
+  fadeDuration?: number;
 }
 
 /** A MapLibre map with a deck.gl overlay in interleaved mode (deck layers share the map's WebGL context). */
-export function MapView({ layers, fitBounds, fitPadding, ready, className, mapStyle, onMapLoad, animate, readyOnce, antialias }: MapViewProps) {
+export function MapView({ layers, fitBounds, fitPadding, ready, className, mapStyle, onMapLoad, animate, readyOnce, antialias, preserveDrawingBuffer, fadeDuration }: MapViewProps) {
   const container = useRef<HTMLDivElement>(null);
   const mapRef = useRef<MaplibreMap | null>(null);
   const overlayRef = useRef<MapboxOverlay | null>(null);
@@ -57,7 +64,8 @@ export function MapView({ layers, fitBounds, fitPadding, ready, className, mapSt
       // CJK text, should any MapLibre layer draw it, comes from the bundled web font, never from a glyph server.
       localIdeographFontFamily: "'Noto Sans SC', sans-serif",
       // Screenshots and pixel checks read the canvas after the frame.
-      canvasContextAttributes: { preserveDrawingBuffer: true, antialias: antialias ?? true },
+      canvasContextAttributes: { preserveDrawingBuffer: preserveDrawingBuffer ?? true, antialias: antialias ?? true },
+      fadeDuration: fadeDuration ?? 300,
     });
     const overlay = new MapboxOverlay({ interleaved: true, layers: [] });
     map.addControl(overlay);

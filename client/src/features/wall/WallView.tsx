@@ -428,6 +428,8 @@ export function WallView() {
             ready={Boolean(summary) && live.heat !== null && mapData.loaded}
             readyOnce
             antialias={false}
+            preserveDrawingBuffer={false}
+            fadeDuration={0}
           />}
           {summary && !summary.cases_available && <div className="wall-map__note">{t('wall.casesUnavailable')}</div>}
           {stopSub && (
