@@ -141,7 +141,7 @@ describe('the wall over time (soak)', () => {
         await expect.poll(async () => (await log(page)).at(-1)!.view === home, { timeout: 60_000 }).toBe(camera === 'home');
       }
     }
-    // Starts home, a stop at 45 s, home at 60 s, the next stop at 105 s, and so on.
+    // Starts home, a stop at 45 s, home at 60 s, the next stop at 105 s, and so on (the clock ends at 180 s).
     expect(cameraAt.map((c) => [c.at, c.camera.startsWith('stop') ? 'stop' : c.camera])).toEqual([
       [5000, 'home'],
       [45_000, 'stop'],
@@ -149,12 +149,13 @@ describe('the wall over time (soak)', () => {
       [105_000, 'stop'],
       [120_000, 'home'],
       [165_000, 'stop'],
+      [180_000, 'home'],
     ]);
     // Two stops in a row are different subdistricts.
     const stops = cameraAt.filter((c) => c.camera.startsWith('stop')).map((c) => c.camera);
     expect(stops[0]).not.toBe(stops[1]);
     // The view changed only on those beats: every logged view was home or a stop's, stamped at a beat.
-    const beats = new Set([0, 45_000, 60_000, 105_000, 120_000, 165_000]);
+    const beats = new Set([0, 45_000, 60_000, 105_000, 120_000, 165_000, 180_000]);
     for (const c of await log(page)) {
       const beat = [...beats].filter((b) => b <= c.at).at(-1)!;
       expect(c.at - beat).toBeLessThanOrEqual(STEP_MS);
