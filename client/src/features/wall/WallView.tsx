@@ -301,7 +301,9 @@ export function WallView() {
     map.on('zoomend', onZoom);
     return () => void map.off('zoomend', onZoom);
   }, [map]);
-  const detail = zoom >= DETAIL_MINZOOM;
+  // Zooms are for a 1080p map: a 4K map shows the same overview one zoom level higher.
+  const zoom1080 = zoom - Math.log2(scale);
+  const detail = zoom1080 >= DETAIL_MINZOOM;
   const heatMax = useMemo(() => (live.heat ? heatScaleMax(live.heat.points) : 2), [live.heat]);
 
   const whistleMarks = useMemo(
@@ -318,7 +320,7 @@ export function WallView() {
     const out: LayersList = [];
     if (layers.has('circles') && detail) out.push(...serviceAreaLayers(mapData.areas.map((a, i) => ({ ...a, color: circleColor(i) })), scale));
     if (layers.has('parks') && mapData.parks) out.push(pocketParkLayer(mapData.parks, scale));
-    if (layers.has('heat') && live.heat && live.heat.points.length) out.push(heatLayer(live.heat.points, scale, { zoom, max: heatMax }));
+    if (layers.has('heat') && live.heat && live.heat.points.length) out.push(heatLayer(live.heat.points, scale, { zoom: zoom1080, max: heatMax }));
     out.push(focusAreaLayer(stop?.id ? (subFeatures.get(stop.id) as Feature | undefined) ?? null : null, scale));
     if (layers.has('renovation') && detail) out.push(...renovationLayers(mapData.renovation, scale));
     if (layers.has('cases') && summary) {
@@ -328,7 +330,7 @@ export function WallView() {
     if (layers.has('whistles')) out.push(...whistleLayers(whistleMarks, clock, scale));
     // Under the map's labels, so names stay readable over the data.
     return out.map((l) => (l ? (l as Layer).clone({ beforeId: FIRST_LABEL_LAYER } as never) : l));
-  }, [layers, mapData, live.heat, heatMax, zoom, detail, summary, pulsing, clock, stop, subFeatures, whistleMarks, scale]);
+  }, [layers, mapData, live.heat, heatMax, zoom1080, detail, summary, pulsing, clock, stop, subFeatures, whistleMarks, scale]);
 
   // Labels are MapLibre symbol layers (collision-free): their data, size and visibility.
   useEffect(() => {
