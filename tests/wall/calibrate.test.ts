@@ -1,14 +1,22 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testPool } from '../helpers/db.ts';
+import { backfillDemoCases } from '../../server/src/simulator/backfill.ts';
 import { CALIBRATION_DAYS, historyRateAt } from '../../server/src/simulator/calibrate.ts';
 
 const BEIJING_MS = 8 * 3_600_000;
 
 describe('the live stream calibrated against its own history', () => {
   let pool: pg.Pool;
-  beforeAll(() => {
+  beforeAll(async () => {
     pool = testPool();
+    // The test city has no case history of its own: nine days of it, written as the demo's is.
+    const client = await pool.connect();
+    try {
+      await backfillDemoCases(client, { seed: 3, days: 9, perDay: 200 });
+    } finally {
+      client.release();
+    }
   });
   afterAll(async () => {
     await pool?.end();
