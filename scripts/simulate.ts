@@ -1,5 +1,6 @@
 // The live demo stream: `npm run simulate -- --rate 2 --speed 60`.
-//   --rate N   mean new cases per second, shaped by the time of day (default 0.5)
+//   --rate N   mean new cases per second, shaped by the time of day (default: as many as the
+//              history holds for each hour of the day, so today reads like the days before)
 //   --speed N  how many times faster than real time departments work cases (default 60)
 //   --seed N   seed of the stream (default CITYOPS_SEED or 20260101)
 // Writes straight into the database named by DATABASE_URL; every change reaches the
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   const unknown = args.find((a, i) => a.startsWith('--') && !known.has(a) && !(i > 0 && known.has(args[i - 1]!)));
   if (unknown) throw new ConfigError(`unknown option ${unknown}; use --rate N, --speed N, --seed N`);
   const config = loadConfig();
-  const rate = flag(args, 'rate', 0.5, 0, 100);
+  const rate = args.includes('--rate') ? flag(args, 'rate', 0, 0, 100) : ('history' as const);
   const speed = flag(args, 'speed', 60, 1, 100_000);
   const seed = flag(args, 'seed', Number(process.env.CITYOPS_SEED ?? 20260101), 0, 2 ** 31);
   const pool = createPool(config.databaseUrl, 3);

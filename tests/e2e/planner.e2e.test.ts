@@ -4,6 +4,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, watchPage } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { testPool } from '../helpers/db.ts';
+import { fetchAs, type AuthedFetch } from '../helpers/auth.ts';
 
 interface Unit {
   id: number;
@@ -19,14 +21,20 @@ describe('the planner in Chromium', () => {
   let page: Page;
   let seen: { outside: string[]; errors: string[] };
   const kind = 'kindergarten';
+  let planner: AuthedFetch;
 
   beforeAll(async () => {
     server = await startTestServer();
+    // The planner signs in as a planner: the API with its cookie, the page with the same session.
+    const pool = testPool();
+    planner = await fetchAs(server.url, pool, 'planner').finally(() => pool.end());
     // Loading the city into the server's memory takes seconds on a busy machine: do it before the page asks.
-    await fetch(`${server.url}/api/coverage?kind=${kind}&minutes=5`);
+    await planner(`/api/coverage?kind=${kind}&minutes=5`);
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, acceptDownloads: true });
     seen = watchPage(page, server.url);
+    const [name, value] = planner.cookie.split('=') as [string, string];
+    await page.context().addCookies([{ name, value, url: server.url }]);
     await page.goto(`${server.url}/planner`);
   });
   afterAll(async () => {
@@ -39,7 +47,7 @@ describe('the planner in Chromium', () => {
     await page.selectOption('[data-testid="planner-kind"]', kind);
     // Kindergartens belong to the 5-minute circle, so the 5-minute threshold is chosen with them.
     await expect.poll(() => page.getAttribute('[data-testid="threshold-minutes-5"]', 'class')).toBe('on');
-    const api = (await (await fetch(`${server.url}/api/coverage?kind=${kind}&minutes=5`)).json()) as { district: { share: number }; units: Unit[] };
+    const api = (await (await planner(`/api/coverage?kind=${kind}&minutes=5`)).json()) as { district: { share: number }; units: Unit[] };
     const subdistricts = api.units.filter((u) => u.level === 'subdistrict');
     await expect.poll(() => page.locator('[data-testid="coverage-table"] tbody tr').count(), { timeout: 30_000 }).toBe(subdistricts.length);
     await expect.poll(() => page.textContent('[data-testid="kpi-share"]')).toBe(`${(api.district.share * 100).toFixed(1)}%`);
@@ -71,7 +79,7 @@ describe('the planner in Chromium', () => {
     const lat = Number(await candidate.getAttribute('data-lat'));
     const delta = page.locator('[data-testid="whatif-delta"]');
     await delta.waitFor({ timeout: 15_000 });
-    const res = await fetch(`${server.url}/api/coverage/what-if`, {
+    const res = await planner('/api/coverage/what-if', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ kind, minutes: 5, add: [{ lon, lat }] }),
@@ -97,7 +105,7 @@ describe('the planner in Chromium', () => {
   it('scores every community on the life-circle checklist as the API does, lowest first', async () => {
     await page.click('[data-testid="tab-checklist"]');
     const rows = page.locator('[data-testid="checklist-table"] tbody tr');
-    const api = (await (await fetch(`${server.url}/api/coverage/checklist`)).json()) as { communities: Array<{ score: number }> };
+    const api = (await (await planner('/api/coverage/checklist')).json()) as { communities: Array<{ score: number }> };
     await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(api.communities.length);
     const shown = await page.$$eval('[data-testid="checklist-table"] tbody td[data-value]', (tds) => tds.map((td) => Number(td.getAttribute('data-value'))));
     expect(shown).toEqual(api.communities.map((c) => c.score).sort((a, b) => a - b));

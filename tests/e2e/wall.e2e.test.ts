@@ -7,6 +7,7 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { testPool } from '../helpers/db.ts';
 import { createCase } from '../../server/src/cases/service.ts';
 import { simulatorPrincipal } from '../../server/src/auth/demo.ts';
+import { loginCookie, testDisplayToken } from '../helpers/auth.ts';
 
 /** Counts pixels within `tol` of an RGB colour. */
 function countColour(png: PNG, [r, g, b]: readonly number[], tol = 40): number {
@@ -26,11 +27,16 @@ describe('the wall in Chromium', () => {
   let browser: Browser;
   let pool: pg.Pool;
   let point: { lng: number; lat: number };
+  /** The wall signs itself in with a display token in its URL, as a real wall does. */
+  let display = '';
+  let dispatcher = '';
 
   beforeAll(async () => {
     server = await startTestServer();
     browser = await launchBrowser();
     pool = testPool();
+    display = await testDisplayToken(pool);
+    dispatcher = await loginCookie(server.url, pool, 'dispatcher');
     // A point inside a subdistrict, so new cases are assigned to it like real ones.
     const { rows } = await pool.query<{ lng: number; lat: number }>(
       `SELECT ST_X(p) AS lng, ST_Y(p) AS lat FROM (SELECT ST_PointOnSurface(geom) AS p FROM admin_unit WHERE level = 'district') s`,
@@ -45,7 +51,7 @@ describe('the wall in Chromium', () => {
 
   // A 4K page rendered in software on a shared machine takes tens of seconds to first draw.
   async function openWall(page: Page, query: string) {
-    await page.goto(`${server.url}/wall?${query}`);
+    await page.goto(`${server.url}/wall?display=${display}&${query}`);
     await page.waitForSelector('[data-testid="wall-kpis"][data-state="ready"]', { timeout: 90_000 });
     await page.waitForSelector('[data-map-state="ready"]', { timeout: 90_000 });
   }
@@ -100,7 +106,7 @@ describe('the wall in Chromium', () => {
     const sent = Date.now();
     const res = await fetch(`${server.url}/api/cases`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', cookie: dispatcher },
       body: JSON.stringify({ source: 'hotline_12345', category: 'manhole_cover', description: 'wall e2e: missing manhole cover', lng: point.lng, lat: point.lat, priority: 'urgent' }),
     });
     expect(res.status).toBe(201);
@@ -112,9 +118,9 @@ describe('the wall in Chromium', () => {
     expect((await seenAt(`ticker:${id}`))! - sent).toBeLessThan(2000);
     expect((await seenAt(`map:${id}`))! - sent).toBeLessThan(2000);
     expect(await page.getAttribute(`.wall-pulse[data-case-id="${id}"]`, 'class')).toContain('wall-pulse--urgent');
-    // An urgent case interrupts the tour with a callout naming it.
-    await page.waitForSelector('[data-testid="wall-callout"]', { timeout: 15_000 });
-    expect(await page.textContent('[data-testid="wall-callout"]')).toContain(`#${id}`);
+    // An urgent case shows in the case inset, naming it, while the map stays where it is.
+    await page.waitForSelector(`[data-testid="wall-inset"][data-case-id="${id}"]`, { timeout: 15_000 });
+    expect(await page.textContent('[data-testid="wall-inset"]')).toContain(`#${id}`);
 
     // The server dies: the banner comes up, the last state stays drawn.
     const port = Number(new URL(server.url).port);
@@ -170,9 +176,9 @@ describe('the wall in Chromium', () => {
 
   it('shows Chinese by default and English with ?lang=en, and keeps its settings in the URL', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    await page.goto(`${server.url}/wall?tour=0`);
+    await page.goto(`${server.url}/wall?display=${display}&tour=0`);
     await expect.poll(() => page.textContent('h1')).toBe('西城区城市运行指挥中心');
-    await page.goto(`${server.url}/wall?lang=en&layers=heat,whistles&tour=0`);
+    await page.goto(`${server.url}/wall?display=${display}&lang=en&layers=heat,whistles&tour=0`);
     await expect.poll(() => page.textContent('h1')).toBe('Xicheng District Operations Center');
     const pressed = await page.$$eval('[data-testid="wall-legend"] button[aria-pressed="true"]', (b) => b.map((x) => x.getAttribute('data-layer')));
     expect(pressed).toEqual(['heat', 'whistles']);
@@ -189,7 +195,7 @@ describe('the wall in Chromium', () => {
       [made.case.id],
     );
     expect(rows).toHaveLength(1);
-    await openWall(page, 'dwell=3');
+    await openWall(page, 'home=3&dwell=3');
     // The tour starts on the whole district, then stops at a hotspot and names it.
     await page.waitForSelector('[data-testid="wall-caption"]', { timeout: 30_000 });
     expect(await page.textContent('[data-testid="wall-caption"]')).toMatch(/街道/);

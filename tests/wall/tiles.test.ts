@@ -134,4 +134,69 @@ describe('basemap vector tiles', () => {
     expect(tj.vector_layers[0]!.id).toBe('buildings');
     expect(Object.keys(tj.vector_layers[0]!.fields)).toContain('floors');
   });
+
+  it('serves every layer in one composite tile under a versioned, immutable URL named by base.json', async () => {
+    const res = await fetch(`${server.url}/tiles/base.json`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    const tj = (await res.json()) as { tiles: string[]; version: string; label_chars: string; vector_layers: { id: string }[] };
+    expect(tj.vector_layers.map((l) => l.id)).toEqual(Object.keys(SOURCES));
+    expect(tj.tiles[0]).toBe(`${server.url}/tiles/v/${tj.version}/base/{z}/{x}/{y}.mvt`);
+    // A z16 tile on a building: it holds each layer with the same count as that layer's own tile.
+    const { rows } = await pool.query<{ x: number; y: number }>(`SELECT ST_X(p) AS x, ST_Y(p) AS y FROM (SELECT ST_PointOnSurface(geom) AS p FROM building ORDER BY id LIMIT 1) s`);
+    const [x, y] = tileOf(rows[0]!.x, rows[0]!.y, 16);
+    const url = tj.tiles[0]!.replace('{z}', '16').replace('{x}', String(x)).replace('{y}', String(y));
+    const composite = await fetch(url);
+    expect(composite.status).toBe(200);
+    expect(composite.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const tile = new VectorTile(new PbfReader(new Uint8Array(await composite.arrayBuffer())));
+    for (const layer of Object.keys(SOURCES)) {
+      const expected = await countInBbox(pool, layer, 16, bufferedBbox(16, x, y));
+      expect(tile.layers[layer]?.length ?? 0, layer).toBe(expected);
+    }
+    // The label characters cover every admin name in both languages, each once.
+    const names = (await pool.query<{ n: string }>(`SELECT name_zh || name_en AS n FROM admin_unit`)).rows.map((r) => r.n).join('');
+    for (const ch of new Set(names.replace(/\s/g, ''))) expect(tj.label_chars).toContain(ch);
+    expect(new Set(tj.label_chars).size).toBe([...tj.label_chars].length);
+  });
+
+  it('answers a composite tile under an old version with current data that must not be cached', async () => {
+    const [x, y] = tileOf(116.366, 39.913, 12);
+    const res = await fetch(`${server.url}/tiles/v/0ld/base/12/${x}/${y}.mvt`);
+    expect(res.status).toBe(400);
+    const stale = await fetch(`${server.url}/tiles/v/000000000000/base/12/${x}/${y}.mvt`);
+    expect(stale.status).toBe(200);
+    expect(stale.headers.get('cache-control')).toBe('no-cache');
+    expect(stale.headers.get('x-data-version')).toMatch(/^[0-9a-f]{12}$/);
+  });
+
+  it('serves the context around the district: neighbouring districts from the source map, ring roads marked approximate', async () => {
+    const res = await fetch(`${server.url}/tiles/context.geojson`);
+    expect(res.status).toBe(200);
+    const fc = (await res.json()) as { features: { geometry: { type: string; coordinates: unknown }; properties: { kind: string; name_zh: string; approximate: boolean } }[] };
+    const districts = fc.features.filter((f) => f.properties.kind === 'district').map((f) => f.properties.name_zh).sort();
+    expect(districts).toEqual(['东城区', '丰台区', '朝阳区', '海淀区', '石景山区'].sort());
+    const rings = fc.features.filter((f) => f.properties.kind === 'ring_road');
+    expect(rings.map((r) => r.properties.approximate)).toEqual([true, true]);
+    // Each ring is a closed loop around the district's centre (Xidan lies inside both).
+    for (const r of rings) {
+      const pts = r.geometry.coordinates as [number, number][];
+      expect(pts[0]).toEqual(pts.at(-1));
+      const xs = pts.map((p) => p[0]);
+      const ys = pts.map((p) => p[1]);
+      expect(Math.min(...xs)).toBeLessThan(116.368);
+      expect(Math.max(...xs)).toBeGreaterThan(116.368);
+      expect(Math.min(...ys)).toBeLessThan(39.907);
+      expect(Math.max(...ys)).toBeGreaterThan(39.907);
+    }
+    // Dongcheng's outline meets Xicheng's: some vertex of it lies within 200 m of Xicheng's boundary.
+    const dong = fc.features.find((f) => f.properties.name_zh === '东城区' && f.properties.kind === 'district')!;
+    const near = await pool.query<{ d: number }>(
+      `SELECT min(ST_Distance(ST_Boundary(a.geom)::geography, ST_SetSRID(ST_GeomFromGeoJSON($1), 4326)::geography)) AS d FROM admin_unit a WHERE level = 'district'`,
+      [JSON.stringify(dong.geometry)],
+    );
+    expect(near.rows[0]!.d).toBeLessThan(200);
+    const again = await fetch(`${server.url}/tiles/context.geojson`, { headers: { 'if-none-match': res.headers.get('etag')! } });
+    expect(again.status).toBe(304);
+  });
 });

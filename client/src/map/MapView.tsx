@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { Map as MaplibreMap, type StyleSpecification } from 'maplibre-gl';
+import { Map as MaplibreMap, type PaddingOptions, type StyleSpecification } from 'maplibre-gl';
 import { MapboxOverlay } from '@deck.gl/mapbox';
 import type { LayersList } from '@deck.gl/core';
 import 'maplibre-gl/dist/maplibre-gl.css';
@@ -10,8 +10,8 @@ export interface MapViewProps {
   layers: LayersList;
   /** [west, south, east, north] to fit once it is known. */
   fitBounds?: [number, number, number, number] | null;
-  /** Padding in CSS pixels around `fitBounds` (default 40). */
-  fitPadding?: number;
+  /** Padding in CSS pixels around `fitBounds` (default 40), or per side. */
+  fitPadding?: number | PaddingOptions;
   /** Signals to tests and screenshots that data is drawn: sets data-map-state="ready". */
   ready?: boolean;
   className?: string;
@@ -35,10 +35,17 @@ export interface MapViewProps {
    * 4× MSAA multiplies the cost of every frame there.
    */
   antialias?: boolean;
+  /**
+   * Keep the drawn frame for pixel reads (default true). A wall turns it off: the extra copy
+   * per frame is costly in software rendering, and screenshots read the composited page anyway.
+   */
+  preserveDrawingBuffer?: boolean;
+  /** ms labels take to fade in and out (MapLibre's default 300); a wall sets 0 so placing labels adds no frames. */
+  fadeDuration?: number;
 }
 
 /** A MapLibre map with a deck.gl overlay in interleaved mode (deck layers share the map's WebGL context). */
-export function MapView({ layers, fitBounds, fitPadding, ready, className, mapStyle, onMapLoad, animate, readyOnce, antialias }: MapViewProps) {
+export function MapView({ layers, fitBounds, fitPadding, ready, className, mapStyle, onMapLoad, animate, readyOnce, antialias, preserveDrawingBuffer, fadeDuration }: MapViewProps) {
   const container = useRef<HTMLDivElement>(null);
   const mapRef = useRef<MaplibreMap | null>(null);
   const overlayRef = useRef<MapboxOverlay | null>(null);
@@ -57,11 +64,19 @@ export function MapView({ layers, fitBounds, fitPadding, ready, className, mapSt
       // CJK text, should any MapLibre layer draw it, comes from the bundled web font, never from a glyph server.
       localIdeographFontFamily: "'Noto Sans SC', sans-serif",
       // Screenshots and pixel checks read the canvas after the frame.
-      canvasContextAttributes: { preserveDrawingBuffer: true, antialias: antialias ?? true },
+      canvasContextAttributes: { preserveDrawingBuffer: preserveDrawingBuffer ?? true, antialias: antialias ?? true },
+      fadeDuration: fadeDuration ?? 300,
     });
     const overlay = new MapboxOverlay({ interleaved: true, layers: [] });
     map.addControl(overlay);
+    // Monitoring and tests read where the camera is from the root element: "lng,lat,zoom".
+    const writeView = () => {
+      const c = map.getCenter();
+      container.current?.setAttribute('data-view', `${c.lng.toFixed(5)},${c.lat.toFixed(5)},${map.getZoom().toFixed(2)}`);
+    };
+    map.on('moveend', writeView);
     map.on('load', () => {
+      writeView();
       setLoaded(true);
       onLoadRef.current?.(map);
     });
@@ -84,7 +99,9 @@ export function MapView({ layers, fitBounds, fitPadding, ready, className, mapSt
     const map = mapRef.current;
     if (!map || !loaded || !fitBounds) return;
     map.fitBounds(fitBounds, { padding: fitPadding ?? 40, duration: 0 });
-  }, [fitBounds, fitPadding, loaded]);
+    // By value: a new array or padding object with the same numbers must not move the camera.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [fitBounds?.join(','), JSON.stringify(fitPadding), loaded]);
 
   useEffect(() => {
     const map = mapRef.current;
@@ -112,5 +129,5 @@ export function MapView({ layers, fitBounds, fitPadding, ready, className, mapSt
     };
   }, [ready, loaded, layers, animate, readyOnce]);
 
-  return <div ref={container} className={className ?? 'map'} data-map-state={drawn ? 'ready' : 'loading'} />;
+  return <div ref={container} className={className ?? 'map'} data-map-state={drawn ? 'ready' : 'loading'} data-ready={drawn ? '' : undefined} />;
 }

@@ -35,64 +35,168 @@ export const WALL_COLORS = {
   subdistrictLine: '#3a6fb0',
   districtLine: '#5ac8ff',
   communityLine: '#1d3152',
+  contextLine: '#2a3d5e',
+  contextRing: '#1a2a45',
+  contextLabel: '#5f7396',
+  waterLabel: '#6f9fd0',
+  greenLabel: '#6fb08c',
+  streetLabel: '#8ea3c4',
+  communityLabel: '#7f8fae',
+  placeLabel: '#e6eefb',
+  whistle: '#ffc400',
+  alarm: '#ff3c50',
 } as const;
 
-/** Vector-tile layers the server serves under /tiles, with the zoom range each holds data for. */
-const TILE_SOURCES = { admin: 0, streets: 0, buildings: 13, water: 0, green: 0 } as const;
+
+/** The id of the lowest label layer: the wall's deck.gl layers are drawn below it. */
+export const FIRST_LABEL_LAYER = 'label-water';
+/** The page's own web font; MapLibre draws label glyphs with it locally (the style has no `glyphs`). */
+export const LABEL_FONT = ['Noto Sans SC'];
 
 /**
- * The wall's basemap: the project's own vector tiles (`/tiles/{layer}/{z}/{x}/{y}.mvt`) in a
- * dark style. It has no symbol layers, so it needs no glyphs: map labels are drawn by deck.gl
- * with the bundled Noto Sans SC. Tiles are overzoomed past z16, where nothing new appears.
+ * The wall's basemap: the project's own composite vector tiles (`/tiles/v/{version}/base/{z}/{x}/{y}.mvt`) in a
+ * dark style, with labels as MapLibre symbol layers, so they never overlap each other. The
+ * style has no `glyphs` URL: MapLibre draws each glyph locally with the page's Noto Sans SC
+ * (the wall loads the font's subsets for the labels' characters before it shows them).
+ * GeoJSON sources `wall-places` and `wall-whistles` are filled by the wall. Tiles are
+ * overzoomed past z16, where nothing new appears.
  */
-export function wallStyle(origin: string = window.location.origin): StyleSpecification {
-  const sources: StyleSpecification['sources'] = {};
-  for (const [id, minzoom] of Object.entries(TILE_SOURCES)) {
-    sources[id] = { type: 'vector', tiles: [`${origin}/tiles/${id}/{z}/{x}/{y}.mvt`], minzoom, maxzoom: 16 };
-  }
+export function wallStyle(tiles?: string, origin: string = window.location.origin): StyleSpecification {
+  // One composite tile per z/x/y holds every layer. The wall passes the versioned tile URL it
+  // read from /tiles/base.json (with the label characters); other views let MapLibre read it.
+  const sources: StyleSpecification['sources'] = {
+    base: tiles ? { type: 'vector', tiles: [tiles], minzoom: 0, maxzoom: 16 } : { type: 'vector', url: `${origin}/tiles/base.json` },
+  };
   const c = WALL_COLORS;
   return {
     version: 8,
     name: 'cityops-wall-dark',
-    sources,
+    sources: {
+      ...sources,
+      'wall-places': { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+      context: { type: 'geojson', data: `${origin}/tiles/context.geojson` },
+      'wall-whistles': { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+    },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': c.background } },
-      { id: 'green', type: 'fill', source: 'green', 'source-layer': 'green', paint: { 'fill-color': c.green } },
-      { id: 'water', type: 'fill', source: 'water', 'source-layer': 'water', paint: { 'fill-color': c.water } },
+      // Context beyond the district, muted: neighbouring districts and the ring roads (approximate).
       {
-        id: 'buildings', type: 'fill', source: 'buildings', 'source-layer': 'buildings', minzoom: 13,
+        id: 'context-ring', type: 'line', source: 'context', filter: ['==', ['get', 'kind'], 'ring_road'],
+        paint: { 'line-color': c.contextRing, 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 2, 15, 6] },
+      },
+      {
+        id: 'context-district', type: 'line', source: 'context', filter: ['==', ['get', 'kind'], 'district'],
+        paint: { 'line-color': c.contextLine, 'line-width': 1.5, 'line-dasharray': [4, 3] },
+      },
+      { id: 'green', type: 'fill', source: 'base', 'source-layer': 'green', paint: { 'fill-color': c.green } },
+      { id: 'water', type: 'fill', source: 'base', 'source-layer': 'water', paint: { 'fill-color': c.water } },
+      {
+        id: 'buildings', type: 'fill', source: 'base', 'source-layer': 'buildings', minzoom: 13,
         paint: { 'fill-color': c.building, 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 13, 0.5, 15, 0.9] },
       },
       {
-        id: 'streets-minor', type: 'line', source: 'streets', 'source-layer': 'streets',
+        id: 'streets-minor', type: 'line', source: 'base', 'source-layer': 'streets',
         filter: ['in', ['get', 'kind'], ['literal', ['hutong', 'path', 'footway']]],
         paint: { 'line-color': c.minor, 'line-width': ['interpolate', ['exponential', 1.6], ['zoom'], 13, 0.5, 17, 3] },
       },
       {
-        id: 'streets-secondary', type: 'line', source: 'streets', 'source-layer': 'streets',
+        id: 'streets-secondary', type: 'line', source: 'base', 'source-layer': 'streets',
         filter: ['==', ['get', 'kind'], 'secondary'],
         paint: { 'line-color': c.secondary, 'line-width': ['interpolate', ['exponential', 1.6], ['zoom'], 11, 0.6, 17, 6] },
       },
       {
-        id: 'streets-arterial', type: 'line', source: 'streets', 'source-layer': 'streets',
+        id: 'streets-arterial', type: 'line', source: 'base', 'source-layer': 'streets',
         filter: ['==', ['get', 'kind'], 'arterial'],
         paint: { 'line-color': c.arterial, 'line-width': ['interpolate', ['exponential', 1.6], ['zoom'], 10, 1, 17, 12] },
       },
       {
-        id: 'admin-community', type: 'line', source: 'admin', 'source-layer': 'admin', minzoom: 13,
+        id: 'admin-community', type: 'line', source: 'base', 'source-layer': 'admin', minzoom: 13,
         filter: ['==', ['get', 'level'], 'community'],
         paint: { 'line-color': c.communityLine, 'line-width': 1, 'line-dasharray': [2, 2] },
       },
       {
-        id: 'admin-subdistrict', type: 'line', source: 'admin', 'source-layer': 'admin',
+        id: 'admin-subdistrict', type: 'line', source: 'base', 'source-layer': 'admin',
         filter: ['==', ['get', 'level'], 'subdistrict'],
         paint: { 'line-color': c.subdistrictLine, 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 1.5, 16, 4], 'line-opacity': 0.9 },
       },
       {
-        id: 'admin-district', type: 'line', source: 'admin', 'source-layer': 'admin',
+        id: 'admin-district', type: 'line', source: 'base', 'source-layer': 'admin',
         filter: ['==', ['get', 'level'], 'district'],
         paint: { 'line-color': c.districtLine, 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 2, 16, 6], 'line-blur': 1 },
       },
+      ...labelLayers(),
     ],
   };
 }
+
+const HALO = 'rgba(6, 11, 22, 0.9)';
+const hidden = { visibility: 'none' as const };
+
+/**
+ * Label layers, lowest priority first (MapLibre places the topmost layer's labels first and
+ * drops or moves the others that would collide). They start hidden: the wall shows them once
+ * the font's subsets for their characters have loaded, so no glyph is drawn in a fallback font.
+ */
+function labelLayers(): StyleSpecification['layers'] {
+  const c = WALL_COLORS;
+  return [
+    {
+      id: 'label-water', type: 'symbol', source: 'base', 'source-layer': 'water', minzoom: 12,
+      filter: ['has', 'name'],
+      layout: { ...hidden, 'text-field': ['get', 'name'], 'text-font': LABEL_FONT, 'text-size': 13, 'text-max-width': 6, 'text-padding': 6 },
+      paint: { 'text-color': c.waterLabel, 'text-halo-color': HALO, 'text-halo-width': 1.5 },
+    },
+    {
+      id: 'label-green', type: 'symbol', source: 'base', 'source-layer': 'green', minzoom: 13,
+      filter: ['has', 'name'],
+      layout: { ...hidden, 'text-field': ['get', 'name'], 'text-font': LABEL_FONT, 'text-size': 12, 'text-max-width': 6, 'text-padding': 6 },
+      paint: { 'text-color': c.greenLabel, 'text-halo-color': HALO, 'text-halo-width': 1.5 },
+    },
+    {
+      id: 'label-streets', type: 'symbol', source: 'base', 'source-layer': 'streets', minzoom: 13,
+      filter: ['all', ['has', 'name'], ['in', ['get', 'kind'], ['literal', ['arterial', 'secondary']]]],
+      layout: {
+        ...hidden, 'symbol-placement': 'line', 'text-field': ['get', 'name'], 'text-font': LABEL_FONT, 'text-size': 12,
+        'symbol-spacing': 400, 'text-padding': 4, 'text-rotation-alignment': 'map', 'text-pitch-alignment': 'viewport',
+      },
+      paint: { 'text-color': c.streetLabel, 'text-halo-color': HALO, 'text-halo-width': 1.5 },
+    },
+    {
+      id: 'label-community', type: 'symbol', source: 'base', 'source-layer': 'admin', minzoom: 14,
+      filter: ['==', ['get', 'level'], 'community'],
+      layout: { ...hidden, 'text-field': ['get', 'name_zh'], 'text-font': LABEL_FONT, 'text-size': 12, 'text-padding': 8 },
+      paint: { 'text-color': c.communityLabel, 'text-halo-color': HALO, 'text-halo-width': 1.5 },
+    },
+    {
+      id: 'label-ring', type: 'symbol', source: 'context', filter: ['==', ['get', 'kind'], 'ring_road'],
+      layout: { ...hidden, 'symbol-placement': 'line', 'text-field': ['get', 'name_zh'], 'text-font': LABEL_FONT, 'text-size': 12, 'symbol-spacing': 500 },
+      paint: { 'text-color': c.contextLabel, 'text-halo-color': HALO, 'text-halo-width': 1.5 },
+    },
+    {
+      id: 'label-context', type: 'symbol', source: 'context', filter: ['==', ['get', 'kind'], 'district_label'],
+      layout: { ...hidden, 'text-field': ['get', 'name_zh'], 'text-font': LABEL_FONT, 'text-size': 16, 'text-letter-spacing': 0.3 },
+      paint: { 'text-color': c.contextLabel, 'text-halo-color': HALO, 'text-halo-width': 2 },
+    },
+    {
+      id: 'label-subdistrict', type: 'symbol', source: 'wall-places',
+      layout: { ...hidden, 'text-field': ['get', 'name'], 'text-font': LABEL_FONT, 'text-size': 16, 'text-padding': 4, 'text-max-width': 8 },
+      paint: { 'text-color': c.placeLabel, 'text-halo-color': HALO, 'text-halo-width': 2 },
+    },
+    {
+      // Whistle countdowns move to whichever side of their fence is free, never onto a name.
+      id: 'label-whistle', type: 'symbol', source: 'wall-whistles',
+      layout: {
+        ...hidden, 'text-field': ['get', 'label'], 'text-font': LABEL_FONT, 'text-size': 15,
+        'text-variable-anchor': ['bottom', 'top', 'left', 'right'], 'text-radial-offset': 1.4, 'text-padding': 4,
+      },
+      paint: { 'text-color': ['case', ['get', 'late'], c.alarm, c.whistle], 'text-halo-color': HALO, 'text-halo-width': 2 },
+    },
+  ];
+}
+
+/** Every label layer's id, to show them and to scale their text. */
+export const LABEL_LAYERS = ['label-water', 'label-green', 'label-streets', 'label-community', 'label-ring', 'label-context', 'label-subdistrict', 'label-whistle'] as const;
+/** Their text size at 1080p, in CSS pixels (multiplied by the wall's scale). */
+export const LABEL_SIZES: Record<(typeof LABEL_LAYERS)[number], number> = {
+  'label-water': 13, 'label-green': 12, 'label-streets': 12, 'label-community': 12, 'label-ring': 12, 'label-context': 16, 'label-subdistrict': 16, 'label-whistle': 15,
+};

@@ -1,4 +1,4 @@
-import { GeoJsonLayer, ScatterplotLayer, TextLayer } from '@deck.gl/layers';
+import { GeoJsonLayer, ScatterplotLayer } from '@deck.gl/layers';
 import { HexagonLayer } from '@deck.gl/aggregation-layers';
 import type { Feature, FeatureCollection } from 'geojson';
 import type { RGBA } from './colour.ts';
@@ -14,46 +14,47 @@ export function alpha(c: RGBA, a: number): RGBA {
   return [c[0], c[1], c[2], a];
 }
 
+/**
+ * One hue and one shape per layer, and red only for alarms (an overdue or urgent case, a late
+ * whistle), so no colour on the map has two meanings:
+ *   heat: violet hexagons · new case: cyan dot · alarm: red · whistle: amber ring and label ·
+ *   park: green square · renovation: sand ring with a progress disc · service areas: blue outlines.
+ */
 export const WALL_LAYER_COLORS = {
+  /** A single violet ramp, dark to light: more weight reads as lighter, never as red. */
   heat: [
-    [35, 12, 70, 0],
-    [90, 20, 120, 150],
-    [170, 30, 110, 190],
-    [235, 70, 60, 215],
-    [255, 150, 40, 235],
-    [255, 230, 120, 250],
+    [50, 30, 110, 0],
+    [70, 45, 150, 110],
+    [100, 70, 190, 140],
+    [135, 100, 220, 165],
+    [175, 140, 240, 190],
+    [215, 190, 255, 215],
   ] as Color[],
   newCase: [90, 220, 255, 255] as Color,
+  /** Alarms: overdue and urgent cases, late whistles. */
+  alarm: [255, 60, 80, 255] as Color,
   overdue: [255, 60, 80, 255] as Color,
-  urgent: [255, 90, 60, 255] as Color,
-  parkFill: [60, 210, 120, 110] as Color,
-  parkLine: [90, 240, 150, 255] as Color,
+  urgent: [255, 60, 80, 255] as Color,
+  parkFill: [60, 200, 110, 110] as Color,
+  parkLine: [90, 230, 140, 255] as Color,
+  renovation: [214, 184, 128, 255] as Color,
   whistle: [255, 196, 0, 255] as Color,
-  whistleLate: [255, 70, 90, 255] as Color,
+  whistleLate: [255, 60, 80, 255] as Color,
   focus: [255, 255, 255, 255] as Color,
   label: [220, 232, 250, 235] as Color,
   labelHalo: [6, 11, 22, 230] as Color,
   subdistrictFocus: [90, 200, 255, 255] as Color,
 } as const;
 
-/** Renovation statuses in loop order, each with its colour. */
-export const RENOVATION_COLORS: Record<string, Color> = {
-  planned: [140, 150, 175, 255],
-  approved: [90, 160, 255, 255],
-  under_construction: [255, 170, 40, 255],
-  completed: [70, 220, 140, 255],
-};
+/** Below this zoom (the district overview) facilities' service areas and renovation sites are hidden. */
+export const DETAIL_MINZOOM = 13.5;
 
-/** Facility kinds get distinct hues for their service circles; unknown kinds fall back to grey-blue. */
+/** Service-area outlines: shades of one blue, told apart in the legend; never red, amber or green. */
 const CIRCLE_PALETTE: Color[] = [
-  [90, 200, 255, 255],
-  [180, 140, 255, 255],
-  [70, 220, 170, 255],
-  [255, 200, 90, 255],
-  [255, 120, 180, 255],
-  [130, 230, 90, 255],
-  [120, 170, 255, 255],
-  [255, 150, 110, 255],
+  [80, 140, 255, 255],
+  [150, 190, 255, 255],
+  [40, 95, 200, 255],
+  [190, 215, 245, 255],
 ];
 export function circleColor(index: number): Color {
   return CIRCLE_PALETTE[index % CIRCLE_PALETTE.length]!;
@@ -67,20 +68,51 @@ export const WALL_FONT = 'Noto Sans SC';
  * without a GPU renders them in software many times faster, and they read better from afar.
  */
 export const HEAT_HEX_RADIUS_M = 120;
-export function heatLayer(points: Float32Array, _scale: number) {
+/** Heat opacity at the district overview and from street zoom on: it fades out as you zoom in. */
+export const HEAT_OPACITY = { overview: 0.6, street: 0.12, from: 12.5, to: 15.5 } as const;
+export function heatOpacity(zoom: number): number {
+  const t = Math.max(0, Math.min(1, (zoom - HEAT_OPACITY.from) / (HEAT_OPACITY.to - HEAT_OPACITY.from)));
+  return HEAT_OPACITY.overview + (HEAT_OPACITY.street - HEAT_OPACITY.overview) * t;
+}
+
+/**
+ * The heat scale's top: the 95th percentile of the summed weights of hexagon-sized cells
+ * (squares of the same area), rounded up to a readable number. Hexagons above it take the
+ * lightest colour; the legend prints 0, half and this value, in weighted cases per hexagon.
+ */
+export function heatScaleMax(points: Float32Array): number {
   const n = points.length / 3;
+  if (!n) return 2;
+  const side = HEAT_HEX_RADIUS_M * Math.sqrt((3 * Math.sqrt(3)) / 2);
+  const dy = side / 111_320;
+  const dx = side / (111_320 * Math.cos((points[1]! * Math.PI) / 180));
+  const cells = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const key = Math.floor(points[i * 3]! / dx) * 100_003 + Math.floor(points[i * 3 + 1]! / dy);
+    cells.set(key, (cells.get(key) ?? 0) + points[i * 3 + 2]!);
+  }
+  const sums = [...cells.values()].sort((a, b) => a - b);
+  const p95 = sums[Math.floor(sums.length * 0.95)] ?? 1;
+  const mag = 10 ** Math.floor(Math.log10(Math.max(1, p95)));
+  return Math.max(2, [1, 2, 2.5, 5, 10].find((m) => m * mag >= p95)! * mag);
+}
+
+export function heatLayer(points: Float32Array, _scale: number, opts: { zoom?: number; max?: number } = {}) {
+  const n = points.length / 3;
+  const max = opts.max ?? heatScaleMax(points);
   return new HexagonLayer({
     id: 'wall-heat',
     data: { length: n, attributes: { getPosition: { value: points, size: 2, stride: 12, offset: 0 } } },
     radius: HEAT_HEX_RADIUS_M,
-    coverage: 0.92,
+    coverage: 0.9,
     extruded: false,
     gpuAggregation: false,
     colorRange: WALL_LAYER_COLORS.heat.slice(1),
-    colorScaleType: 'quantile',
+    colorScaleType: 'quantize',
+    colorDomain: [0, max],
     colorAggregation: 'SUM',
     getColorWeight: (_: unknown, { index }: { index: number }) => points[index * 3 + 2]!,
-    opacity: 0.78,
+    opacity: heatOpacity(opts.zoom ?? HEAT_OPACITY.from),
     pickable: false,
   } as never);
 }
@@ -102,8 +134,8 @@ export function overdueLayer(cases: CasePoint[], scale: number) {
     radiusUnits: 'pixels',
     stroked: true,
     filled: true,
-    getFillColor: [255, 60, 80, 200],
-    getLineColor: [255, 200, 205, 255],
+    getFillColor: alpha(WALL_LAYER_COLORS.alarm, 210),
+    getLineColor: [255, 220, 225, 255],
     lineWidthUnits: 'pixels',
     getLineWidth: 1.5 * scale,
   });
@@ -121,7 +153,7 @@ export function newCaseLayers(cases: (CasePoint & { at: number })[], now: number
       radiusUnits: 'pixels',
       stroked: true,
       filled: false,
-      getLineColor: (c) => alpha(c.priority === 'urgent' || c.priority === 'high' ? WALL_LAYER_COLORS.urgent : WALL_LAYER_COLORS.newCase, Math.round(255 * (1 - phase))),
+      getLineColor: (c) => alpha(c.priority === 'urgent' ? WALL_LAYER_COLORS.urgent : WALL_LAYER_COLORS.newCase, Math.round(255 * (1 - phase))),
       lineWidthUnits: 'pixels',
       getLineWidth: 3 * scale,
       updateTriggers: { getRadius: phase, getLineColor: phase },
@@ -132,7 +164,7 @@ export function newCaseLayers(cases: (CasePoint & { at: number })[], now: number
       getPosition: (c) => [c.lng, c.lat],
       getRadius: 6 * scale,
       radiusUnits: 'pixels',
-      getFillColor: (c) => (c.priority === 'urgent' || c.priority === 'high' ? WALL_LAYER_COLORS.urgent : WALL_LAYER_COLORS.newCase),
+      getFillColor: (c) => (c.priority === 'urgent' ? WALL_LAYER_COLORS.urgent : WALL_LAYER_COLORS.newCase),
       stroked: true,
       getLineColor: [255, 255, 255, 255],
       lineWidthUnits: 'pixels',
@@ -213,29 +245,29 @@ export interface RenovationSite {
   name: string;
 }
 
-/** Renovation sites: a ring in the status colour, filled in proportion to progress. */
+/** Renovation sites: a sand ring, its inner disc sized by progress (full when completed). */
 export function renovationLayers(sites: RenovationSite[], scale: number) {
   return [
     new ScatterplotLayer<RenovationSite>({
       id: 'wall-renovation-ring',
       data: sites,
       getPosition: (s) => [s.lng, s.lat],
-      getRadius: 9 * scale,
+      getRadius: 8 * scale,
       radiusUnits: 'pixels',
       stroked: true,
       filled: true,
       getFillColor: [8, 14, 28, 220],
-      getLineColor: (s) => RENOVATION_COLORS[s.status] ?? RENOVATION_COLORS.planned!,
+      getLineColor: WALL_LAYER_COLORS.renovation,
       lineWidthUnits: 'pixels',
-      getLineWidth: 2.5 * scale,
+      getLineWidth: 2 * scale,
     }),
     new ScatterplotLayer<RenovationSite>({
       id: 'wall-renovation-progress',
       data: sites,
       getPosition: (s) => [s.lng, s.lat],
-      getRadius: (s) => Math.max(1, 7 * Math.sqrt(Math.max(0, Math.min(1, s.progress)))) * scale,
+      getRadius: (s) => Math.max(1, 6.5 * Math.sqrt(Math.max(0, Math.min(1, s.status === 'completed' ? 1 : s.progress)))) * scale,
       radiusUnits: 'pixels',
-      getFillColor: (s) => RENOVATION_COLORS[s.status] ?? RENOVATION_COLORS.planned!,
+      getFillColor: WALL_LAYER_COLORS.renovation,
     }),
   ];
 }
@@ -249,7 +281,7 @@ export interface WhistleMark {
   late: boolean;
 }
 
-/** Active whistles: the geofence, and the countdown to the check-in deadline as a label. */
+/** Active whistles: the geofence (the countdown label is a MapLibre symbol layer, see style.ts). */
 export function whistleLayers(whistles: WhistleMark[], now: number, scale: number) {
   const phase = (now % 2000) / 2000;
   return [
@@ -268,47 +300,7 @@ export function whistleLayers(whistles: WhistleMark[], now: number, scale: numbe
       getLineWidth: 3 * scale,
       updateTriggers: { getFillColor: phase },
     }),
-    new TextLayer<WhistleMark>({
-      id: 'wall-whistle-label',
-      data: whistles,
-      getPosition: (w) => [w.lng, w.lat],
-      getText: (w) => w.label,
-      getSize: 15 * scale,
-      getColor: (w) => (w.late ? WALL_LAYER_COLORS.whistleLate : WALL_LAYER_COLORS.whistle),
-      getPixelOffset: [0, -26 * scale],
-      fontFamily: WALL_FONT,
-      fontWeight: 700,
-      characterSet: 'auto',
-      outlineWidth: 4,
-      outlineColor: WALL_LAYER_COLORS.labelHalo,
-      fontSettings: { sdf: true, fontSize: 64, buffer: 6 },
-      updateTriggers: { getText: Math.floor(now / 1000) },
-    }),
   ];
-}
-
-export interface Label {
-  lng: number;
-  lat: number;
-  text: string;
-}
-
-/** Subdistrict names, drawn by deck.gl with the bundled CJK font (the basemap has no glyphs). */
-export function subdistrictLabelLayer(labels: Label[], scale: number) {
-  return new TextLayer<Label>({
-    id: 'wall-subdistrict-labels',
-    data: labels,
-    getPosition: (l) => [l.lng, l.lat],
-    getText: (l) => l.text,
-    getSize: 16 * scale,
-    getColor: WALL_LAYER_COLORS.label,
-    fontFamily: WALL_FONT,
-    fontWeight: 700,
-    characterSet: 'auto',
-    outlineWidth: 5,
-    outlineColor: WALL_LAYER_COLORS.labelHalo,
-    fontSettings: { sdf: true, fontSize: 64, buffer: 6 },
-  });
 }
 
 /** The outline of the subdistrict the tour (or the URL) is showing. */

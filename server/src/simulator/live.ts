@@ -20,11 +20,15 @@ import { pickPlace, placePool, type PlacePool } from './backfill.ts';
 import { recordCallback } from '../callbacks/service.ts';
 import { callbackAnswers, callbackDelayHours, CALLBACK_SHARE, categoryPicker, descriptionFor, hash01, pickSource, poisson, prng, rhythmAt, satisfactionFor, stageHours } from './model.ts';
 import { simulatedCasesToCallBack, simulatedCasesToWork, type OpenSimCase } from './repository.ts';
+import { historyRateAt } from './calibrate.ts';
 
 export interface LiveOptions {
   pool: Pool;
-  /** Mean new cases per second (scaled by the hour's rhythm). */
-  rate: number;
+  /**
+   * Mean new cases per second (scaled by the hour's rhythm), or `'history'`: as many as the
+   * history holds for this hour of the day (see calibrate.ts), read again every hour.
+   */
+  rate: number | 'history';
   /** How many times faster than real time departments work. */
   speed: number;
   seed: number;
@@ -110,7 +114,7 @@ export class LiveSimulator {
     const log = this.opts.log ?? (() => {});
     this.principal = await simulatorPrincipal(this.opts.pool);
     this.places = await placePool(this.opts.pool, this.opts.seed);
-    log(`simulating: ${this.opts.rate} new cases/s on average, departments working ${this.opts.speed}× real time`);
+    log(`simulating: ${this.opts.rate === 'history' ? 'as many new cases as the history holds for each hour' : `${this.opts.rate} new cases/s on average`}, departments working ${this.opts.speed}× real time`);
     let lastReport = Date.now();
     while (!this.stopped) {
       const tickStart = Date.now();
@@ -140,9 +144,22 @@ export class LiveSimulator {
     this.wake?.();
   }
 
+  private calibrated?: { hour: number; perSecond: number };
+
+  /** New cases a second now: the fixed rate shaped by the hour's rhythm, or the history's rate for this hour. */
+  private async perSecond(now: Date): Promise<number> {
+    if (this.opts.rate !== 'history') return this.opts.rate * rhythmAt(now);
+    const hour = Math.floor(now.getTime() / 3_600_000);
+    if (this.calibrated?.hour !== hour) {
+      this.calibrated = { hour, perSecond: await historyRateAt(this.opts.pool, now) };
+      this.opts.log?.(`calibrated to the history: ${(this.calibrated.perSecond * 3600).toFixed(1)} new cases this hour`);
+    }
+    return this.calibrated.perSecond;
+  }
+
   private async arrivals(): Promise<void> {
     const now = new Date();
-    const count = poisson(this.rand, this.opts.rate * ((this.opts.tickMs ?? 1000) / 1000) * rhythmAt(now));
+    const count = poisson(this.rand, (await this.perSecond(now)) * ((this.opts.tickMs ?? 1000) / 1000));
     if (!count) return;
     const pick = categoryPicker(now);
     const rows = [];

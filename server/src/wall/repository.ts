@@ -66,6 +66,11 @@ export interface WallCase {
   reported_at: string;
   due_at: string | null;
   overdue: boolean;
+  /** The department the case is with (null before dispatch), and its names. */
+  department_id: number | null;
+  department_zh: string | null;
+  department_en: string | null;
+  address: string | null;
   /** Filled by the service from the category list. */
   category_name_zh?: string;
   category_name_en?: string;
@@ -73,7 +78,9 @@ export interface WallCase {
 
 const WALL_CASE_COLUMNS = `id::int AS id, category, priority, status, ST_X(geom) AS lng, ST_Y(geom) AS lat, subdistrict_id,
   to_json(reported_at) #>> '{}' AS reported_at, to_json(${STAGE_DUE_SQL}) #>> '{}' AS due_at,
-  coalesce(${STAGE_DUE_SQL} < $1::timestamptz, false) AS overdue`;
+  coalesce(${STAGE_DUE_SQL} < $1::timestamptz, false) AS overdue, department_id, address,
+  (SELECT d.name_zh FROM department d WHERE d.id = cases.department_id) AS department_zh,
+  (SELECT d.name_en FROM department d WHERE d.id = cases.department_id) AS department_en`;
 
 /** The newest cases, newest first, for the ticker. */
 export async function readLatestCases(db: Pool, now: Date, limit: number): Promise<WallCase[]> {

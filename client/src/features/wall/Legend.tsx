@@ -1,14 +1,14 @@
 import { useI18n } from '../../app/i18n.tsx';
-import { RENOVATION_COLORS, WALL_LAYER_COLORS, circleColor } from '../../map/wall-layers.ts';
+import { WALL_LAYER_COLORS, circleColor } from '../../map/wall-layers.ts';
 import { LAYER_IDS, type HeatWindow, type WallLayerId } from './settings.ts';
 import type { ServiceArea } from './use-map-data.ts';
 
 const rgb = (c: readonly number[] | undefined, a = 1) => !c ? 'transparent' : `rgba(${c[0]}, ${c[1]}, ${c[2]}, ${a})`;
 
 /** One entry per map layer, each a toggle; the swatches use the layers' own colours. */
-export function Legend({ layers, onToggle, areas, window }: { layers: Set<WallLayerId>; onToggle: (id: WallLayerId) => void; areas: ServiceArea[]; window: HeatWindow }) {
+export function Legend({ layers, onToggle, areas, window, heatMax, detail }: { layers: Set<WallLayerId>; onToggle: (id: WallLayerId) => void; areas: ServiceArea[]; window: HeatWindow; heatMax: number; detail: boolean }) {
   const { t, lang } = useI18n();
-  const heat = WALL_LAYER_COLORS.heat.map((c) => rgb(c, 1)).join(', ');
+  const heat = WALL_LAYER_COLORS.heat.slice(1).map((c) => rgb(c, 1)).join(', ');
   const swatch: Record<WallLayerId, React.ReactNode> = {
     heat: <span className="sw sw--heat" style={{ background: `linear-gradient(90deg, ${heat})` }} />,
     cases: (
@@ -17,9 +17,13 @@ export function Legend({ layers, onToggle, areas, window }: { layers: Set<WallLa
         <span className="sw sw--dot sw--ring" style={{ background: rgb(WALL_LAYER_COLORS.overdue), borderColor: '#ffc8cd' }} />
       </span>
     ),
-    circles: <span className="sw sw--circle" style={{ borderColor: rgb(circleColor(0)) }} />,
+    circles: <span className="sw sw--circle" style={{ borderColor: rgb(circleColor(0)), background: 'transparent' }} />,
     parks: <span className="sw sw--square" style={{ background: rgb(WALL_LAYER_COLORS.parkFill, 0.6), borderColor: rgb(WALL_LAYER_COLORS.parkLine) }} />,
-    renovation: <span className="sw sw--dot sw--ring" style={{ borderColor: rgb(RENOVATION_COLORS.under_construction), background: '#0a1222' }} />,
+    renovation: (
+      <span className="sw sw--circle sw--progress" style={{ borderColor: rgb(WALL_LAYER_COLORS.renovation) }}>
+        <i style={{ background: rgb(WALL_LAYER_COLORS.renovation) }} />
+      </span>
+    ),
     whistles: <span className="sw sw--circle" style={{ borderColor: rgb(WALL_LAYER_COLORS.whistle), background: rgb(WALL_LAYER_COLORS.whistle, 0.25) }} />,
   };
   return (
@@ -32,18 +36,21 @@ export function Legend({ layers, onToggle, areas, window }: { layers: Set<WallLa
               {swatch[id]}
               <span className="wall-legend__label">{t(`wall.legend.${id}`, { window: t(`wall.window.${window}`) })}</span>
             </button>
-            {id === 'cases' && layers.has(id) && <div className="wall-legend__sub">{t('wall.legend.casesSub')}</div>}
-            {id === 'renovation' && layers.has(id) && (
-              <div className="wall-legend__sub wall-legend__chips">
-                {Object.entries(RENOVATION_COLORS).map(([s, c]) => (
-                  <span key={s}><i style={{ background: rgb(c) }} />{t(`wall.renovation.${s}`)}</span>
-                ))}
+            {id === 'heat' && layers.has(id) && (
+              <div className="wall-legend__sub wall-legend__scale" data-testid="wall-heat-scale">
+                <span>0</span>
+                <span>{heatMax / 2}</span>
+                <span>≥{heatMax}</span>
+                <em>{t('wall.legend.heatUnit')}</em>
               </div>
             )}
-            {id === 'circles' && layers.has(id) && areas.length > 0 && (
+            {id === 'cases' && layers.has(id) && <div className="wall-legend__sub">{t('wall.legend.casesSub')}</div>}
+            {(id === 'renovation' || id === 'circles') && layers.has(id) && !detail && <div className="wall-legend__sub">{t('wall.legend.zoomIn')}</div>}
+            {id === 'renovation' && layers.has(id) && detail && <div className="wall-legend__sub">{t('wall.legend.renovationSub')}</div>}
+            {id === 'circles' && layers.has(id) && detail && areas.length > 0 && (
               <div className="wall-legend__sub wall-legend__chips">
                 {areas.map((a, i) => (
-                  <span key={a.kind}><i style={{ background: rgb(a.color ?? circleColor(i)) }} />{lang === 'en' ? a.name_en : a.name_zh}{a.polygons ? '' : ' ≈1 km'}</span>
+                  <span key={a.kind}><i style={{ background: rgb(circleColor(i)) }} />{lang === 'en' ? a.name_en : a.name_zh}{a.polygons ? '' : ' ≈1 km'}</span>
                 ))}
               </div>
             )}

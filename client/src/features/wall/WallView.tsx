@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Marker, type Map as MaplibreMap } from 'maplibre-gl';
+import { Marker, type GeoJSONSource, type Map as MaplibreMap } from 'maplibre-gl';
 import type { Feature } from 'geojson';
-import type { LayersList } from '@deck.gl/core';
+import type { Layer, LayersList } from '@deck.gl/core';
 import { MapView } from '../../map/MapView.tsx';
 import { districtName, useDistrictInfo } from '../district/use-district.ts';
-import { wallStyle, INITIAL_VIEW } from '../../map/style.ts';
+import { wallStyle, FIRST_LABEL_LAYER, LABEL_LAYERS, LABEL_SIZES } from '../../map/style.ts';
 import {
   circleColor,
   focusAreaLayer,
@@ -14,22 +14,30 @@ import {
   pocketParkLayer,
   renovationLayers,
   serviceAreaLayers,
-  subdistrictLabelLayer,
   whistleLayers,
   WALL_FONT,
+  DETAIL_MINZOOM,
+  heatScaleMax,
 } from '../../map/wall-layers.ts';
 import { featureCollectionBounds } from '../../lib/bbox.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import { parseWallSettings, layersToUrl, type WallLayerId } from './settings.ts';
 import { useWallLive, type LiveArrival, type WallCase } from './use-wall-live.ts';
 import { useWallMapData } from './use-map-data.ts';
-import { hhmmss, KpiTiles, Panel, Ranking, RedBlackList, Ticker, TopCategories, TrendChart, WhistleBoard } from './panels.tsx';
+import { cacheGet, cachePut } from './cache.ts';
+import { getJson } from '../../lib/api.ts';
+import { AlarmList, hhmmss, KpiTiles, Panel, Ranking, RedBlackList, Ticker, TopCategories, TrendChart, WhistleBoard } from './panels.tsx';
 import { Legend } from './Legend.tsx';
+import { CaseInset } from './CaseInset.tsx';
+import { emptyInset, goesToInset, insetAlarming, insetPush, insetTick, tourTarget } from './camera.ts';
 import './wall.css';
 
-/** How long a new case pulses, and how long the tour stays on an interrupting case. */
+/** Widths of the legend (bottom left) and the case inset (top right) in em, as wall.css sets them. */
+const LEGEND_EM = 16;
+const INSET_EM = 19;
+
+/** How long a new case pulses on the map and stays marked on the ticker. */
 const PULSE_MS = 60_000;
-const INTERRUPT_MS = 12_000;
 
 /** The wall's text scale relative to a 1080p layout: deck.gl sizes follow the CSS rem. */
 function useScale(): number {
@@ -62,13 +70,44 @@ function useFontReady(text: string): boolean {
   return loadedFor === text;
 }
 
+interface BaseTiles {
+  tiles: string[];
+  version: string;
+  label_chars: string;
+}
+
+/**
+ * The composite basemap's versioned tile URL and the characters its labels use, from
+ * /tiles/base.json (the browser's cached copy at once, then the server's).
+ */
+function useBaseTiles(): BaseTiles | null {
+  const [base, setBase] = useState<BaseTiles | null>(null);
+  useEffect(() => {
+    let alive = true;
+    let fresh = false;
+    void cacheGet<BaseTiles>('base-tiles').then((b) => alive && !fresh && b && setBase((prev) => prev ?? b));
+    getJson<BaseTiles>('/tiles/base.json')
+      .then((b) => {
+        fresh = true;
+        if (!alive) return;
+        setBase((prev) => (prev && prev.version === b.version ? prev : b));
+        void cachePut('base-tiles', b);
+      })
+      .catch(() => alive && setBase((prev) => prev ?? { tiles: [`${window.location.origin}/tiles/v/0/base/{z}/{x}/{y}.mvt`], version: '0', label_chars: '' }));
+    return () => {
+      alive = false;
+    };
+  }, []);
+  return base;
+}
+
 /** Keeps one pulsing HTML marker per new case and a ring on the focused case. */
 function usePulseMarkers(map: MaplibreMap | null, pulsing: (WallCase & { at: number })[], focus: WallCase | null): void {
   const markers = useRef(new Map<string, Marker>());
   useEffect(() => {
     if (!map) return;
     const wanted = new Map<string, { c: WallCase; cls: string }>();
-    for (const c of pulsing) wanted.set(`new:${c.id}`, { c, cls: `wall-pulse ${c.priority === 'urgent' || c.priority === 'high' ? 'wall-pulse--urgent' : ''}` });
+    for (const c of pulsing) wanted.set(`new:${c.id}`, { c, cls: `wall-pulse ${c.priority === 'urgent' ? 'wall-pulse--urgent' : ''}` });
     if (focus) wanted.set(`focus:${focus.id}`, { c: focus, cls: 'wall-focus-ring' });
     for (const [key, m] of markers.current) {
       if (!wanted.has(key)) {
@@ -93,8 +132,31 @@ function usePulseMarkers(map: MaplibreMap | null, pulsing: (WallCase & { at: num
   );
 }
 
-function isInterrupting(a: LiveArrival): boolean {
-  return a.kind === 'overdue' || a.kase.priority === 'urgent' || a.kase.priority === 'high';
+/**
+ * The camera policy's clock in ms: real time since the page opened, ticking each second, or,
+ * with `clock=test`, a clock that only moves when a test calls `window.__wallClock.advance(ms)`.
+ */
+function usePolicyClock(test: boolean): number {
+  const [now, setNow] = useState(0);
+  useEffect(() => {
+    if (test) {
+      let t = 0;
+      const w = window as unknown as { __wallClock?: { now: () => number; advance: (ms: number) => number } };
+      w.__wallClock = { now: () => t, advance: (ms) => { t += ms; setNow(t); return t; } };
+      return () => { delete w.__wallClock; };
+    }
+    const start = performance.now();
+    const timer = setInterval(() => setNow(performance.now() - start), 1000);
+    return () => clearInterval(timer);
+  }, [test]);
+  return now;
+}
+
+/** "12月2日 星期三" or "Wed 2 Dec", in Beijing time. */
+function dateWithWeekday(d: Date, lang: string): string {
+  return lang === 'en'
+    ? d.toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'Asia/Shanghai' })
+    : d.toLocaleDateString('zh-CN', { weekday: 'long', month: 'long', day: 'numeric', timeZone: 'Asia/Shanghai' });
 }
 
 /** The operations-center wall: designed for 3840×2160, right at 1920×1080 and 7680×2160. */
@@ -107,8 +169,7 @@ export function WallView() {
   const scale = useScale();
   const [now, setNow] = useState(Date.now());
   const [map, setMap] = useState<MaplibreMap | null>(null);
-  const [stop, setStop] = useState<{ id: number | null; caption: string } | null>(null);
-  const [focusCase, setFocusCase] = useState<(WallCase & { reason: 'new' | 'overdue' }) | null>(null);
+  const [stop, setStop] = useState<{ id: number } | null>(null);
   const summary = live.summary;
 
   useEffect(() => {
@@ -127,6 +188,8 @@ export function WallView() {
   }, []);
 
   const stale = now - live.lastBeat > settings.staleAfterMs;
+  // Alarms: open cases past their due time and whistles past their check-in deadline.
+  const alarms = (summary?.kpis.overdue ?? 0) + (summary?.whistles.filter((w) => new Date(w.deadline_at).getTime() < now).length ?? 0);
   const asOf = live.connected && !stale ? new Date(live.lastBeat) : summary ? new Date(summary.as_of) : null;
 
   const subFeatures = useMemo(() => new Map((live.subdistricts?.features ?? []).map((f) => [Number(f.properties?.id ?? f.id), f])), [live.subdistricts]);
@@ -142,62 +205,82 @@ export function WallView() {
     const f = settings.focus.toLowerCase();
     return summary.subdistricts.find((s) => s.code === settings.focus || String(s.id) === settings.focus || s.name_zh === settings.focus || s.name_en.toLowerCase() === f) ?? null;
   }, [settings.focus, summary]);
+  const focusId = focusSub?.id ?? null;
 
   useEffect(() => {
-    if (!map || !focusSub) return;
-    const f = subFeatures.get(focusSub.id);
+    if (!map || focusId === null) return;
+    const f = subFeatures.get(focusId);
     const b = f ? featureCollectionBounds({ type: 'FeatureCollection', features: [f] }) : null;
     if (b) map.fitBounds(b, { padding: 80 * scale, duration: 1500 });
-    else map.flyTo({ center: [focusSub.lng, focusSub.lat], zoom: 14 });
-    setStop({ id: focusSub.id, caption: lang === 'en' ? focusSub.name_en : focusSub.name_zh });
-  }, [map, focusSub, subFeatures, scale, lang]);
+    setStop({ id: focusId });
+    // Framed once per subdistrict: a refreshed summary must not move the camera again.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [map, focusId, subFeatures.size]);
 
-  // The tour: the district, then the hottest subdistricts in turn; a new urgent or newly
-  // overdue case interrupts it, is flown to and ringed, then the cycle resumes.
-  const tourIndex = useRef(0);
-  const interruptUntil = useRef(0);
-  const handledArrival = useRef(0);
+  // Home: the district, fitted to the space the legend (left) and the case inset (right) leave.
+  const homePadding = useMemo(() => ({ top: 20 * scale, bottom: 20 * scale, left: (LEGEND_EM + 2.4) * 14 * scale, right: (INSET_EM + 2.4) * 14 * scale }), [scale]);
+
+  // The tour (camera.ts): home, a hotspot, home, the next hotspot … on the policy clock.
+  const policy = useMemo(
+    () => ({ tour: settings.tour, homeMs: settings.homeMs, dwellMs: settings.dwellMs, insetMs: settings.insetMs, interruptGapMs: settings.interruptGapMs }),
+    [settings],
+  );
+  const policyNow = usePolicyClock(settings.testClock);
   const hotspots = useMemo(() => {
     if (!summary) return [];
     return [...summary.subdistricts].sort((a, b) => b.overdue * 3 + b.cases - (a.overdue * 3 + a.cases)).filter((s) => s.cases > 0).slice(0, 5);
   }, [summary]);
-
+  const tourStart = useRef<number | null>(null);
+  if (tourStart.current === null && map && districtBounds && hotspots.length) tourStart.current = policyNow;
+  const target = tourTarget(tourStart.current === null ? -1 : policyNow - tourStart.current, hotspots.length, policy);
+  const stopOf = useRef(new Map<number, number>());
+  if (target.kind === 'stop' && !stopOf.current.has(target.segment)) stopOf.current.set(target.segment, hotspots[target.turn % hotspots.length]!.id);
+  const targetKey = target.kind === 'home' ? 'home' : `stop:${stopOf.current.get(target.segment)}:${target.segment}`;
+  const applied = useRef('home');
   useEffect(() => {
-    if (!map || !settings.tour) return;
-    const step = () => {
-      if (Date.now() < interruptUntil.current) return;
-      setFocusCase(null);
-      const stops = hotspots.length + 1;
-      const i = tourIndex.current++ % stops;
-      if (i === 0) {
-        if (districtBounds) map.fitBounds(districtBounds, { padding: 60 * scale, duration: 3000 });
-        else map.flyTo({ center: [INITIAL_VIEW.longitude, INITIAL_VIEW.latitude], zoom: INITIAL_VIEW.zoom, duration: 3000 });
-        setStop(null);
-      } else {
-        const s = hotspots[i - 1]!;
-        map.flyTo({ center: [s.lng, s.lat], zoom: 14.3, duration: 3500, essential: true });
-        setStop({ id: s.id, caption: t('wall.tour.hotspot', { name: lang === 'en' ? s.name_en : s.name_zh, n: s.overdue }) });
-      }
-    };
-    step();
-    const timer = setInterval(step, settings.dwellMs);
-    return () => clearInterval(timer);
-  }, [map, settings.tour, settings.dwellMs, hotspots, districtBounds, scale, lang, t]);
+    if (!map || !settings.tour || targetKey === applied.current) return;
+    applied.current = targetKey;
+    // On the test clock the camera jumps: time there is the test's, not the animation's.
+    const ms = (d: number) => (settings.testClock ? 0 : d);
+    if (target.kind === 'home') {
+      if (districtBounds) map.fitBounds(districtBounds, { padding: homePadding, duration: ms(2500) });
+      setStop(null);
+    } else {
+      const id = stopOf.current.get(target.segment)!;
+      const f = subFeatures.get(id);
+      const b = f ? featureCollectionBounds({ type: 'FeatureCollection', features: [f] }) : null;
+      const s = summary?.subdistricts.find((x) => x.id === id);
+      if (b) map.fitBounds(b, { padding: homePadding, duration: ms(3000), maxZoom: 15 });
+      else if (s) map.flyTo({ center: [s.lng, s.lat], zoom: 14.3, duration: ms(3000) });
+      setStop({ id });
+    }
+    // Only a new target moves the camera.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [map, targetKey]);
 
+  // Urgent cases go to the inset, in arrival order; the main map stays where it is.
+  const [inset, setInset] = useState(() => emptyInset<WallCase>());
+  const handled = useRef(new WeakSet<LiveArrival>());
+  const policyNowRef = useRef(policyNow);
+  policyNowRef.current = policyNow;
   useEffect(() => {
-    const next = live.arrivals.filter((a) => a.at > handledArrival.current && isInterrupting(a)).at(-1);
-    if (!next) return;
-    handledArrival.current = next.at;
-    setFocusCase({ ...next.kase, reason: next.kind });
-    interruptUntil.current = Date.now() + INTERRUPT_MS;
-    if (map && settings.tour) map.flyTo({ center: [next.kase.lng, next.kase.lat], zoom: 15.5, duration: 2500, essential: true });
-    const timer = setTimeout(() => setFocusCase(null), INTERRUPT_MS);
-    return () => clearTimeout(timer);
-  }, [live.arrivals, map, settings.tour]);
+    const fresh = live.arrivals.filter((a) => !handled.current.has(a));
+    if (!fresh.length) return;
+    for (const a of fresh) handled.current.add(a);
+    const urgent = fresh.filter((a) => a.kind === 'new' && goesToInset(a.kase));
+    if (urgent.length) setInset((st) => insetTick(urgent.reduce((acc, a) => insetPush(acc, a.kase, policyNowRef.current), st), policyNowRef.current, policy));
+  }, [live.arrivals, policy]);
+  useEffect(() => {
+    setInset((st) => insetTick(st, policyNow, policy));
+  }, [policyNow, policy]);
+  const alarming = insetAlarming(inset, policyNow);
 
+  const baseTiles = useBaseTiles();
+  // The font's subsets for every label character (the basemap's names and the wall's own) load
+  // before any label shows, so no glyph is ever drawn in a fallback font.
   const labelSample = useMemo(
-    () => `${(summary?.subdistricts ?? []).map((s) => s.name_zh + s.name_en).join('')}${t('wall.whistle')}${t('wall.minutesLeft')}${t('wall.minutesLate')}0123456789:- `,
-    [summary, t],
+    () => `${baseTiles?.label_chars ?? ''}${(summary?.subdistricts ?? []).map((s) => s.name_zh + s.name_en).join('')}${t('wall.whistle')}${t('wall.minutesLeft')}${t('wall.minutesLate')}0123456789:- `,
+    [summary, t, baseTiles?.label_chars],
   );
   const fontReady = useFontReady(labelSample);
 
@@ -210,34 +293,77 @@ export function WallView() {
   );
   // Pulses and the focus ring are HTML markers animated by CSS on the compositor: redrawing
   // the WebGL map several times a second would starve a software-rendered wall.
-  usePulseMarkers(map, pulsing, focusCase);
+  usePulseMarkers(map, pulsing, inset.current?.kase ?? null);
   const clock = 0;
   const minuteClock = Math.floor(now / 60_000) * 60_000;
 
+  // The zoom, in half steps: the heat fades as it grows, details appear past DETAIL_MINZOOM.
+  const [zoom, setZoom] = useState(12);
+  useEffect(() => {
+    if (!map) return;
+    const onZoom = () => setZoom(Math.round(map.getZoom() * 2) / 2);
+    onZoom();
+    map.on('zoomend', onZoom);
+    return () => void map.off('zoomend', onZoom);
+  }, [map]);
+  // Zooms are for a 1080p map: a 4K map shows the same overview one zoom level higher.
+  const zoom1080 = zoom - Math.log2(scale);
+  const detail = zoom1080 >= DETAIL_MINZOOM;
+  const heatMax = useMemo(() => (live.heat ? heatScaleMax(live.heat.points) : 2), [live.heat]);
+
+  const whistleMarks = useMemo(
+    () =>
+      (summary?.whistles ?? []).map((w) => {
+        // Whole minutes on the map (it redraws once a minute for them); the board shows seconds.
+        const left = new Date(w.deadline_at).getTime() - minuteClock;
+        return { id: w.id, lng: w.lng, lat: w.lat, radius_m: w.radius_m, label: `${t('wall.whistle')} ${left < 0 ? t('wall.minutesLate', { m: Math.ceil(-left / 60_000) }) : t('wall.minutesLeft', { m: Math.ceil(left / 60_000) })}`, late: left < 0 };
+      }),
+    [summary?.whistles, minuteClock, t],
+  );
+
   const deckLayers = useMemo<LayersList>(() => {
     const out: LayersList = [];
-    if (layers.has('circles')) out.push(...serviceAreaLayers(mapData.areas.map((a, i) => ({ ...a, color: a.color ?? circleColor(i) })), scale));
+    if (layers.has('circles') && detail) out.push(...serviceAreaLayers(mapData.areas.map((a, i) => ({ ...a, color: circleColor(i) })), scale));
     if (layers.has('parks') && mapData.parks) out.push(pocketParkLayer(mapData.parks, scale));
-    if (layers.has('heat') && live.heat && live.heat.points.length) out.push(heatLayer(live.heat.points, scale));
+    if (layers.has('heat') && live.heat && live.heat.points.length) out.push(heatLayer(live.heat.points, scale, { zoom: zoom1080, max: heatMax }));
     out.push(focusAreaLayer(stop?.id ? (subFeatures.get(stop.id) as Feature | undefined) ?? null : null, scale));
-    if (layers.has('renovation')) out.push(...renovationLayers(mapData.renovation, scale));
+    if (layers.has('renovation') && detail) out.push(...renovationLayers(mapData.renovation, scale));
     if (layers.has('cases') && summary) {
       out.push(overdueLayer(summary.overdue, scale));
       out.push(...newCaseLayers(pulsing, clock, scale).slice(1));
     }
-    if (layers.has('whistles') && summary && fontReady) {
-      const marks = summary.whistles.map((w) => {
-        // Whole minutes on the map (it redraws once a minute for them); the board shows seconds.
-        const left = new Date(w.deadline_at).getTime() - minuteClock;
-        return { id: w.id, lng: w.lng, lat: w.lat, radius_m: w.radius_m, label: `${t('wall.whistle')} ${left < 0 ? t('wall.minutesLate', { m: Math.ceil(-left / 60_000) }) : t('wall.minutesLeft', { m: Math.ceil(left / 60_000) })}`, late: left < 0 };
-      });
-      out.push(...whistleLayers(marks, clock, scale));
-    }
-    if (fontReady && summary) out.push(subdistrictLabelLayer(summary.subdistricts.map((s) => ({ lng: s.lng, lat: s.lat, text: lang === 'en' ? s.name_en : s.name_zh })), scale));
-    return out;
-  }, [layers, mapData, live.heat, summary, pulsing, clock, minuteClock, focusCase, stop, subFeatures, fontReady, lang, scale, t]);
+    if (layers.has('whistles')) out.push(...whistleLayers(whistleMarks, clock, scale));
+    // Under the map's labels, so names stay readable over the data.
+    return out.map((l) => (l ? (l as Layer).clone({ beforeId: FIRST_LABEL_LAYER } as never) : l));
+  }, [layers, mapData, live.heat, heatMax, zoom1080, detail, summary, pulsing, clock, stop, subFeatures, whistleMarks, scale]);
 
-  const style = useMemo(() => wallStyle(), []);
+  // Labels are MapLibre symbol layers (collision-free): their data, size and visibility.
+  useEffect(() => {
+    if (!map || !summary) return;
+    const places = map.getSource('wall-places') as GeoJSONSource | undefined;
+    places?.setData({ type: 'FeatureCollection', features: summary.subdistricts.map((s) => ({ type: 'Feature', properties: { name: lang === 'en' ? s.name_en : s.name_zh }, geometry: { type: 'Point', coordinates: [s.lng, s.lat] } })) });
+  }, [map, summary?.subdistricts, lang]);
+  useEffect(() => {
+    if (!map) return;
+    const src = map.getSource('wall-whistles') as GeoJSONSource | undefined;
+    src?.setData({ type: 'FeatureCollection', features: whistleMarks.map((w) => ({ type: 'Feature', properties: { label: w.label, late: w.late }, geometry: { type: 'Point', coordinates: [w.lng, w.lat] } })) });
+  }, [map, whistleMarks]);
+  useEffect(() => {
+    if (!map) return;
+    for (const id of LABEL_LAYERS) {
+      if (!map.getLayer(id)) continue;
+      map.setLayoutProperty(id, 'text-size', LABEL_SIZES[id] * scale);
+      const on = fontReady && (id !== 'label-whistle' || layers.has('whistles'));
+      map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+    }
+    for (const id of ['label-ring', 'label-context', 'label-community'] as const) {
+      if (map.getLayer(id)) map.setLayoutProperty(id, 'text-field', ['get', lang === 'en' ? 'name_en' : 'name_zh']);
+    }
+  }, [map, scale, fontReady, layers, lang]);
+
+  // The map is created once the tile URL is known (the style is read once).
+  const style = useMemo(() => (baseTiles ? wallStyle(baseTiles.tiles[0]) : null), [baseTiles?.tiles[0]]);
+  const stopSub = stop ? summary?.subdistricts.find((x) => x.id === stop.id) ?? null : null;
   const newIds = useMemo(() => new Set(pulsing.map((c) => c.id)), [pulsing]);
   const latest = summary?.latest ?? [];
   // Each layer's point count, or "loading" until its data arrived: tests and screenshots wait on it.
@@ -258,16 +384,20 @@ export function WallView() {
           <h1>{t('district.wallTitle', { name: districtName(district, lang) })}</h1>
           <span className="wall-header__tag">{t('app.tagline')}</span>
         </div>
-        <div className="wall-header__status">
+        <div className="wall-header__status" data-testid="wall-status">
           <span className={`pill ${live.connected && !stale ? 'pill--live' : 'pill--off'}`} data-testid="wall-connection">
             {t(live.connected && !stale ? 'wall.live' : 'wall.offline')}
+          </span>
+          <span className={`wall-alarms ${alarms > 0 ? 'is-on' : ''}`} data-testid="wall-alarms" data-count={alarms}>
+            {t('wall.alarms', { n: alarms })}
           </span>
           <span className="wall-asof" data-testid="wall-asof">
             {t('wall.asOf', { time: asOf ? hhmmss(asOf) : '--:--:--' })}
             {live.fromCache && <em> · {t('wall.cached')}</em>}
           </span>
+          <span className="wall-date" data-testid="wall-date">{dateWithWeekday(new Date(now), lang)}</span>
           <span className="wall-clock">{hhmmss(new Date(now))}</span>
-          <button type="button" className="wall-lang" onClick={() => setLang(lang === 'en' ? 'zh-CN' : 'en')}>{t('lang.switch')}</button>
+          {settings.langSwitch && <button type="button" className="wall-lang" onClick={() => setLang(lang === 'en' ? 'zh-CN' : 'en')}>{t('lang.switch')}</button>}
         </div>
       </header>
       {stale && (
@@ -288,27 +418,36 @@ export function WallView() {
             <TopCategories summary={summary} />
           </Panel>
         </div>
-        <div className="wall-map" data-layers={layerState} data-new-cases={[...newIds].join(',')} data-testid="wall-map">
-          <MapView
+        <div
+          className="wall-map"
+          data-layers={layerState}
+          data-new-cases={[...newIds].join(',')}
+          data-camera={settings.tour ? targetKey.replace(/:\d+$/, '') : focusId !== null ? `focus:${focusId}` : 'home'}
+          data-inset-shown={inset.shown.join(',')}
+          data-testid="wall-map"
+        >
+          {style && <MapView
             layers={deckLayers}
             mapStyle={style}
             onMapLoad={setMap}
             fitBounds={settings.focus ? null : districtBounds}
-            fitPadding={60 * scale}
-            ready={Boolean(summary) && live.heat !== null}
+            fitPadding={homePadding}
+            ready={Boolean(summary) && live.heat !== null && mapData.loaded}
             readyOnce
             antialias={false}
-          />
+            preserveDrawingBuffer={false}
+            fadeDuration={0}
+          />}
           {summary && !summary.cases_available && <div className="wall-map__note">{t('wall.casesUnavailable')}</div>}
-          {stop && !focusCase && <div className="wall-caption" data-testid="wall-caption">{stop.caption}</div>}
-          {focusCase && (
-            <div className={`wall-callout wall-callout--${focusCase.reason}`} data-testid="wall-callout">
-              <strong>{t(focusCase.reason === 'overdue' ? 'wall.callout.overdue' : 'wall.callout.new')}</strong>
-              <span>{(lang === 'en' ? focusCase.category_name_en : focusCase.category_name_zh) ?? focusCase.category}</span>
-              <span>{t(`wall.priority.${focusCase.priority}`)} · #{focusCase.id}</span>
+          {stopSub && (
+            <div className="wall-caption" data-testid="wall-caption">
+              {settings.tour ? t('wall.tour.hotspot', { name: lang === 'en' ? stopSub.name_en : stopSub.name_zh, n: stopSub.overdue }) : lang === 'en' ? stopSub.name_en : stopSub.name_zh}
             </div>
           )}
-          <Legend layers={layers} onToggle={toggle} areas={mapData.areas} window={settings.window} />
+          {inset.current && (
+            <CaseInset kase={inset.current.kase} alarm={alarming} queued={inset.queue.length} summary={summary} subdistricts={live.subdistricts} />
+          )}
+          <Legend layers={layers} onToggle={toggle} areas={mapData.areas} window={settings.window} heatMax={heatMax} detail={detail} />
         </div>
         <div className="wall-col wall-col--right">
           <Panel title={t('wall.panel.trend')} className="wall-panel--trend">
@@ -322,6 +461,11 @@ export function WallView() {
           </Panel>
           <Panel title={t('wall.panel.whistles')} className="wall-panel--whistles">
             <WhistleBoard summary={summary} now={now} />
+          </Panel>
+        </div>
+        <div className="wall-col wall-col--alarms">
+          <Panel title={t('wall.alarmsCol.title')} note={t('wall.alarmsCol.note', { n: summary?.kpis.overdue ?? 0 })} className="wall-panel--alarms">
+            <AlarmList summary={summary} now={minuteClock} />
           </Panel>
         </div>
       </main>

@@ -76,6 +76,13 @@ export function Ranking({ summary, focusId }: { summary: WallSummary | null; foc
   const max = Math.max(...rows.map((r) => r.score), 1);
   return (
     <ol className="rank-list" data-testid="wall-ranking">
+      <li className="rank-row rank-row--head" aria-hidden>
+        <span className="rank-row__pos">#</span>
+        <span className="rank-row__name">{t('wall.rank.unit')}</span>
+        <span className="rank-row__bar" />
+        <span className="rank-row__score">{t('wall.rank.score')}</span>
+        <span className="rank-row__overdue">{t('wall.rank.overdue')}</span>
+      </li>
       {rows.map((r, i) => (
         <li key={r.id} className={`rank-row ${r.id === focusId ? 'rank-row--focus' : ''} ${i >= rows.length - 3 ? 'rank-row--tail' : ''}`}>
           <span className="rank-row__pos">{i + 1}</span>
@@ -237,6 +244,38 @@ export function WhistleBoard({ summary, now }: { summary: WallSummary | null; no
                 </span>
               ))}
             </div>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
+/** "3 h 12 min" / "3小时12分": how long ago a due time passed. */
+function lateBy(ms: number, t: (k: string, p?: Record<string, string | number>) => string): string {
+  const m = Math.max(0, Math.floor(ms / 60_000));
+  return m >= 60 ? t('wall.alarmsCol.hours', { h: Math.floor(m / 60), m: m % 60 }) : t('wall.alarmsCol.minutes', { m });
+}
+
+/**
+ * The alarms column of an ultra-wide wall: overdue cases, most overdue first, each with where,
+ * what, its priority and how late it is.
+ */
+export function AlarmList({ summary, now }: { summary: WallSummary | null; now: number }) {
+  const { t, lang } = useI18n();
+  const cases = summary?.overdue ?? [];
+  if (!cases.length) return <div className="wall-empty">{summary ? t('wall.alarmsCol.none') : t('wall.loading')}</div>;
+  const sub = new Map((summary?.subdistricts ?? []).map((s) => [s.id, s]));
+  return (
+    <ol className="alarm-list" data-testid="wall-alarm-list">
+      {cases.slice(0, 24).map((c) => {
+        const s = c.subdistrict_id ? sub.get(c.subdistrict_id) : undefined;
+        return (
+          <li key={c.id} data-case-id={c.id}>
+            <span className="alarm-list__late">{lateBy(now - new Date(c.due_at ?? now).getTime(), t)}</span>
+            <span className={`ticker__prio ${PRIORITY_CLASS[c.priority] ?? ''}`}>{t(`wall.priority.${c.priority}`)}</span>
+            <span className="alarm-list__cat">{(lang === 'en' ? c.category_name_en : c.category_name_zh) ?? c.category}</span>
+            <span className="alarm-list__where">{s ? nameOf(s, lang) : ''}</span>
           </li>
         );
       })}

@@ -1,14 +1,23 @@
+import { DEFAULT_POLICY } from './camera.ts';
+
 /**
  * A wall is configured by its URL alone (nobody has a keyboard at a video wall):
  *
  *   /wall?lang=en&layers=heat,cases,whistles&tour=0&focus=110102003&window=7d&stale=15
  *
  * - `layers`: the map layers shown, any of LAYER_IDS (default: all);
- * - `tour`: `0` keeps the camera still, `1` (default) flies between hotspots;
+ * - `tour`: `0` keeps the camera still on the district, `1` (default) visits hotspots and
+ *   returns to the district after each (see camera.ts for the policy);
  * - `focus`: a subdistrict (code, id, or Chinese or English name) to frame instead of touring;
  * - `window`: heatmap window `1h`, `today` (default) or `7d`;
  * - `stale`: seconds without a server heartbeat before the stale banner (default 15);
- * - `dwell`: seconds the tour stays at each stop (default 14);
+ * - `dwell`: seconds the tour stays at each stop (default 15);
+ * - `home`: seconds the tour stays on the district between stops (default 45);
+ * - `inset`: seconds each urgent case stays in the case inset (default 15);
+ * - `gap`: least seconds between two alarms of the inset (default 180);
+ * - `clock=test`: the camera policy's clock only moves when a test advances it
+ *   (`window.__wallClock.advance(ms)`), so a test of the cadence never depends on timing;
+ * - `langswitch=1`: show the language button (a wall normally has nobody to press it);
  * - `lang`: handled by the i18n provider.
  */
 export const LAYER_IDS = ['heat', 'cases', 'circles', 'parks', 'renovation', 'whistles'] as const;
@@ -23,6 +32,11 @@ export interface WallSettings {
   window: HeatWindow;
   staleAfterMs: number;
   dwellMs: number;
+  homeMs: number;
+  insetMs: number;
+  interruptGapMs: number;
+  testClock: boolean;
+  langSwitch: boolean;
 }
 
 export const DEFAULT_STALE_S = 15;
@@ -45,7 +59,12 @@ export function parseWallSettings(search: string): WallSettings {
     focus: focus || null,
     window: (HEAT_WINDOWS as readonly string[]).includes(window ?? '') ? (window as HeatWindow) : 'today',
     staleAfterMs: num('stale', DEFAULT_STALE_S, 1, 3600) * 1000,
-    dwellMs: num('dwell', 14, 3, 600) * 1000,
+    dwellMs: num('dwell', DEFAULT_POLICY.dwellMs / 1000, 3, 600) * 1000,
+    homeMs: num('home', DEFAULT_POLICY.homeMs / 1000, 3, 3600) * 1000,
+    insetMs: num('inset', DEFAULT_POLICY.insetMs / 1000, 3, 600) * 1000,
+    interruptGapMs: num('gap', DEFAULT_POLICY.interruptGapMs / 1000, 10, 3600) * 1000,
+    testClock: q.get('clock') === 'test',
+    langSwitch: q.get('langswitch') === '1',
   };
 }
 

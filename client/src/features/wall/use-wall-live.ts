@@ -43,7 +43,7 @@ export interface WallLive {
 /** The fields of a pushed case (`case.created` / `case.updated`) the wall uses; the server's type. */
 type PushedCase = Pick<
   CaseSummary,
-  'id' | 'category' | 'priority' | 'status' | 'lng' | 'lat' | 'subdistrict_id' | 'reported_at' | 'due_at' | 'overdue' | 'category_name_zh' | 'category_name_en'
+  'id' | 'category' | 'priority' | 'status' | 'lng' | 'lat' | 'subdistrict_id' | 'reported_at' | 'due_at' | 'overdue' | 'category_name_zh' | 'category_name_en' | 'department_id' | 'address'
 >;
 
 function toWallCase(c: PushedCase): WallCase {
@@ -58,6 +58,11 @@ function toWallCase(c: PushedCase): WallCase {
     reported_at: c.reported_at,
     due_at: c.due_at ?? null,
     overdue: Boolean(c.overdue),
+    department_id: c.department_id ?? null,
+    // Pushes carry the department's id only; the inset names it from the summary's list.
+    department_zh: null,
+    department_en: null,
+    address: c.address ?? null,
     category_name_zh: c.category_name_zh,
     category_name_en: c.category_name_en,
   };

@@ -1,0 +1,69 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, watchPage } from '../helpers/browser.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { testPool } from '../helpers/db.ts';
+import { testDisplayToken } from '../helpers/auth.ts';
+
+/**
+ * Every text on the wall fits its box, in Chinese and in English, at the three wall sizes: no
+ * element holding text, and no box inside a panel, is wider inside (scrollWidth) than it is
+ * drawn (clientWidth). Inline text is judged by the box it sits in. A cut-off name or an
+ * ellipsis fails this.
+ */
+const SIZES = [
+  [3840, 2160],
+  [1920, 1080],
+  [7680, 2160],
+] as const;
+
+describe('the wall fits its text', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let display = '';
+  beforeAll(async () => {
+    server = await startTestServer();
+    browser = await launchBrowser();
+    const pool = testPool();
+    display = await testDisplayToken(pool).finally(() => pool.end());
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  for (const [width, height] of SIZES) {
+    for (const lang of ['zh-CN', 'en'] as const) {
+      it(`has no overflowing text in ${lang} at ${width}×${height}`, async () => {
+        const page = await browser.newPage({ viewport: { width, height } });
+        const seen = watchPage(page, server.url);
+        // The map is not what is checked here: without layers it draws fast in software.
+        await page.goto(`${server.url}/wall?display=${display}&tour=0&layers=&lang=${lang}`);
+        await page.waitForSelector('[data-testid="wall-kpis"][data-state="ready"]', { timeout: 120_000 });
+        await page.waitForSelector('[data-testid="wall-ranking"]', { timeout: 60_000 });
+        await page.waitForSelector('[data-testid="wall-ticker"]', { timeout: 60_000 });
+        await page.evaluate(() => document.fonts.ready);
+        const report = await page.evaluate(() => {
+          const over: string[] = [];
+          let checked = 0;
+          for (const el of document.querySelectorAll<HTMLElement>('.wall *')) {
+            if (el.closest('svg') || el.closest('.maplibregl-map') || !el.offsetParent) continue;
+            const hasText = [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim());
+            // Text elements, and every box inside a panel (a list wider than its panel fails too).
+            if (!hasText && !el.closest('.wall-panel')) continue;
+            // An inline element has no box of its own: judge the block it sits in.
+            let box: HTMLElement = el;
+            while (getComputedStyle(box).display === 'inline' && box.parentElement) box = box.parentElement;
+            checked++;
+            if (box.scrollWidth > box.clientWidth + 1) over.push(`${box.className || box.tagName}: "${el.textContent!.trim().slice(0, 40)}" ${box.scrollWidth} > ${box.clientWidth}`);
+          }
+          return { over, checked };
+        });
+        expect(report.checked).toBeGreaterThan(100);
+        expect(report.over).toEqual([]);
+        expect(seen.errors).toEqual([]);
+        await page.close();
+      }, 300_000);
+    }
+  }
+});
