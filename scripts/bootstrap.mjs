@@ -32,6 +32,9 @@ const PG_MAJOR = Number(process.env.CITYOPS_PG_MAJOR ?? 15);
 const PG_PACKAGES = [`postgresql-${PG_MAJOR}`, `postgresql-${PG_MAJOR}-postgis-3`, `postgresql-${PG_MAJOR}-pgrouting`];
 const BROWSER_PACKAGES = ['chromium'];
 export const CHROMIUM_PATH = '/usr/bin/chromium';
+// GDAL's OGC API – Features and MVT drivers read the server in the interface tests, as a GIS client would.
+const GDAL_PACKAGES = ['gdal-bin'];
+export const OGRINFO_PATH = '/usr/bin/ogrinfo';
 
 class BootstrapError extends Error {}
 
@@ -123,6 +126,11 @@ function ensurePostgresPackages() {
 function ensureChromium() {
   if (existsSync(CHROMIUM_PATH)) return;
   aptInstall(BROWSER_PACKAGES, 'the browser tests (Chromium)');
+}
+
+function ensureGdal() {
+  if (existsSync(OGRINFO_PATH)) return;
+  aptInstall(GDAL_PACKAGES, 'the GIS interface tests (GDAL ogrinfo)');
 }
 
 // ---------------------------------------------------------------- local cluster
@@ -300,6 +308,7 @@ async function main() {
 
   if (mode === 'test') {
     ensureChromium();
+    ensureGdal();
     ensureClientBuilt();
     env.CITYOPS_CHROMIUM = CHROMIUM_PATH;
     const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');

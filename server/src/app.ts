@@ -17,6 +17,8 @@ import { tileRoutes } from './tiles/routes.ts';
 import { coverageRoutes } from './coverage/routes.ts';
 import { wallRoutes } from './wall/routes.ts';
 import { whistleRoutes } from './whistles/routes.ts';
+import { registerDocs } from './docs/plugin.ts';
+import { ogcRoutes } from './ogc/routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -43,6 +45,8 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, opt
   // socket.io, pushed from the event log (LISTEN/NOTIFY), heartbeats carrying the newest seq.
   fastify.decorate('io', attachEventPush(fastify, opts.config, opts.pool));
   installErrorHandler(fastify);
+  // Before the domains: the OpenAPI document is collected from routes as they are added.
+  await registerDocs(fastify);
 
   await fastify.register(healthRoutes);
   await fastify.register(adminRoutes);
@@ -54,6 +58,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, opt
   await fastify.register(coverageRoutes);
   await fastify.register(wallRoutes);
   await fastify.register(whistleRoutes);
+  await fastify.register(ogcRoutes);
 
   await registerClient(fastify, opts.config.clientDist);
 };
@@ -68,7 +73,7 @@ async function registerClient(fastify: FastifyInstance, dist: string): Promise<v
   }
   fastify.setNotFoundHandler((req, reply) => {
     const pathname = req.url.split('?')[0]!;
-    const isApi = /^\/(api|tiles|open311|socket\.io)(\/|$)/.test(pathname);
+    const isApi = /^\/(api|tiles|open311|socket\.io|ogc|docs|metrics)(\/|$)/.test(pathname);
     // A view (`/`, `/wall`) gets the app; a missing file (`/assets/x.js`) stays a 404, or the
     // browser would try to run index.html as a script.
     const isView = !/\.[a-z0-9]+$/i.test(pathname);
