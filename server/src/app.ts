@@ -19,6 +19,7 @@ import { wallRoutes } from './wall/routes.ts';
 import { whistleRoutes } from './whistles/routes.ts';
 import { registerDocs } from './docs/plugin.ts';
 import { ogcRoutes } from './ogc/routes.ts';
+import { tileCatalogRoutes } from './tiles/catalog.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -59,6 +60,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, opt
   await fastify.register(wallRoutes);
   await fastify.register(whistleRoutes);
   await fastify.register(ogcRoutes);
+  await fastify.register(tileCatalogRoutes);
 
   await registerClient(fastify, opts.config.clientDist);
 };
