@@ -28,8 +28,9 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
   await app.register(fastifySwaggerUi, {
     routePrefix: '/docs',
     uiConfig: { docExpansion: 'list', deepLinking: true, validatorUrl: null },
-    // The UI's own assets only: no external validator, fonts or CDN.
-    staticCSP: true,
+    // The UI's own assets only: no external validator, fonts or CDN. (The package's default
+    // policy adds upgrade-insecure-requests, which breaks the page on plain http.)
+    staticCSP: "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'self'",
     uiHooks: {},
     logLevel: 'warn',
   });

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { XMLBuilder } from 'fast-xml-parser';
 import { HttpError } from '../lib/errors.ts';
 import * as open311 from './service.ts';
+import * as R from './responses.ts';
 
 type Format = 'json' | 'xml';
 
@@ -69,13 +70,13 @@ export async function open311Routes(app: FastifyInstance): Promise<void> {
   for (const ext of ['', '.json', '.xml'] as const) {
     const format: Format = ext === '.xml' ? 'xml' : 'json';
 
-    app.get(`/open311/v2/discovery${ext}`, async (req, reply) => {
+    app.get(`/open311/v2/discovery${ext}`, { schema: { response: R.Discovery } }, async (req, reply) => {
       checkParams(queryStrings(req.query), JURISDICTION_ONLY);
       const d = open311.discovery(`${req.protocol}://${req.headers.host}`);
       return send(reply, format, 200, d, 'discovery', { ...d, endpoints: { endpoint: d.endpoints.map((e) => ({ ...e, formats: { format: e.formats } })) } });
     });
 
-    app.get(`/open311/v2/services${ext}`, async (req, reply) => {
+    app.get(`/open311/v2/services${ext}`, { schema: { response: R.Services } }, async (req, reply) => {
       const q = queryStrings(req.query);
       checkParams(q, JURISDICTION_ONLY);
       open311.checkJurisdiction(q.jurisdiction_id);
@@ -83,14 +84,14 @@ export async function open311Routes(app: FastifyInstance): Promise<void> {
       return send(reply, format, 200, services, 'services', { service: services });
     });
 
-    app.get(`/open311/v2/requests${ext}`, async (req, reply) => {
+    app.get(`/open311/v2/requests${ext}`, { schema: { response: R.Requests } }, async (req, reply) => {
       const q = queryStrings(req.query);
       checkParams(q, GET_PARAMS);
       const requests = await open311.getRequests(app.db, q);
       return send(reply, format, 200, requests, 'service_requests', { request: requests });
     });
 
-    app.post(`/open311/v2/requests${ext}`, async (req, reply) => {
+    app.post(`/open311/v2/requests${ext}`, { schema: { response: R.Created } }, async (req, reply) => {
       if (req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))) {
         throw new open311.Open311Error(400, 'the request body must be form fields (application/x-www-form-urlencoded) or a JSON object');
       }
@@ -102,7 +103,7 @@ export async function open311Routes(app: FastifyInstance): Promise<void> {
     });
   }
 
-  app.get<{ Params: { code: string } }>('/open311/v2/services/:code', async (req, reply) => {
+  app.get<{ Params: { code: string } }>('/open311/v2/services/:code', { schema: { response: R.ServiceDefinition } }, async (req, reply) => {
     const { name, format } = split(req.params.code);
     const q = queryStrings(req.query);
     checkParams(q, JURISDICTION_ONLY);
@@ -111,7 +112,7 @@ export async function open311Routes(app: FastifyInstance): Promise<void> {
     return send(reply, format ?? 'json', 200, def, 'service_definition', { service_code: def.service_code, attributes: '' });
   });
 
-  app.get<{ Params: { id: string } }>('/open311/v2/requests/:id', async (req, reply) => {
+  app.get<{ Params: { id: string } }>('/open311/v2/requests/:id', { schema: { response: R.Requests } }, async (req, reply) => {
     const { name, format } = split(req.params.id);
     const q = queryStrings(req.query);
     checkParams(q, JURISDICTION_ONLY);
