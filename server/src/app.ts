@@ -20,6 +20,8 @@ import { whistleRoutes } from './whistles/routes.ts';
 import { registerDocs } from './docs/plugin.ts';
 import { ogcRoutes } from './ogc/routes.ts';
 import { tileCatalogRoutes } from './tiles/catalog.ts';
+import { installMetrics, metricsRoutes } from './metrics/plugin.ts';
+import { installAccessLog } from './lib/access-log.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -46,8 +48,11 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, opt
   // socket.io, pushed from the event log (LISTEN/NOTIFY), heartbeats carrying the newest seq.
   fastify.decorate('io', attachEventPush(fastify, opts.config, opts.pool));
   installErrorHandler(fastify);
-  // Before the domains: the OpenAPI document is collected from routes as they are added.
+  // Before the domains: the OpenAPI document is collected from routes as they are added,
+  // and the request metrics and access log hooks must see every route.
   await registerDocs(fastify);
+  const metrics = installMetrics(fastify);
+  installAccessLog(fastify);
 
   await fastify.register(healthRoutes);
   await fastify.register(adminRoutes);
@@ -61,6 +66,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, opt
   await fastify.register(whistleRoutes);
   await fastify.register(ogcRoutes);
   await fastify.register(tileCatalogRoutes);
+  await fastify.register(metricsRoutes, { registry: metrics });
 
   await registerClient(fastify, opts.config.clientDist);
 };

@@ -14,6 +14,7 @@ import {
   TransitionInput,
 } from './schemas.ts';
 import * as service from './service.ts';
+import { countIntake } from '../metrics/registry.ts';
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
 type IdParams = Static<typeof IdParams>;
@@ -30,6 +31,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
   /** Creates one case; 201 when new, 200 with the first case when (source, external_id) was seen before. */
   app.post<{ Body: CaseInput }>('/api/cases', { schema: { body: CaseInput, response: { 200: CreateResponse, 201: CreateResponse } } }, async (req, reply) => {
     const result = await service.createCase(app.db, req.body);
+    countIntake(req.body.source, result.created);
     return reply.status(result.created ? 201 : 200).send(result);
   });
 
@@ -37,7 +39,11 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Body: Static<typeof CaseBatchInput> }>(
     '/api/cases/batch',
     { schema: { body: CaseBatchInput, response: { 200: Type.Object({ results: Type.Array(CreateResponse) }) } }, bodyLimit: 4 * 1024 * 1024 },
-    async (req) => ({ results: await service.createCaseBatch(app.db, req.body.cases) }),
+    async (req) => {
+      const results = await service.createCaseBatch(app.db, req.body.cases);
+      results.forEach((r, i) => countIntake(req.body.cases[i]!.source, r.created));
+      return { results };
+    },
   );
 
   app.get<{ Querystring: CaseListQuery }>('/api/cases', { schema: { querystring: CaseListQuery, response: { 200: CaseList } } }, async (req) =>

@@ -20,6 +20,7 @@ import {
   type UnitCoverage,
 } from './model.ts';
 import * as repo from './repository.ts';
+import { observeCoverageLoad } from '../metrics/registry.ts';
 import { greedySiting } from './siting.ts';
 import { KINDS, POCKET_PARK_KIND, kindInfo, parseThreshold, type Threshold } from './standards.ts';
 
@@ -103,8 +104,10 @@ export class CoverageService {
   }
 
   private async load(version: repo.DataVersion): Promise<CityModel> {
+    const started = performance.now();
     const limit = this.options.snapLimit;
     let model = this.model;
+    const networkChanged = !model || !this.loadedVersion || this.loadedVersion.network !== version.network;
     if (!model || !this.loadedVersion || this.loadedVersion.network !== version.network) {
       const [nodes, edges, buildings, units] = await Promise.all([
         repo.loadNodes(this.db),
@@ -175,6 +178,7 @@ export class CoverageService {
     if (this.loadedVersion?.network !== version.network) this.polygons.clear();
     this.model = model;
     this.loadedVersion = version;
+    observeCoverageLoad(networkChanged ? 'network' : 'facilities', (performance.now() - started) / 1000);
     return model;
   }
 

@@ -7,6 +7,8 @@ import { EventPublisher } from './publisher.ts';
 
 /** Publishers of this process, newest last (for diagnostics and the fault tests). */
 export const activePublishers = new Set<EventPublisher>();
+/** The publisher behind each socket server, so metrics can read the newest published seq. */
+export const publisherOf = new WeakMap<RealtimeServer, EventPublisher>();
 
 /**
  * Attaches socket.io with its push driven by the event log: heartbeats carry the newest
@@ -23,6 +25,7 @@ export function attachEventPush(app: FastifyInstance, config: Config, pool: Pool
   });
   const io = attachRealtime(app, { currentSeq: () => publisher.currentSeq });
   publisher.attach(io);
+  publisherOf.set(io, publisher);
   app.addHook('onReady', async () => {
     publisher.start();
     activePublishers.add(publisher);

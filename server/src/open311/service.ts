@@ -10,6 +10,7 @@ import { createCases, normalizeCase } from '../cases/service.ts';
 import { FINAL_STATUSES, CASE_STATUSES } from '../cases/state-machine.ts';
 import { HttpError } from '../lib/errors.ts';
 import { findRequests, type RequestRow } from './repository.ts';
+import { countIntake } from '../metrics/registry.ts';
 
 export const JURISDICTION_ID = 'xicheng.beijing';
 /** Without dates, GET requests covers the last 90 days, as the specification suggests. */
@@ -167,6 +168,7 @@ export async function postRequest(db: Pool, body: Record<string, unknown>, idemp
       { contact: Object.keys(contact).length ? contact : null },
     );
     const [result] = await createCases(db, [{ row, prefix: '', actor: 'open311' }]);
+    countIntake('open311', result!.created);
     return [{ service_request_id: String(result!.case.id), service_notice: '', account_id: contact.account_id ?? '' }];
   } catch (err) {
     if (err instanceof HttpError && !(err instanceof Open311Error) && err.statusCode < 500) {
