@@ -22,6 +22,7 @@ import { ogcRoutes } from './ogc/routes.ts';
 import { tileCatalogRoutes } from './tiles/catalog.ts';
 import { installMetrics, metricsRoutes } from './metrics/plugin.ts';
 import { installAccessLog } from './lib/access-log.ts';
+import { exportRoutes } from './exports/routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -67,6 +68,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, opt
   await fastify.register(ogcRoutes);
   await fastify.register(tileCatalogRoutes);
   await fastify.register(metricsRoutes, { registry: metrics });
+  await fastify.register(exportRoutes);
 
   await registerClient(fastify, opts.config.clientDist);
 };
