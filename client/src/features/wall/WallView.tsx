@@ -22,6 +22,7 @@ import { useI18n } from '../../app/i18n.tsx';
 import { parseWallSettings, layersToUrl, type WallLayerId } from './settings.ts';
 import { useWallLive, type LiveArrival, type WallCase } from './use-wall-live.ts';
 import { useWallMapData } from './use-map-data.ts';
+import { ExportLink } from '../exports/ExportLink.tsx';
 import { hhmmss, KpiTiles, Panel, Ranking, RedBlackList, Ticker, TopCategories, TrendChart, WhistleBoard } from './panels.tsx';
 import { Legend } from './Legend.tsx';
 import './wall.css';
@@ -278,6 +279,7 @@ export function WallView() {
           </Panel>
           <Panel title={t('wall.panel.ranking')} note={t('wall.panel.rankingNote', { days: summary?.score_period_days ?? 30 })} className="wall-panel--ranking">
             <Ranking summary={summary} focusId={stop?.id ?? null} />
+            <ExportLink href={`/api/kpis/export.xlsx?window=30d`} labelKey="exports.kpisXlsx" testId="export-kpis-xlsx" />
           </Panel>
           <Panel title={t('wall.panel.categories')} note={t('wall.panel.categoriesNote')} className="wall-panel--cats">
             <TopCategories summary={summary} />
