@@ -35,6 +35,9 @@ export const CHROMIUM_PATH = '/usr/bin/chromium';
 /** The load balancer of the multi-node test and of `npm run cluster`. */
 const NGINX_PACKAGES = ['nginx-light'];
 export const NGINX_PATH = '/usr/sbin/nginx';
+// GDAL's OGC API – Features and MVT drivers read the server in the interface tests, as a GIS client would.
+const GDAL_PACKAGES = ['gdal-bin'];
+export const OGRINFO_PATH = '/usr/bin/ogrinfo';
 
 class BootstrapError extends Error {}
 
@@ -131,6 +134,11 @@ function ensureChromium() {
 function ensureNginx() {
   if (existsSync(NGINX_PATH)) return;
   aptInstall(NGINX_PACKAGES, 'the multi-node test and `npm run cluster` (nginx)');
+}
+
+function ensureGdal() {
+  if (existsSync(OGRINFO_PATH)) return;
+  aptInstall(GDAL_PACKAGES, 'the GIS interface tests (GDAL ogrinfo)');
 }
 
 // ---------------------------------------------------------------- local cluster
@@ -432,6 +440,7 @@ async function main() {
   if (mode === 'test') {
     ensureChromium();
     ensureNginx();
+    ensureGdal();
     ensureClientBuilt();
     env.CITYOPS_CHROMIUM = CHROMIUM_PATH;
     const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');

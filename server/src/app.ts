@@ -21,6 +21,12 @@ import { whistleRoutes } from './whistles/routes.ts';
 import authPlugin from './auth/plugin.ts';
 import { authRoutes } from './auth/routes.ts';
 import { districtRoutes } from './district/routes.ts';
+import { registerDocs } from './docs/plugin.ts';
+import { ogcRoutes } from './ogc/routes.ts';
+import { tileCatalogRoutes } from './tiles/catalog.ts';
+import { installMetrics, metricsRoutes } from './metrics/plugin.ts';
+import { installAccessLog } from './lib/access-log.ts';
+import { exportRoutes } from './exports/routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -47,7 +53,13 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, opt
   // socket.io, pushed from the event log (LISTEN/NOTIFY), heartbeats carrying the newest seq.
   fastify.decorate('io', attachEventPush(fastify, opts.config, opts.pool));
   installErrorHandler(fastify);
-  // Principals first: every route below declares the permission it needs.
+  // Before the domains: the OpenAPI document is collected from routes as they are added,
+  // and the request metrics and access log hooks must see every route. The docs are public
+  // (registered before the authorization seam, which every route after it passes).
+  await registerDocs(fastify);
+  const metrics = installMetrics(fastify);
+  installAccessLog(fastify);
+  // Principals next: every route below declares the permission it needs.
   await fastify.register(authPlugin);
 
   await fastify.register(authRoutes);
@@ -63,6 +75,10 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, opt
   await fastify.register(wallRoutes);
   await fastify.register(whistleRoutes);
   await fastify.register(districtRoutes);
+  await fastify.register(ogcRoutes);
+  await fastify.register(tileCatalogRoutes);
+  await fastify.register(metricsRoutes, { registry: metrics });
+  await fastify.register(exportRoutes);
 
   await registerClient(fastify, opts.config.clientDist);
 };
@@ -77,7 +93,7 @@ async function registerClient(fastify: FastifyInstance, dist: string): Promise<v
   }
   fastify.setNotFoundHandler((req, reply) => {
     const pathname = req.url.split('?')[0]!;
-    const isApi = /^\/(api|tiles|open311|socket\.io)(\/|$)/.test(pathname);
+    const isApi = /^\/(api|tiles|open311|socket\.io|ogc|docs|metrics)(\/|$)/.test(pathname);
     // A view (`/`, `/wall`) gets the app; a missing file (`/assets/x.js`) stays a 404, or the
     // browser would try to run index.html as a script.
     const isView = !/\.[a-z0-9]+$/i.test(pathname);

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import app from './app.ts';
 import type { Config } from './config.ts';
 import { createPool } from './db/pool.ts';
@@ -15,6 +15,10 @@ export async function createServer(config: Config): Promise<FastifyInstance> {
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     // Wall screens keep connections open; don't let a stuck one block shutdown forever.
     forceCloseConnections: true,
+    // The access log is written by the app (lib/access-log.ts): one line per request, tiles at debug.
+    logController: new LogController({ disableRequestLogging: true }),
+    // A proxy's or caller's request id is kept, so one id follows a request through every log.
+    requestIdHeader: 'x-request-id',
   });
   // Bodies are not coerced; query and path numbers only from plain decimals (see validation.ts).
   fastify.setValidatorCompiler(hardenedValidatorCompiler());

@@ -24,7 +24,7 @@ declare module 'fastify' {
 }
 
 /** Paths whose routes must declare a permission; anything else (the built client's files) is public. */
-export const GUARDED = /^\/(api|tiles|open311|ogc|metrics|docs)(\/|$)/;
+export const GUARDED = /^\/(api|tiles|open311|ogc|metrics)(\/|$)/;
 
 /** The API key of a request: `X-Api-Key`, `Authorization: Bearer key_…`, or Open311's `api_key` parameter. */
 export function apiKeyOf(request: FastifyRequest): string | undefined {

@@ -17,6 +17,7 @@ import * as service from './service.ts';
 import { ctxOf } from '../auth/plugin.ts';
 import { BigId } from '../lib/schema.ts';
 import { intakeRateLimit } from '../lib/security.ts';
+import { countIntake } from '../metrics/registry.ts';
 
 const IdParams = Type.Object({ id: BigId() }, { additionalProperties: false });
 type IdParams = Static<typeof IdParams>;
@@ -36,6 +37,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     { schema: { body: CaseInput, response: { 200: CreateResponse, 201: CreateResponse } }, config: { permission: 'cases.create', rateLimit: intakeRateLimit(app.config) } },
     async (req, reply) => {
     const result = await service.createCase(ctxOf(app, req), req.body);
+    countIntake(req.body.source, result.created);
     return reply.status(result.created ? 201 : 200).send(result);
   });
 
@@ -48,7 +50,11 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       // A batch holds a connection for its whole transaction: bounded, so a flood cannot take the pool.
       config: { permission: 'cases.create', rateLimit: intakeRateLimit(app.config), heavy: true },
     },
-    async (req) => ({ results: await service.createCaseBatch(ctxOf(app, req), req.body.cases) }),
+    async (req) => {
+      const results = await service.createCaseBatch(ctxOf(app, req), req.body.cases);
+      results.forEach((r, i) => countIntake(req.body.cases[i]!.source, r.created));
+      return { results };
+    },
   );
 
   app.get<{ Querystring: CaseListQuery }>('/api/cases', { config: { permission: 'cases.read' }, schema: { querystring: CaseListQuery, response: { 200: CaseList } } }, async (req) =>

@@ -4,6 +4,8 @@ import { sessionRoom } from '../auth/socket.ts';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { CIRCLES, KINDS, THRESHOLD_LIMITS } from './standards.ts';
 import { CoverageService, ModelLoadingError, type ProgressFn } from './service.ts';
+import { GeoJsonFeature, GeoJsonFeatureCollection } from '../lib/response-schemas.ts';
+import * as R from './responses.ts';
 
 /**
  * Thresholds: `minutes` (with an optional walking `speed` in m/s) or `metres`. Kinds are
@@ -98,7 +100,7 @@ export async function coverageRoutes(app: FastifyInstance): Promise<void> {
   };
 
   /** The life-circle kinds, circles and limits, with how many facilities each kind has. */
-  app.get('/api/coverage/kinds', { config: { permission: 'coverage.read' } }, async () => {
+  app.get('/api/coverage/kinds', { config: { permission: 'coverage.read' }, schema: { response: { 200: R.Kinds } } }, async () => {
     const model = await service.current();
     const counts = new Map<string, number>();
     for (const f of model.facilities) counts.set(f.kind, (counts.get(f.kind) ?? 0) + 1);
@@ -111,25 +113,25 @@ export async function coverageRoutes(app: FastifyInstance): Promise<void> {
   });
 
   /** Population within the threshold of a kind, for the district and per unit. */
-  app.get<{ Querystring: Q<typeof CoverageQuery> }>('/api/coverage', { config: { permission: 'coverage.read' }, schema: { querystring: CoverageQuery } }, async (req) => {
+  app.get<{ Querystring: Q<typeof CoverageQuery> }>('/api/coverage', { config: { permission: 'coverage.read' }, schema: { querystring: CoverageQuery, response: { 200: R.Coverage } } }, async (req) => {
     const { kind, level, ...t } = req.query;
     return service.coverage(kind, t, level ?? ['subdistrict', 'community']);
   });
 
   /** The walking distance (metres) from one walk node to every node within the threshold. */
-  app.get<{ Querystring: Q<typeof ReachQuery> }>('/api/coverage/reach', { config: { permission: 'coverage.read' }, schema: { querystring: ReachQuery } }, async (req) => {
+  app.get<{ Querystring: Q<typeof ReachQuery> }>('/api/coverage/reach', { config: { permission: 'coverage.read' }, schema: { querystring: ReachQuery, response: { 200: R.Reach } } }, async (req) => {
     const { node, ...t } = req.query;
     return service.reachFromNode(node, t);
   });
 
   /** Buildings the kind does not reach: GeoJSON points weighted by population. */
-  app.get<{ Querystring: Q<typeof KindQuery> }>('/api/coverage/gaps', { config: { permission: 'coverage.read' }, schema: { querystring: KindQuery } }, async (req, reply) => {
+  app.get<{ Querystring: Q<typeof KindQuery> }>('/api/coverage/gaps', { config: { permission: 'coverage.read' }, schema: { querystring: KindQuery, response: { 200: GeoJsonFeatureCollection } } }, async (req, reply) => {
     const { kind, ...t } = req.query;
     return reply.type('application/geo+json').send(await service.gaps(kind, t));
   });
 
   /** The area every facility of a kind reaches (one polygon) and the facilities themselves. */
-  app.get<{ Querystring: Q<typeof KindQuery> }>('/api/coverage/isochrones', { config: { permission: 'coverage.read' }, schema: { querystring: KindQuery } }, async (req, reply) => {
+  app.get<{ Querystring: Q<typeof KindQuery> }>('/api/coverage/isochrones', { config: { permission: 'coverage.read' }, schema: { querystring: KindQuery, response: { 200: GeoJsonFeatureCollection } } }, async (req, reply) => {
     const { kind, ...t } = req.query;
     return reply.type('application/geo+json').send(await service.kindIsochrones(kind, t));
   });
@@ -137,25 +139,25 @@ export async function coverageRoutes(app: FastifyInstance): Promise<void> {
   /** One facility's (or pocket park's) isochrone. */
   app.get<{ Params: Q<typeof IsochroneParams>; Querystring: Q<typeof ThresholdQuery> }>(
     '/api/coverage/isochrones/:source/:id',
-    { config: { permission: 'coverage.read' }, schema: { params: IsochroneParams, querystring: ThresholdQuery } },
+    { config: { permission: 'coverage.read' }, schema: { params: IsochroneParams, querystring: ThresholdQuery, response: { 200: GeoJsonFeature } } },
     async (req, reply) => reply.type('application/geo+json').send(await service.facilityIsochrone(req.params.source, req.params.id, req.query)),
   );
 
   /** Coverage with facilities added, moved or removed, against today's; saved only with `save: true`. */
-  app.post<{ Body: Q<typeof WhatIfBody> }>('/api/coverage/what-if', { config: { permission: 'coverage.read', heavy: true }, schema: { body: WhatIfBody } }, async (req) => {
+  app.post<{ Body: Q<typeof WhatIfBody> }>('/api/coverage/what-if', { config: { permission: 'coverage.read', heavy: true }, schema: { body: WhatIfBody, response: { 200: R.WhatIf } } }, async (req) => {
     // Trying a change is reading; writing it is editing the city's facilities.
     if (req.body.save) demand(req.principal, 'coverage.edit');
     return service.whatIf(req.body, actorOf(req.principal));
   });
 
   /** N proposed sites by greedy maximum coverage, each with the population it adds. */
-  app.post<{ Body: Q<typeof SitingBody> }>('/api/coverage/siting', { config: { permission: 'coverage.read', heavy: true }, schema: { body: SitingBody } }, async (req) => {
+  app.post<{ Body: Q<typeof SitingBody> }>('/api/coverage/siting', { config: { permission: 'coverage.read', heavy: true }, schema: { body: SitingBody, response: { 200: R.Siting } } }, async (req) => {
     const { kind, count, progress_to, job, ...t } = req.body;
     return service.siting(kind, { ...t, count }, progressFor(req, { progress_to, job }));
   });
 
   /** The life-circle checklist per community, with a score. */
-  app.get<{ Querystring: Q<typeof ChecklistQuery> }>('/api/coverage/checklist', { config: { permission: 'coverage.read' }, schema: { querystring: ChecklistQuery } }, async (req) =>
+  app.get<{ Querystring: Q<typeof ChecklistQuery> }>('/api/coverage/checklist', { config: { permission: 'coverage.read' }, schema: { querystring: ChecklistQuery, response: { 200: R.Checklist } } }, async (req) =>
     service.checklist(req.query.community_id, progressFor(req, req.query)),
   );
 }

@@ -23,6 +23,7 @@ import {
 import * as repo from './repository.ts';
 import type { Actor } from '../auth/principal.ts';
 import { appendEvents } from '../events/repository.ts';
+import { observeCoverageLoad } from '../metrics/registry.ts';
 import { greedySiting } from './siting.ts';
 import { KINDS, POCKET_PARK_KIND, kindInfo, parseThreshold, type Threshold } from './standards.ts';
 
@@ -151,8 +152,10 @@ export class CoverageService {
   }
 
   private async load(version: repo.DataVersion): Promise<CityModel> {
+    const started = performance.now();
     const limit = this.options.snapLimit;
     let model = this.model;
+    const networkChanged = !model || !this.loadedVersion || this.loadedVersion.network !== version.network;
     if (!model || !this.loadedVersion || this.loadedVersion.network !== version.network) {
       model = await this.loadNetwork(version);
     }
@@ -168,6 +171,7 @@ export class CoverageService {
     if (this.loadedVersion?.network !== version.network) this.polygons.clear();
     this.model = model;
     this.loadedVersion = version;
+    observeCoverageLoad(networkChanged ? 'network' : 'facilities', (performance.now() - started) / 1000);
     return model;
   }
 

@@ -4,6 +4,7 @@ import { XMLBuilder } from 'fast-xml-parser';
 import { DB_RETRY_AFTER_S, HttpError, isDatabaseUnavailable } from '../lib/errors.ts';
 import * as open311 from './service.ts';
 import { intakeRateLimit, sameOriginOrApiKey } from '../lib/security.ts';
+import * as R from './responses.ts';
 
 type Format = 'json' | 'xml';
 
@@ -79,13 +80,13 @@ export async function open311Routes(app: FastifyInstance): Promise<void> {
   for (const ext of ['', '.json', '.xml'] as const) {
     const format: Format = ext === '.xml' ? 'xml' : 'json';
 
-    app.get(`/open311/v2/discovery${ext}`, { config: { permission: 'public' } }, async (req, reply) => {
+    app.get(`/open311/v2/discovery${ext}`, { config: { permission: 'public' }, schema: { response: R.Discovery } }, async (req, reply) => {
       checkParams(queryStrings(req.query), JURISDICTION_ONLY);
       const d = open311.discovery(app.config.publicUrl);
       return send(reply, format, 200, d, 'discovery', { ...d, endpoints: { endpoint: d.endpoints.map((e) => ({ ...e, formats: { format: e.formats } })) } });
     });
 
-    app.get(`/open311/v2/services${ext}`, { config: { permission: 'public' } }, async (req, reply) => {
+    app.get(`/open311/v2/services${ext}`, { config: { permission: 'public' }, schema: { response: R.Services } }, async (req, reply) => {
       const q = queryStrings(req.query);
       checkParams(q, JURISDICTION_ONLY);
       open311.checkJurisdiction(q.jurisdiction_id);
@@ -93,7 +94,7 @@ export async function open311Routes(app: FastifyInstance): Promise<void> {
       return send(reply, format, 200, services, 'services', { service: services });
     });
 
-    app.get(`/open311/v2/requests${ext}`, { config: { permission: 'public' } }, async (req, reply) => {
+    app.get(`/open311/v2/requests${ext}`, { config: { permission: 'public' }, schema: { response: R.Requests } }, async (req, reply) => {
       const q = queryStrings(req.query);
       checkParams(q, GET_PARAMS);
       const requests = await open311.getRequests(app.db, q);
@@ -104,7 +105,7 @@ export async function open311Routes(app: FastifyInstance): Promise<void> {
     // citizen reports (CITYOPS_OPEN311_ANONYMOUS=1; a key, when sent, still names the client).
     app.post(
       `/open311/v2/requests${ext}`,
-      { config: { permission: app.config.open311Anonymous ? 'public' : 'cases.create', credentials: 'body', rateLimit: intakeRateLimit(app.config) }, preHandler: formPostGuard },
+      { config: { permission: app.config.open311Anonymous ? 'public' : 'cases.create', credentials: 'body', rateLimit: intakeRateLimit(app.config) }, preHandler: formPostGuard, schema: { response: R.Created } },
       async (req, reply) => {
       if (req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))) {
         throw new open311.Open311Error(400, 'the request body must be form fields (application/x-www-form-urlencoded) or a JSON object');
@@ -117,7 +118,7 @@ export async function open311Routes(app: FastifyInstance): Promise<void> {
     });
   }
 
-  app.get<{ Params: { code: string } }>('/open311/v2/services/:code', { config: { permission: 'public' } }, async (req, reply) => {
+  app.get<{ Params: { code: string } }>('/open311/v2/services/:code', { config: { permission: 'public' }, schema: { response: R.ServiceDefinition } }, async (req, reply) => {
     const { name, format } = split(req.params.code);
     const q = queryStrings(req.query);
     checkParams(q, JURISDICTION_ONLY);
@@ -126,7 +127,7 @@ export async function open311Routes(app: FastifyInstance): Promise<void> {
     return send(reply, format ?? 'json', 200, def, 'service_definition', { service_code: def.service_code, attributes: '' });
   });
 
-  app.get<{ Params: { id: string } }>('/open311/v2/requests/:id', { config: { permission: 'public' } }, async (req, reply) => {
+  app.get<{ Params: { id: string } }>('/open311/v2/requests/:id', { config: { permission: 'public' }, schema: { response: R.Requests } }, async (req, reply) => {
     const { name, format } = split(req.params.id);
     const q = queryStrings(req.query);
     checkParams(q, JURISDICTION_ONLY);

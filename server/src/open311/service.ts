@@ -12,6 +12,7 @@ import { normalizeCase, submitCase } from '../cases/service.ts';
 import { FINAL_STATUSES, CASE_STATUSES } from '../cases/state-machine.ts';
 import { HttpError } from '../lib/errors.ts';
 import { findRequests, type RequestRow } from './repository.ts';
+import { countIntake } from '../metrics/registry.ts';
 
 export const JURISDICTION_ID = 'xicheng.beijing';
 /** Without dates, GET requests covers the last 90 days, as the specification suggests. */
@@ -174,6 +175,7 @@ export async function postRequest(ctx: Ctx, body: Record<string, unknown>, idemp
       throw new Open311Error(403, `the api_key of ${p.name} may not report under the open311 source`, 'api_key');
     }
     const result = await submitCase(ctx.db, { row, prefix: '', actor: actorOf(p) });
+    countIntake('open311', result.created);
     return [{ service_request_id: String(result.case.id), service_notice: '', account_id: contact.account_id ?? '' }];
   } catch (err) {
     if (err instanceof HttpError && !(err instanceof Open311Error) && err.statusCode < 500) {

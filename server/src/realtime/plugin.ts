@@ -9,6 +9,8 @@ import { authenticateSocket, disconnectRevoked } from '../auth/socket.ts';
 
 /** Publishers of this process, newest last (for diagnostics and the fault tests). */
 export const activePublishers = new Set<EventPublisher>();
+/** The publisher behind each socket server, so metrics can read the newest published seq. */
+export const publisherOf = new WeakMap<RealtimeServer, EventPublisher>();
 
 /**
  * The realtime module, wired: the socket gateway (authentication seam, rooms, heartbeats
@@ -27,6 +29,7 @@ export function attachEventPush(app: FastifyInstance, config: Config, pool: Pool
     authenticate: (handshake) => authenticateSocket(pool, handshake),
     healthy: () => publisher.connected,
   });
+  publisherOf.set(io, publisher);
   // Ended sessions and revoked keys travel through the log, so every node disconnects its sockets.
   publisher.subscribe((row) => {
     if (row.type === 'auth.revoked') disconnectRevoked(io, row.payload);

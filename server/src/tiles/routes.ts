@@ -7,6 +7,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { badRequest } from '../lib/errors.ts';
 import { MAX_ZOOM, TILE_LAYERS, TILE_LAYER_IDS, type TileLayerId } from './layers.ts';
 import { readCompositeTile, readDataBounds, readDataVersion, readLabelChars, readTile } from './repository.ts';
+import { Binary, NoBody } from '../lib/response-schemas.ts';
 
 // A plain string, checked below, so an unknown layer gets a message listing the known ones.
 const LayerParam = Type.String({ minLength: 1 });
@@ -172,7 +173,17 @@ export async function tileRoutes(app: FastifyInstance): Promise<void> {
 
   app.get<{ Params: TileParams }>(
     '/tiles/:layer/:z/:x/:y.mvt',
-    { config: PUBLIC, schema: { params: TileParams } },
+    {
+      config: PUBLIC,
+      schema: {
+        params: TileParams,
+        response: {
+          200: { content: { 'application/vnd.mapbox-vector-tile': { schema: Binary('a Mapbox Vector Tile') } } },
+          204: NoBody('no feature of the layer in this tile'),
+          304: NoBody('the tile is unchanged (If-None-Match)'),
+        },
+      },
+    },
     async (req, reply) => {
       const { z, x, y } = req.params;
       const layer = checkLayer(req.params.layer);

@@ -3,6 +3,22 @@ import { Type, type Static } from '@sinclair/typebox';
 import { readHeatPoints } from './repository.ts';
 import { readWallSummary } from './service.ts';
 import { HEAT_WINDOWS, type HeatWindow } from './scoring.ts';
+import { Binary, Described } from '../lib/response-schemas.ts';
+
+/** f32: [lng, lat, weight] float triplets; json: the same as arrays. */
+const HeatResponse = {
+  content: {
+    'application/octet-stream': { schema: Binary('little-endian Float32 [lng, lat, weight] triplets') },
+    'application/json': { schema: Type.Object({ as_of: Type.String(), window: Type.String(), points: Type.Array(Type.Array(Type.Number())) }) },
+  },
+};
+const WallSummaryResponse = Described('KPIs, rankings, red/black list, categories, trend, newest and overdue cases, active whistles', {
+  as_of: Type.String(),
+  seq: Type.Unknown(),
+  cases_available: Type.Boolean(),
+  kpis: Type.Unknown(),
+  subdistricts: Type.Unknown(),
+});
 
 const HeatQuery = Type.Object(
   {
@@ -21,7 +37,7 @@ export async function wallRoutes(app: FastifyInstance): Promise<void> {
    * triplets (12 bytes a point, straight into a deck.gl binary attribute); `format=json` gives
    * `{as_of, points: [[lng, lat, weight], …]}` instead.
    */
-  app.get<{ Querystring: HeatQuery }>('/api/wall/heatmap', { config: { permission: 'wall.read' }, schema: { querystring: HeatQuery } }, async (req, reply) => {
+  app.get<{ Querystring: HeatQuery }>('/api/wall/heatmap', { config: { permission: 'wall.read' }, schema: { querystring: HeatQuery, response: { 200: HeatResponse } } }, async (req, reply) => {
     const now = new Date();
     const points = await readHeatPoints(app.db, req.query.window, now);
     reply.header('cache-control', 'no-store').header('x-data-as-of', now.toISOString()).header('x-point-count', String(points.length / 3));
@@ -34,7 +50,7 @@ export async function wallRoutes(app: FastifyInstance): Promise<void> {
   });
 
   /** KPIs, rankings, red/black list, categories, 24-h trend, newest and overdue cases, active whistles. */
-  app.get('/api/wall/summary', { config: { permission: 'wall.read' }, schema: { querystring: Empty } }, async (_req, reply) => {
+  app.get('/api/wall/summary', { config: { permission: 'wall.read' }, schema: { querystring: Empty, response: { 200: WallSummaryResponse } } }, async (_req, reply) => {
     reply.header('cache-control', 'no-store');
     return readWallSummary(app.db);
   });

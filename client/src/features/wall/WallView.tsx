@@ -27,6 +27,7 @@ import { useWallMapData } from './use-map-data.ts';
 import { cacheGet, cachePut } from './cache.ts';
 import { getJson } from '../../lib/api.ts';
 import { AlarmList, hhmmss, KpiTiles, Panel, Ranking, RedBlackList, Ticker, TopCategories, TrendChart, WhistleBoard } from './panels.tsx';
+import { ExportLink } from '../exports/ExportLink.tsx';
 import { Legend } from './Legend.tsx';
 import { CaseInset } from './CaseInset.tsx';
 import { emptyInset, goesToInset, insetAlarming, insetPush, insetTick, tourTarget } from './camera.ts';
@@ -413,6 +414,7 @@ export function WallView() {
           </Panel>
           <Panel title={t('wall.panel.ranking')} note={t('wall.panel.rankingNote', { days: summary?.score_period_days ?? 30 })} className="wall-panel--ranking">
             <Ranking summary={summary} focusId={stop?.id ?? null} />
+            <ExportLink href={`/api/kpis/export.xlsx?window=30d`} labelKey="exports.kpisXlsx" testId="export-kpis-xlsx" />
           </Panel>
           <Panel title={t('wall.panel.categories')} note={t('wall.panel.categoriesNote')} className="wall-panel--cats">
             <TopCategories summary={summary} />
