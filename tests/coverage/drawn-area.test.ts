@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testPool } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { fetchAs, type AuthedFetch } from '../helpers/auth.ts';
 
 /**
  * The isochrone a planner sees must agree with the figure beside it: every inhabited building
@@ -20,10 +21,16 @@ const CASES: [kind: string, threshold: string][] = [
 
 describe('the drawn isochrone classifies buildings as the coverage does', () => {
   let server: TestServer;
+  /** An administrator: these tests read and write everything, the role matrix is tested elsewhere. */
+  let admin: AuthedFetch;
   let db: pg.Pool;
 
   beforeAll(async () => {
     server = await startTestServer();
+    {
+      const p = testPool();
+      admin = await fetchAs(server.url, p, 'admin').finally(() => p.end());
+    }
     db = testPool();
   });
   afterAll(async () => {
@@ -34,8 +41,8 @@ describe('the drawn isochrone classifies buildings as the coverage does', () => 
   for (const [kind, threshold] of CASES) {
     // The bar is 1 %; the demo city gives 5–12 of 34,702 (about 0.03 %), so 0.2 % catches a regression.
     it(`puts at most 0.2 % of inhabited buildings on the wrong side for ${kind} at ${threshold.replace('=', ' ')}`, async () => {
-      const iso = (await (await fetch(`${server.url}/api/coverage/isochrones?kind=${kind}&${threshold}`)).json()) as GeoJSON.FeatureCollection;
-      const gaps = (await (await fetch(`${server.url}/api/coverage/gaps?kind=${kind}&${threshold}`)).json()) as GeoJSON.FeatureCollection;
+      const iso = (await (await admin(`/api/coverage/isochrones?kind=${kind}&${threshold}`)).json()) as GeoJSON.FeatureCollection;
+      const gaps = (await (await admin(`/api/coverage/gaps?kind=${kind}&${threshold}`)).json()) as GeoJSON.FeatureCollection;
       const area = iso.features.find((f) => f.properties?.role === 'isochrone');
       expect(area, 'a drawn area').toBeDefined();
       const uncovered = gaps.features.map((f) => Number(f.properties!.building_id));

@@ -6,6 +6,7 @@ import { historicCallback, historicCase } from '../../server/src/simulator/backf
 import { callbackAnswers, prng } from '../../server/src/simulator/model.ts';
 import { testPool } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { fetchAs, type AuthedFetch } from '../helpers/auth.ts';
 
 /**
  * Beijing's 接诉即办 rates come from the citizen's callback (回访): was I contacted, is my
@@ -72,12 +73,18 @@ function callbackFigures(cases: Row[], callbacks: Callback[]) {
 
 describe('callback rates and scoring profiles', () => {
   let server: TestServer;
+  /** An administrator: these tests read and write everything, the role matrix is tested elsewhere. */
+  let admin: AuthedFetch;
   let pool: pg.Pool;
   let raw: Row[];
   let callbacks: Callback[];
 
   beforeAll(async () => {
     server = await startTestServer({ logLevel: 'error' });
+    {
+      const p = testPool();
+      admin = await fetchAs(server.url, p, 'admin').finally(() => p.end());
+    }
     pool = testPool();
     const { rows: places } = await pool.query(
       `SELECT ST_X(p) AS lng, ST_Y(p) AS lat FROM (
@@ -131,7 +138,7 @@ describe('callback rates and scoring profiles', () => {
       (r) => r.category === category && !r.out_of_area && !(r.rejected_at && r.rejected_at <= AS_OF) && r.reported_at >= new Date(AS_OF.getTime() - 30 * DAY) && r.reported_at < AS_OF,
     );
   const get = async (q: string) => {
-    const res = await fetch(`${server.url}/api/kpis?window=30d&as_of=${encodeURIComponent(AS_OF.toISOString())}&${q}`);
+    const res = await admin(`/api/kpis?window=30d&as_of=${encodeURIComponent(AS_OF.toISOString())}&${q}`);
     expect(res.status, q).toBe(200);
     return res.json();
   };
@@ -177,11 +184,11 @@ describe('callback rates and scoring profiles', () => {
   }
 
   it('lists the scoring profiles with their sources, and refuses an unknown one with a 400', async () => {
-    const body = await (await fetch(`${server.url}/api/kpis/profiles`)).json();
+    const body = await (await admin(`/api/kpis/profiles`)).json();
     expect(body.default).toBe(SCORING.default);
     expect(body.profiles.map((p: { id: string }) => p.id).sort()).toEqual(SCORING.profiles.map((p) => p.id).sort());
     for (const p of body.profiles) expect(p.sources.length > 0 || typeof p.unsourced === 'string', p.id).toBe(true);
-    const bad = await fetch(`${server.url}/api/kpis?profile=moscow`);
+    const bad = await admin(`/api/kpis?profile=moscow`);
     expect(bad.status).toBe(400);
     expect((await bad.json()).field).toBe('querystring.profile');
   });
@@ -189,14 +196,14 @@ describe('callback rates and scoring profiles', () => {
   it("records the dispatcher's callback on a closed case, logs it, and refuses one before the case is closed", async () => {
     const open = raw.find((r) => !['closed', 'evaluated', 'rejected'].includes(r.status as string))!;
     const closed = raw.find((r) => r.status === 'closed')!;
-    const refused = await fetch(`${server.url}/api/cases/${open.id}/callbacks`, {
+    const refused = await admin(`/api/cases/${open.id}/callbacks`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ contacted: true, solved: true, satisfaction: 'satisfied' }),
     });
     expect(refused.status).toBe(409);
     expect((await refused.json()).message).toContain('closed');
-    const res = await fetch(`${server.url}/api/cases/${closed.id}/callbacks`, {
+    const res = await admin(`/api/cases/${closed.id}/callbacks`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ contacted: true, solved: false, satisfaction: 'basically_satisfied', note: '问题仍存在' }),
@@ -204,11 +211,11 @@ describe('callback rates and scoring profiles', () => {
     expect(res.status).toBe(201);
     const cb = await res.json();
     expect(cb).toMatchObject({ case_id: closed.id, contacted: true, solved: false, satisfaction: 'basically_satisfied' });
-    const list = await (await fetch(`${server.url}/api/cases/${closed.id}/callbacks`)).json();
+    const list = await (await admin(`/api/cases/${closed.id}/callbacks`)).json();
     expect(list.items.at(-1).id).toBe(cb.id);
     const { rows } = await pool.query(`SELECT payload FROM event WHERE type = 'case.callback_recorded' AND subject = $1`, [`case:${closed.id}`]);
     expect(rows.map((r) => r.payload.callback.id)).toContain(cb.id);
-    const bad = await fetch(`${server.url}/api/cases/${closed.id}/callbacks`, {
+    const bad = await admin(`/api/cases/${closed.id}/callbacks`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ contacted: true, solved: true, satisfaction: 'happy' }),

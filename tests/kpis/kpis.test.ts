@@ -177,6 +177,8 @@ function expectSameFigures(got: Record<string, unknown>, want: ReturnType<typeof
 
 describe('KPIs', () => {
   let server: TestServer;
+  /** An administrator: these tests read and write everything, the role matrix is tested elsewhere. */
+  let admin: AuthedFetch;
   let as: AuthedFetch;
   let pool: pg.Pool;
   let raw: Raw[];
@@ -198,6 +200,10 @@ describe('KPIs', () => {
 
   beforeAll(async () => {
     server = await startTestServer({ logLevel: 'error' });
+    {
+      const p = testPool();
+      admin = await fetchAs(server.url, p, 'admin').finally(() => p.end());
+    }
     pool = testPool();
     as = await fetchAs(server.url, pool, 'viewer');
     const { rows: places } = await pool.query(
@@ -353,7 +359,7 @@ describe('KPIs', () => {
                 ? { action: 'reject', note: '重复件' }
                 : null;
       if (!body) continue;
-      const res = await fetch(`${server.url}/api/cases/${r.id}/transitions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...body, actor: 'test' }) });
+      const res = await admin(`/api/cases/${r.id}/transitions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...body, actor: 'test' }) });
       expect(res.status, `${body.action} case ${r.id} (${r.status})`).toBe(200);
       done[body.action as keyof typeof done]++;
     }

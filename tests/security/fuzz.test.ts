@@ -183,7 +183,9 @@ describe('hostile input (fuzz)', () => {
     );
     const out: Record<string, string> = {};
     for (const { name } of tables.rows) {
-      const { rows } = await pool.query(`SELECT count(*) || ':' || coalesce(md5(string_agg(h, '' ORDER BY h)), '') AS h FROM (SELECT md5(t::text) AS h FROM "${name}" t) x`);
+      // A refused sign-in is written to the log on purpose (the audit): only those rows may appear.
+      const where = name === 'event' ? ` WHERE type <> 'auth.login_failed'` : '';
+      const { rows } = await pool.query(`SELECT count(*) || ':' || coalesce(md5(string_agg(h, '' ORDER BY h)), '') AS h FROM (SELECT md5(t::text) AS h FROM "${name}" t${where}) x`);
       out[name] = rows[0].h;
     }
     return out;

@@ -8,6 +8,7 @@
  * marker: the history is synthetic, no screen was watching it happen, and a screen that
  * sees the marker reloads lists and KPIs over REST. Everything after it is logged as usual.
  */
+import { actorOf, systemPrincipal } from '../auth/principal.ts';
 import type pg from 'pg';
 import { dueTimes, type CaseCategory } from '../cases/categories.ts';
 import { appendEvents } from '../events/repository.ts';
@@ -202,7 +203,7 @@ export async function backfillDemoCases(client: pg.ClientBase, opts: BackfillOpt
       await insertHistoricCallbacks(client, rows.map((r) => historicCallback(r, now)).filter((c) => c !== undefined));
     }
     await appendEvents(client, [
-      { actor: 'simulator', type: 'cases.backfilled', subject: 'cases', payload: { cases: total, days, from: start.toISOString(), to: now.toISOString(), rooms: ['wall'] } },
+      { ...actorOf(systemPrincipal('demo-backfill')), type: 'cases.backfilled', subject: 'cases', payload: { cases: total, days, from: start.toISOString(), to: now.toISOString(), rooms: ['wall'] } },
     ]);
     await client.query('COMMIT');
     log(`wrote ${total} synthetic cases over ${days} days (${((Date.now() - started) / 1000).toFixed(1)} s)`);

@@ -217,7 +217,7 @@ export class LiveSimulator {
       if (this.simulatedSince(c.closed_at, now) < callbackDelayHours(u('delay')) * H) continue;
       const answers = callbackAnswers({ late: c.late, returned: c.return_count > 0, reopened: c.reopen_count > 0 }, u('u'), u('v'), u('w'));
       try {
-        await recordCallback(this.opts.pool, { actor: 'simulator' }, c.id, answers);
+        await recordCallback(this.opts.pool, actorOf(this.ctx().principal), c.id, answers);
         this.stats.callbacks++;
         budget--;
       } catch (err) {
