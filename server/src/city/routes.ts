@@ -35,7 +35,7 @@ export async function cityRoutes(app: FastifyInstance): Promise<void> {
   app.get('/api/pocket-parks', { config: { permission: 'public' }, schema: { querystring: NoQuery, response: { 200: GeoJsonFeatureCollection } } }, async (_req, reply) => geo(await pocketParksGeoJson(app.db), reply));
 
   /** Old-compound renovation projects (老旧小区改造) as points; `status` filters. */
-  app.get<{ Querystring: Static<typeof RenovationQuery> }>('/api/renovation-projects', { schema: { querystring: RenovationQuery, response: { 200: GeoJsonFeatureCollection } } }, async (req, reply) =>
+  app.get<{ Querystring: Static<typeof RenovationQuery> }>('/api/renovation-projects', { config: { permission: 'public' }, schema: { querystring: RenovationQuery, response: { 200: GeoJsonFeatureCollection } } }, async (req, reply) =>
     geo(await renovationsGeoJson(app.db, req.query.status), reply),
   );
 
