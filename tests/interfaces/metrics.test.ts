@@ -3,7 +3,7 @@ import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testPool } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { fetchAs, type AuthedFetch } from '../helpers/auth.ts';
+import { fetchAs, loginCookie, type AuthedFetch } from '../helpers/auth.ts';
 
 /** Samples of the exposition text: `name{labels} value` → value, keyed by `name{labels}`. */
 function parse(text: string): Map<string, number> {
@@ -26,6 +26,7 @@ const sample = (m: Map<string, number>, name: string, labels: Record<string, str
 describe('Prometheus metrics', () => {
   let server: TestServer;
   let as: AuthedFetch;
+  let viewerCookie = '';
   let pool: pg.Pool;
   let socket: Socket;
   const scrape = async () => {
@@ -39,6 +40,7 @@ describe('Prometheus metrics', () => {
     server = await startTestServer();
     pool = testPool();
     as = await fetchAs(server.url, pool, 'admin');
+    viewerCookie = await loginCookie(server.url, pool, 'viewer');
     socket = io(server.url, { transports: ['websocket'], forceNew: true, extraHeaders: { cookie: as.cookie } });
     await new Promise<void>((resolve) => socket.on('connect', () => resolve()));
     await socket.emitWithAck('subscribe', ['wall', 'subdistrict:2']);
@@ -91,9 +93,13 @@ describe('Prometheus metrics', () => {
     expect(sample(m, 'cityops_coverage_model_load_seconds_sum', { part: 'network' })).toBeGreaterThan(0);
   }, 120_000);
 
-  it('refuses callers from other addresses', async () => {
+  it('refuses callers from other addresses unless they hold metrics.read', async () => {
     const res = await server.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '10.1.2.3' });
-    expect(res.statusCode).toBe(403);
+    expect(res.statusCode).toBe(401);
+    const viewer = await server.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '10.1.2.3', headers: { cookie: viewerCookie } });
+    expect(viewer.statusCode).toBe(403);
+    const admin = await server.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '10.1.2.3', headers: { cookie: as.cookie } });
+    expect(admin.statusCode).toBe(200);
     const local = await server.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1' });
     expect(local.statusCode).toBe(200);
   });

@@ -1,4 +1,4 @@
-import type { Pool } from '../db/pool.ts';
+import type { Pool, PoolClient } from '../db/pool.ts';
 
 /** Days of history the live stream's arrival rate is calibrated against. */
 export const CALIBRATION_DAYS = 7;
@@ -9,7 +9,7 @@ export const CALIBRATION_DAYS = 7;
  * today. A live stream at this rate makes "today at this hour" comparable to "yesterday at
  * this hour" and keeps the current hour of the 24-hour chart in line with the others.
  */
-export async function historyRateAt(db: Pool, now: Date): Promise<number> {
+export async function historyRateAt(db: Pool | PoolClient, now: Date): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
     `WITH today AS (SELECT date_trunc('day', $1::timestamptz AT TIME ZONE 'Asia/Shanghai') AS d,
                            extract(hour FROM $1::timestamptz AT TIME ZONE 'Asia/Shanghai') AS h)
