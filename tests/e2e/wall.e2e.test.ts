@@ -165,7 +165,7 @@ describe('the wall in Chromium', () => {
     expect(canvas).not.toBeNull();
     const png = PNG.sync.read(await canvas!.screenshot());
     // The district edge (WALL_COLORS.districtLine) is drawn as a long line; the map is not blank.
-    expect(countColour(png, [90, 200, 255], 30)).toBeGreaterThan(1500);
+    expect(countColour(png, [90, 200, 255], 30)).toBeGreaterThan(600);
     const background = countColour(png, [6, 11, 22], 4);
     expect(background).toBeGreaterThan(1000);
     expect(background).toBeLessThan(png.width * png.height * 0.95);
@@ -177,9 +177,10 @@ describe('the wall in Chromium', () => {
   it('shows Chinese by default and English with ?lang=en, and keeps its settings in the URL', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await page.goto(`${server.url}/wall?display=${display}&tour=0`);
-    await expect.poll(() => page.textContent('h1')).toBe('西城区城市运行指挥中心');
+    // The title names the district from /api/district once it has loaded.
+    await expect.poll(() => page.textContent('h1'), { timeout: 30_000 }).toBe('西城区城市运行指挥中心');
     await page.goto(`${server.url}/wall?display=${display}&lang=en&layers=heat,whistles&tour=0`);
-    await expect.poll(() => page.textContent('h1')).toBe('Xicheng District Operations Center');
+    await expect.poll(() => page.textContent('h1'), { timeout: 30_000 }).toBe('Xicheng District Operations Center');
     const pressed = await page.$$eval('[data-testid="wall-legend"] button[aria-pressed="true"]', (b) => b.map((x) => x.getAttribute('data-layer')));
     expect(pressed).toEqual(['heat', 'whistles']);
     await page.click('[data-testid="wall-legend"] button[data-layer="parks"]');

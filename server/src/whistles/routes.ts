@@ -1,3 +1,4 @@
+import { Binary } from '../lib/response-schemas.ts';
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
@@ -149,7 +150,21 @@ export async function whistleRoutes(app: FastifyInstance): Promise<void> {
   /** A report photo as others see it: re-encoded without EXIF, served from outside the web root. */
   app.get<{ Params: Static<typeof PhotoParams> }>(
     '/api/whistles/:id/photos/:photoId',
-    { config: { permission: 'whistles.read' }, schema: { params: PhotoParams } },
+    {
+      config: { permission: 'whistles.read' },
+      schema: {
+        params: PhotoParams,
+        response: {
+          200: {
+            content: {
+              'image/jpeg': { schema: Binary('the photo, without its EXIF metadata') },
+              'image/png': { schema: Binary('the photo, without its metadata') },
+              'image/webp': { schema: Binary('the photo, without its metadata') },
+            },
+          },
+        },
+      },
+    },
     async (req, reply) => {
       const f = await repo.photoFile(app.db, req.params.id, req.params.photoId, scopeOf(req.principal));
       if (!f) throw notFound(`photo ${req.params.photoId} of whistle ${req.params.id} does not exist`);
