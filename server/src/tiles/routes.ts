@@ -148,7 +148,16 @@ export async function tileRoutes(app: FastifyInstance): Promise<void> {
    */
   app.get<{ Params: CompositeParams }>(
     '/tiles/v/:version/base/:z/:x/:y.mvt',
-    { config: PUBLIC, schema: { params: CompositeParams } },
+    {
+      config: PUBLIC,
+      schema: {
+        params: CompositeParams,
+        response: {
+          200: { content: { 'application/vnd.mapbox-vector-tile': { schema: Binary('every basemap layer of the tile, in one Mapbox Vector Tile') } } },
+          204: NoBody('no feature in this tile'),
+        },
+      },
+    },
     async (req, reply) => {
       const { z, x, y } = req.params;
       const size = 2 ** z;
