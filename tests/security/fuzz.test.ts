@@ -10,7 +10,10 @@ import { systemPrincipal } from '../../server/src/auth/principal.ts';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { testPool } from '../helpers/db.ts';
+import pgLib from 'pg';
+import { scratchCity } from '../import/helpers.ts';
+import { seedDemoCity } from '../../server/src/city/seed.ts';
+import { TEST_SEED } from '../helpers/constants.ts';
 import { harden } from '../../server/src/lib/validation.ts';
 import type { RouteRecord } from '../../server/src/lib/security.ts';
 import { makeSender, type OutgoingRequest, type Sender } from './sender.ts';
@@ -140,13 +143,18 @@ const encodeQuery = (q: Json) =>
 describe('hostile input (fuzz)', () => {
   let server: TestServer;
   let pool: pg.Pool;
+  let city: Awaited<ReturnType<typeof scratchCity>>;
   let send: Sender;
   const FUZZER = `fuzz-${process.pid}-${Date.now().toString(36)}`;
   const valid = { inside: [0, 0] as [number, number], category: '', kind: '', caseId: 0, facilityId: 0, node: 0 };
 
   beforeAll(async () => {
-    server = await startTestServer({ intakeRatePerMinute: 1_000_000 });
-    pool = testPool();
+    // A city of its own: other test files write to the shared database while this one runs, and
+    // the checksum must see only what this file's requests could have changed.
+    city = await scratchCity('fuzz');
+    await seedDemoCity(city.client, { seed: TEST_SEED });
+    server = await startTestServer({ databaseUrl: city.url, intakeRatePerMinute: 1_000_000 });
+    pool = new pgLib.Pool({ connectionString: city.url, max: 4 });
     // As an administrator, so that every route's input is read (a refused principal stops at 401/403 first).
     // An administrator of its own: other test files write to the log at the same time, as their
     // own principals, and the checksum of the log looks only at what this one wrote.
@@ -174,10 +182,11 @@ describe('hostile input (fuzz)', () => {
     valid.caseId = created.case.id;
     valid.facilityId = (await pool.query('SELECT id FROM facility ORDER BY id LIMIT 1')).rows[0].id;
     valid.node = (await pool.query('SELECT id FROM walk_node ORDER BY id LIMIT 1')).rows[0].id;
-  });
+  }, 240_000);
   afterAll(async () => {
     await pool?.end();
     await server?.close();
+    await city?.drop();
   });
 
   /** One hash per table of everything in it (order-independent). */
