@@ -2,6 +2,10 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KINDS } from '../../server/src/coverage/standards.ts';
 import { testPool } from '../helpers/db.ts';
+import pgLib from 'pg';
+import { scratchCity } from '../import/helpers.ts';
+import { seedDemoCity } from '../../server/src/city/seed.ts';
+import { TEST_SEED } from '../helpers/constants.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { featureIds, gdalHeaders, ogrinfo, parseSummaries } from './gdal.ts';
 import { testApiKey } from '../helpers/auth.ts';
@@ -28,9 +32,15 @@ describe('OGC API – Features, as GDAL reads it', () => {
   let key = '';
   const run = `ogc-${Date.now().toString(36)}`;
 
+  let city: Awaited<ReturnType<typeof scratchCity>>;
+
   beforeAll(async () => {
-    server = await startTestServer();
-    pool = testPool();
+    // A city of its own: feature counts are compared with SQL, and other test files add cases to
+    // the shared database meanwhile.
+    city = await scratchCity('ogc');
+    await seedDemoCity(city.client, { seed: TEST_SEED });
+    server = await startTestServer({ databaseUrl: city.url });
+    pool = new pgLib.Pool({ connectionString: city.url, max: 4 });
     ogc = `OAPIF:${server.url}/ogc`;
     // GDAL reads as an integration client allowed to read cases, like a GIS desk with its key.
     key = await testApiKey(pool, { permissions: ['cases.read', 'cases.create', 'coverage.read'] });
@@ -57,11 +67,12 @@ describe('OGC API – Features, as GDAL reads it', () => {
       expect(res.status).toBe(201);
     }
     await pool.query(`UPDATE cases SET contact = '{"email": "reporter@example.org", "phone": "13800000000"}' WHERE external_id LIKE $1`, [`${run}-%`]);
-  }, 60_000);
+  }, 240_000);
 
   afterAll(async () => {
     await pool?.end();
     await server?.close();
+    await city?.drop();
   });
 
   it('lists every collection, each with the geometry type and feature count of its rows', async () => {
