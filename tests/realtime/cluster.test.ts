@@ -97,5 +97,5 @@ describe('two nodes behind nginx', () => {
     const want = await expectedSeqs(pool, 'wall', since, upto);
     await until(() => clients.every((c) => c.last >= upto), 'every client to catch up');
     for (const c of clients) expect(seqsOf(c)).toEqual(want);
-  }, 240_000);
+  }, 60_000);
 });

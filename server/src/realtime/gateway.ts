@@ -31,7 +31,17 @@ export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, 
  * would reach a client once per process.
  */
 export function attachRealtime(app: FastifyInstance, opts: RealtimeOptions): RealtimeServer {
-  const io: RealtimeServer = new Server(app.server, { path: '/socket.io', serveClient: false, cors: { origin: false } });
+  // Set when shutdown begins. Clients cut off then reconnect at once, and until the HTTP server
+  // stops listening they could land here again: an upgraded WebSocket is not an HTTP connection
+  // Node can force closed, so the server's close would wait for it forever. Refused instead,
+  // they retry until the load balancer sends them to a node that stays.
+  let closing = false;
+  const io: RealtimeServer = new Server(app.server, {
+    path: '/socket.io',
+    serveClient: false,
+    cors: { origin: false },
+    allowRequest: (_req, answer) => answer(closing ? 'the server is shutting down' : null, !closing),
+  });
   io.use((socket, next) => {
     const h = socket.handshake;
     opts.authenticate({ headers: h.headers, auth: (h.auth ?? {}) as Record<string, unknown>, address: h.address }).then(
@@ -54,6 +64,8 @@ export function attachRealtime(app: FastifyInstance, opts: RealtimeOptions): Rea
   }, opts.heartbeatMs ?? 5000);
   beat.unref();
   io.on('connection', (socket) => {
+    // One that was still being authenticated when shutdown began.
+    if (closing) return void socket.disconnect(true);
     socket.on('subscribe', (rooms, ack) => {
       const allowed = mayReceive(socket.data.principal, Array.isArray(rooms) ? rooms : []);
       for (const room of allowed) void socket.join(room);
@@ -61,6 +73,7 @@ export function attachRealtime(app: FastifyInstance, opts: RealtimeOptions): Rea
     });
   });
   app.addHook('preClose', async () => {
+    closing = true;
     clearInterval(beat);
     io.local.disconnectSockets(true);
   });
