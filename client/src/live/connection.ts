@@ -113,19 +113,22 @@ export class LiveConnection {
 
   connect(): void {
     if (this.socket) return;
+    // What the latest handshake asked to catch up from (0: nothing, so the connection subscribes).
+    let handshakeSince = 0;
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({
       path: '/socket.io',
       transports: ['websocket'],
       reconnectionDelay: 500,
       reconnectionDelayMax: 2000,
-      auth: (cb) => cb(this.snap.seq > 0 && this.snap.rooms.length ? { since: this.snap.seq, rooms: [...this.snap.rooms] } : {}),
+      auth: (cb) => {
+        handshakeSince = this.snap.seq;
+        cb(handshakeSince > 0 && this.snap.rooms.length ? { since: handshakeSince, rooms: [...this.snap.rooms] } : {});
+      },
     });
     this.socket = socket;
-    let caughtUp = false;
     socket.on('connect', () => {
       // The handshake carried `since` (the server replays, then joins) or it did not: subscribe.
-      caughtUp = this.snap.seq > 0;
-      if (!caughtUp && this.snap.rooms.length) socket.emit('subscribe', [...this.snap.rooms]);
+      if (handshakeSince === 0 && this.snap.rooms.length) socket.emit('subscribe', [...this.snap.rooms]);
       this.set({ connected: true, lastBeat: Date.now() });
       // The replay brings the missed events; views also re-read what a log cut short would miss.
       if (this.connectedBefore) this.emit('live.reconnected', undefined);
@@ -147,7 +150,7 @@ export class LiveConnection {
           const cases = new Map(this.snap.cases);
           cases.set(e.case.id, e.case);
           this.caseSeq.set(e.case.id, e.seq);
-        this.set({ cases, seq: Math.max(this.snap.seq, Number(e.seq) || 0) });
+          this.set({ cases, seq: Math.max(this.snap.seq, Number(e.seq) || 0) });
         }
         this.emit(name, e);
       });
