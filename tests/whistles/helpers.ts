@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type pg from 'pg';
 import sharp from 'sharp';
 import * as turf from '@turf/turf';
@@ -54,4 +55,45 @@ export async function jpegWithExif(opts: { at?: Date; where?: [number, number]; 
   if (opts.where) exif.IFD3 = { GPSLatitudeRef: 'N', GPSLatitude: dms(opts.where[1]), GPSLongitudeRef: 'E', GPSLongitude: dms(opts.where[0]) };
   const size = opts.size ?? 64;
   return sharp({ create: { width: size, height: size, channels: 3, background: '#3a7' } }).jpeg().withExif(exif).toBuffer();
+}
+
+/**
+ * The ranking recomputed here from the raw rows, with the README's formula written out:
+ * score = 100 × (0.5 × case/100 + 0.3 × on-time + 0.2 × grade), a part without data = 1,
+ * case = 100 × (w_response × response + w_resolution × resolution + w_satisfaction × satisfaction)
+ * with the default scoring profile's weights and rates, read from its data file.
+ */
+export type Rates = { response_rate: number | null; resolution_rate: number | null; satisfaction_rate: number | null };
+const PROFILES = JSON.parse(readFileSync(new URL('../../data/standards/scoring-profiles.json', import.meta.url), 'utf8')) as {
+  default: string;
+  profiles: { id: string; rates: 'callback' | 'administrative'; weights: { response: number; resolution: number; satisfaction: number } }[];
+};
+const PROFILE = PROFILES.profiles.find((p) => p.id === PROFILES.default)!;
+
+export async function independentRanking(pool: pg.Pool, kpiRows: ({ key: number; callback: Rates } & Rates)[], asOf: Date) {
+  const from = new Date(asOf.getTime() - 30 * 86_400_000);
+  const deps = (await pool.query<{ id: number; code: string }>(`SELECT id, code FROM department WHERE kind <> 'subdistrict'`)).rows;
+  const calls = (
+    await pool.query<{ department_id: number; deadline_at: Date; checked_in_at: Date | null; on_time: boolean | null; inside: boolean | null; flag_accepted_at: Date | null; grade: number | null; graded_at: Date | null }>(
+      `SELECT c.department_id, w.deadline_at, c.checked_in_at, c.on_time, c.inside, c.flag_accepted_at, c.grade, c.graded_at
+       FROM whistle_call c JOIN whistle w ON w.id = c.whistle_id WHERE w.status <> 'cancelled' AND w.called_at >= $1 AND w.called_at < $2`,
+      [from, asOf],
+    )
+  ).rows;
+  const t = asOf.getTime();
+  const out = deps.map((d) => {
+    const mine = calls.filter((c) => c.department_id === d.id);
+    const checked = (c: (typeof mine)[number]) => c.checked_in_at !== null && c.checked_in_at.getTime() <= t;
+    const due = mine.filter((c) => checked(c) || c.deadline_at.getTime() <= t);
+    const onTime = due.filter((c) => checked(c) && c.on_time === true && (c.inside === true || c.flag_accepted_at !== null));
+    const grades = mine.filter((c) => c.grade !== null && c.graded_at !== null && c.graded_at.getTime() <= t).map((c) => c.grade!);
+    const k = kpiRows.find((r) => r.key === d.id);
+    const r = k ? (PROFILE.rates === 'callback' ? k.callback : k) : undefined;
+    const w = PROFILE.weights;
+    const caseScore = 100 * (w.response * (r?.response_rate ?? 1) + w.resolution * (r?.resolution_rate ?? 1) + w.satisfaction * (r?.satisfaction_rate ?? 1));
+    const onTimeRate = due.length ? onTime.length / due.length : 1;
+    const gradeRate = grades.length ? (grades.reduce((a, b) => a + b, 0) / grades.length - 1) / 4 : 1;
+    return { code: d.code, score: 100 * (0.5 * (caseScore / 100) + 0.3 * onTimeRate + 0.2 * gradeRate) };
+  });
+  return new Map(out.map((r) => [r.code, r.score]));
 }

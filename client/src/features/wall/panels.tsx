@@ -231,7 +231,7 @@ export function WhistleBoard({ summary, now }: { summary: WallSummary | null; no
         const left = new Date(w.deadline_at).getTime() - now;
         const inCount = w.calls.filter((c) => c.checked_in_at).length;
         return (
-          <li key={w.id} className={left < 0 ? 'is-late' : left < 10 * 60_000 ? 'is-close' : ''}>
+          <li key={w.id} className={left < 0 ? 'is-late' : left < 10 * 60_000 ? 'is-close' : ''} data-whistle-id={w.id}>
             <div className="whistle__head">
               <span className="whistle__title">{lang === 'en' ? w.title_en : w.title_zh}</span>
               <span className="whistle__clock">{countdown(left)}</span>
@@ -239,7 +239,7 @@ export function WhistleBoard({ summary, now }: { summary: WallSummary | null; no
             <div className="whistle__calls">
               <span className="whistle__count">{t('wall.checkedIn', { n: inCount, of: w.calls.length })}</span>
               {w.calls.map((c) => (
-                <span key={c.department_id} className={`chip ${c.checked_in_at ? (c.on_time === false ? 'chip--late' : 'chip--in') : 'chip--wait'}`}>
+                <span key={c.department_id} className={`chip ${c.checked_in_at ? (c.on_time === false ? 'chip--late' : 'chip--in') : 'chip--wait'}`} data-department-id={c.department_id} data-state={c.checked_in_at ? (c.on_time === false ? 'late' : 'in') : 'wait'}>
                   {c.checked_in_at ? '✓ ' : ''}{lang === 'en' ? c.department_en : c.department_zh}
                 </span>
               ))}
