@@ -1,11 +1,12 @@
-import type { ComponentType } from 'react';
+import type { ComponentType, ReactNode } from 'react';
 import { I18nProvider, type MessageKey } from './i18n.tsx';
 import { HomeView } from '../features/home/HomeView.tsx';
 import { WallView } from '../features/wall/WallView.tsx';
 import { CommandView } from '../features/command/CommandView.tsx';
 import { ResponderView } from '../features/responder/ResponderView.tsx';
 import { PlannerView } from '../features/planner/PlannerView.tsx';
-import { AuthGate } from '../features/auth/auth.tsx';
+import { AuthGate, useMe } from '../features/auth/auth.tsx';
+import { LiveProvider, roomsForViewer } from '../live/index.ts';
 
 /**
  * One app, four views; each is a full page, so plain links are the router. Each view opens
@@ -26,11 +27,19 @@ export function App() {
     <I18nProvider>
       {route ? (
         <AuthGate permission={route.permission} titleKey={route.title}>
-          <route.View />
+          <LiveForViewer>
+            <route.View />
+          </LiveForViewer>
         </AuthGate>
       ) : (
         <HomeView />
       )}
     </I18nProvider>
   );
+}
+
+/** The page's one live connection, following the rooms of whoever is signed in. */
+function LiveForViewer({ children }: { children: ReactNode }) {
+  const me = useMe();
+  return <LiveProvider rooms={roomsForViewer(me)}>{children}</LiveProvider>;
 }

@@ -1,5 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { io, type Socket } from 'socket.io-client';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { FeatureCollection } from 'geojson';
 import type { WallSummary } from '../../../../server/src/wall/service.ts';
 import type { WallCase } from '../../../../server/src/wall/repository.ts';
@@ -7,9 +6,11 @@ import type { CaseSummary } from '../../../../server/src/cases/schemas.ts';
 import type { ServerHeartbeat } from '../../../../server/src/realtime/events.ts';
 import { getJson } from '../../lib/api.ts';
 import { cacheGet, cachePut } from './cache.ts';
+import { useLive, useLiveConnection, useLiveEvent, useWhistles } from '../../live/index.ts';
 import type { HeatWindow } from './settings.ts';
 
 export type { WallSummary, WallCase };
+type WallWhistle = WallSummary['whistles'][number];
 
 /** A case that arrived (or turned overdue) while the wall was watching, for the pulse and the tour. */
 export interface LiveArrival {
@@ -187,85 +188,80 @@ export function useWallLive(window: HeatWindow): WallLive {
     };
   }, [window, applySummary, refreshSummary, refreshHeat]);
 
-  // The socket: heartbeats, pushes, and a catch-up on every reconnect.
+  // The page's live connection: heartbeats, pushes, and a catch-up on every reconnect.
+  const live = useLiveConnection();
+  const connection = useLive();
   useEffect(() => {
-    // Every (re)connection hands the server the last seq seen: it replays the wall's events
-    // after it, then joins the room, so nothing is missed and nothing comes twice.
-    let caughtUpFrom = 0;
-    const socket: Socket = io({
-      path: '/socket.io',
-      transports: ['websocket'],
-      reconnectionDelay: 500,
-      reconnectionDelayMax: 2000,
-      auth: (cb) => {
-        caughtUpFrom = seqRef.current;
-        cb(caughtUpFrom > 0 ? { since: caughtUpFrom, rooms: ['wall'] } : {});
-      },
+    // The seq the wall has read up to is where the next reconnection catches up from.
+    live.noteSeq(state.seq);
+  }, [live, state.seq]);
+  const summaryTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  // KPIs and rankings follow pushes within a couple of seconds, without a read per event.
+  const soon = useCallback(() => {
+    clearTimeout(summaryTimer.current);
+    summaryTimer.current = setTimeout(() => void refreshSummary(), 1500);
+  }, [refreshSummary]);
+  useEffect(() => () => clearTimeout(summaryTimer.current), []);
+  useLiveEvent('live.reconnected', () => {
+    // The replay brings the missed events; the re-read also covers a log that was cut short.
+    void refreshSummary();
+    void refreshHeat();
+  });
+  useLiveEvent('replay.skipped', () => {
+    void refreshSummary();
+    void refreshHeat();
+  });
+  useLiveEvent('server.heartbeat', (beat: ServerHeartbeat) => {
+    if (beat.seq > seqRef.current && seqRef.current > 0) soon();
+  });
+  useLiveEvent('case.created', (p: unknown) => {
+    const push = readPush(p);
+    if (!push) return;
+    seqRef.current = Math.max(seqRef.current, push.seq);
+    const fresh = !seenIds.current.has(push.kase.id);
+    seenIds.current.add(push.kase.id);
+    setState((prev) => {
+      const latest = prev.summary ? [push.kase, ...prev.summary.latest.filter((c) => c.id !== push.kase.id)].slice(0, 40) : [push.kase];
+      const arrivals = fresh ? [...prev.arrivals.filter((a) => Date.now() - a.at < ARRIVAL_KEEP_MS), { kase: push.kase, at: Date.now(), kind: 'new' as const }] : prev.arrivals;
+      return { ...prev, seq: seqRef.current, arrivals, summary: prev.summary ? { ...prev.summary, latest } : prev.summary };
     });
-    let summaryTimer: ReturnType<typeof setTimeout> | undefined;
-    // KPIs and rankings follow pushes within a couple of seconds, without a read per event.
-    const soon = () => {
-      clearTimeout(summaryTimer);
-      summaryTimer = setTimeout(() => void refreshSummary(), 1500);
-    };
-    let connectedBefore = false;
-    socket.on('connect', () => {
-      if (caughtUpFrom === 0) socket.emit('subscribe', ['wall']);
-      setState((prev) => ({ ...prev, connected: true, lastBeat: Date.now() }));
-      if (connectedBefore) {
-        // The replay brings the missed events; the re-read also covers a log that was cut short.
-        void refreshSummary();
-        void refreshHeat();
-      }
-      connectedBefore = true;
+    soon();
+  });
+  useLiveEvent('case.updated', (p: unknown) => {
+    const push = readPush(p);
+    if (!push) return;
+    seqRef.current = Math.max(seqRef.current, push.seq);
+    setState((prev) => {
+      const before = prev.summary?.latest.find((c) => c.id === push.kase.id) ?? prev.summary?.overdue.find((c) => c.id === push.kase.id);
+      const turnedOverdue = push.kase.overdue && !(before?.overdue ?? false) && !overdueSeen.current.has(push.kase.id);
+      if (push.kase.overdue) overdueSeen.current.add(push.kase.id);
+      const latest = prev.summary?.latest.map((c) => (c.id === push.kase.id ? push.kase : c)) ?? [];
+      const arrivals = turnedOverdue ? [...prev.arrivals, { kase: push.kase, at: Date.now(), kind: 'overdue' as const }] : prev.arrivals;
+      return { ...prev, seq: seqRef.current, arrivals, summary: prev.summary ? { ...prev.summary, latest } : prev.summary };
     });
-    socket.on('disconnect', (reason) => {
-      setState((prev) => ({ ...prev, connected: false }));
-      // A server that shuts down disconnects its sockets itself, and socket.io does not
-      // retry those on its own; a wall must keep trying until the server is back.
-      if (reason === 'io server disconnect') setTimeout(() => socket.connect(), 1000);
-    });
-    socket.on('server.heartbeat', (beat: ServerHeartbeat) => {
-      if (beat.seq > seqRef.current && seqRef.current > 0) soon();
-      setState((prev) => ({ ...prev, lastBeat: Date.now() }));
-    });
-    socket.on('case.created', (p: unknown) => {
-      const push = readPush(p);
-      if (!push) return;
-      seqRef.current = Math.max(seqRef.current, push.seq);
-      const fresh = !seenIds.current.has(push.kase.id);
-      seenIds.current.add(push.kase.id);
-      setState((prev) => {
-        const latest = prev.summary ? [push.kase, ...prev.summary.latest.filter((c) => c.id !== push.kase.id)].slice(0, 40) : [push.kase];
-        const arrivals = fresh ? [...prev.arrivals.filter((a) => Date.now() - a.at < ARRIVAL_KEEP_MS), { kase: push.kase, at: Date.now(), kind: 'new' as const }] : prev.arrivals;
-        return { ...prev, seq: seqRef.current, arrivals, summary: prev.summary ? { ...prev.summary, latest } : prev.summary };
-      });
-      soon();
-    });
-    socket.on('case.updated', (p: unknown) => {
-      const push = readPush(p);
-      if (!push) return;
-      seqRef.current = Math.max(seqRef.current, push.seq);
-      setState((prev) => {
-        const before = prev.summary?.latest.find((c) => c.id === push.kase.id) ?? prev.summary?.overdue.find((c) => c.id === push.kase.id);
-        const turnedOverdue = push.kase.overdue && !(before?.overdue ?? false) && !overdueSeen.current.has(push.kase.id);
-        if (push.kase.overdue) overdueSeen.current.add(push.kase.id);
-        const latest = prev.summary?.latest.map((c) => (c.id === push.kase.id ? push.kase : c)) ?? [];
-        const arrivals = turnedOverdue ? [...prev.arrivals, { kase: push.kase, at: Date.now(), kind: 'overdue' as const }] : prev.arrivals;
-        return { ...prev, seq: seqRef.current, arrivals, summary: prev.summary ? { ...prev.summary, latest } : prev.summary };
-      });
-      soon();
-    });
-    socket.on('kpi.updated', soon);
-    socket.on('cases.backfilled', () => {
-      void refreshSummary();
-      void refreshHeat();
-    });
-    return () => {
-      clearTimeout(summaryTimer);
-      socket.close();
-    };
-  }, [refreshSummary, refreshHeat]);
+    soon();
+  });
+  useLiveEvent('kpi.updated', soon);
+  useLiveEvent('cases.backfilled', () => {
+    void refreshSummary();
+    void refreshHeat();
+  });
 
-  return state;
+  // The arrival board follows whistle pushes at once: a pushed whistle replaces the summary's
+  // copy (a closed one leaves the board); the summary's refresh brings the rest.
+  const pushed = useWhistles();
+  const summaryWhistles = state.summary?.whistles;
+  const whistles = useMemo(() => {
+    if (!summaryWhistles) return undefined;
+    const byId = new Map<number, WallWhistle>(summaryWhistles.map((w) => [w.id, w]));
+    for (const w of pushed) {
+      if (w.status === 'open') byId.set(w.id, w);
+      else byId.delete(w.id);
+    }
+    return [...byId.values()].sort((a, b) => a.deadline_at.localeCompare(b.deadline_at) || a.id - b.id);
+  }, [summaryWhistles, pushed]);
+  const summary = useMemo(() => (state.summary && whistles ? { ...state.summary, whistles } : state.summary), [state.summary, whistles]);
+
+  return { ...state, summary, connected: connection.connected, lastBeat: connection.lastBeat };
 }
+

@@ -1,0 +1,214 @@
+import { io, type Socket } from 'socket.io-client';
+import type { CaseSummary } from '../../../server/src/cases/schemas.ts';
+import type { WhistleView } from '../../../server/src/whistles/schemas.ts';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../../server/src/realtime/events.ts';
+import { WHISTLE_EVENT_TYPES } from '../../../server/src/realtime/events.ts';
+
+export type { CaseSummary, WhistleView };
+
+/** The events a view may listen to: the server's, plus `live.reconnected` (a connection after the first). */
+export type LiveEventName = keyof ServerToClientEvents | 'live.reconnected';
+type Payload<K extends LiveEventName> = K extends keyof ServerToClientEvents ? Parameters<ServerToClientEvents[K]>[0] : undefined;
+export type LiveListener<K extends LiveEventName> = (payload: Payload<K>) => void;
+
+/** What the page knows, replaced (never mutated) on every change so React can compare it. */
+export interface LiveSnapshot {
+  connected: boolean;
+  /** ms since the epoch of the last heartbeat (or of the connection's start, before the first). */
+  lastBeat: number;
+  /** The newest event seq the page has seen or read: the next (re)connection catches up from it. */
+  seq: number;
+  /** The rooms this page follows (`wall`, `subdistrict:<id>`, `department:<id>`). */
+  rooms: readonly string[];
+  /** Cases by id, as the last push or read left them. */
+  cases: ReadonlyMap<number, CaseSummary>;
+  /** Whistles by id, as the last push or read left them. */
+  whistles: ReadonlyMap<number, WhistleView>;
+}
+
+/** Case events carry the case as it now is; whistle events the whole whistle. */
+const CASE_EVENTS = ['case.created', 'case.updated', 'case.commented'] as const;
+
+/**
+ * The page's one live connection: one socket.io socket (the session cookie authenticates it;
+ * a wall's display token was exchanged for that cookie at sign-in), a catch-up from the last
+ * seq on every (re)connection, and a store of the cases and whistles the pushes carry.
+ *
+ * Catch-up: every handshake hands the server `{since, rooms}` once something has been seen;
+ * the server replays the rooms' events after `since`, in order, then joins the rooms, so
+ * nothing is missed and nothing comes twice. The first connection of a page that has seen
+ * nothing just subscribes.
+ */
+export class LiveConnection {
+  private socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
+  private snap: LiveSnapshot;
+  /** The seq at which each stored case / whistle was last set, so an older read never overwrites a newer push. */
+  private caseSeq = new Map<number, number>();
+  private whistleSeq = new Map<number, number>();
+  private readonly subscribers = new Set<() => void>();
+  private readonly listeners = new Map<LiveEventName, Set<(p: unknown) => void>>();
+  private connectedBefore = false;
+
+  constructor(rooms: readonly string[]) {
+    this.snap = { connected: false, lastBeat: Date.now(), seq: 0, rooms, cases: new Map(), whistles: new Map() };
+  }
+
+  get snapshot(): LiveSnapshot {
+    return this.snap;
+  }
+
+  /** The socket's id, for requests whose progress the server pushes to this socket only. */
+  get socketId(): string | undefined {
+    return this.socket?.id;
+  }
+
+  /** For useSyncExternalStore. */
+  subscribe = (fn: () => void): (() => void) => {
+    this.subscribers.add(fn);
+    return () => this.subscribers.delete(fn);
+  };
+
+  /** Calls `fn` for every event of that name, after the store has taken it in; returns the unsubscribe. */
+  on<K extends LiveEventName>(name: K, fn: LiveListener<K>): () => void {
+    let set = this.listeners.get(name);
+    if (!set) this.listeners.set(name, (set = new Set()));
+    set.add(fn as (p: unknown) => void);
+    return () => set.delete(fn as (p: unknown) => void);
+  }
+
+  /** A REST read that included every event up to `seq`: later catch-ups start after it. */
+  noteSeq(seq: number): void {
+    if (seq > this.snap.seq) this.set({ seq });
+  }
+
+  /**
+   * Takes in a read of cases made when the page had seen `asOfSeq`: each replaces the stored
+   * one unless a push newer than the read set it. `scope` names the cases the read covered in
+   * full: stored ones in it that the read lacks (closed, moved away) are dropped.
+   */
+  seedCases(list: readonly CaseSummary[], asOfSeq: number, scope?: (c: CaseSummary) => boolean): void {
+    this.set({ cases: seed(this.snap.cases, this.caseSeq, list, asOfSeq, scope) });
+  }
+
+  /** As `seedCases`, for whistles. */
+  seedWhistles(list: readonly WhistleView[], asOfSeq: number, scope?: (w: WhistleView) => boolean): void {
+    this.set({ whistles: seed(this.snap.whistles, this.whistleSeq, list, asOfSeq, scope) });
+  }
+
+  /** Puts a whistle the page got from its own action (the answer of a POST) into the store at once. */
+  putWhistle(w: WhistleView): void {
+    const whistles = new Map(this.snap.whistles);
+    whistles.set(w.id, w);
+    this.whistleSeq.set(w.id, Math.max(this.whistleSeq.get(w.id) ?? 0, this.snap.seq));
+    this.set({ whistles });
+  }
+
+  /** As `putWhistle`, for a case. */
+  putCase(c: CaseSummary): void {
+    const cases = new Map(this.snap.cases);
+    cases.set(c.id, c);
+    this.caseSeq.set(c.id, Math.max(this.caseSeq.get(c.id) ?? 0, this.snap.seq));
+    this.set({ cases });
+  }
+
+  connect(): void {
+    if (this.socket) return;
+    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({
+      path: '/socket.io',
+      transports: ['websocket'],
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 2000,
+      auth: (cb) => cb(this.snap.seq > 0 && this.snap.rooms.length ? { since: this.snap.seq, rooms: [...this.snap.rooms] } : {}),
+    });
+    this.socket = socket;
+    let caughtUp = false;
+    socket.on('connect', () => {
+      // The handshake carried `since` (the server replays, then joins) or it did not: subscribe.
+      caughtUp = this.snap.seq > 0;
+      if (!caughtUp && this.snap.rooms.length) socket.emit('subscribe', [...this.snap.rooms]);
+      this.set({ connected: true, lastBeat: Date.now() });
+      // The replay brings the missed events; views also re-read what a log cut short would miss.
+      if (this.connectedBefore) this.emit('live.reconnected', undefined);
+      this.connectedBefore = true;
+    });
+    socket.on('disconnect', (reason) => {
+      this.set({ connected: false });
+      // A server that shuts down disconnects its sockets itself, and socket.io does not retry
+      // those on its own; a screen must keep trying until the server is back.
+      if (reason === 'io server disconnect') setTimeout(() => this.socket === socket && socket.connect(), 1000);
+    });
+    socket.on('server.heartbeat', (beat) => {
+      this.set({ lastBeat: Date.now() });
+      this.emit('server.heartbeat', beat);
+    });
+    for (const name of CASE_EVENTS) {
+      socket.on(name, (e: { seq: number; case: CaseSummary }) => {
+        if (e?.case && typeof e.case.id === 'number') {
+          const cases = new Map(this.snap.cases);
+          cases.set(e.case.id, e.case);
+          this.caseSeq.set(e.case.id, e.seq);
+        this.set({ cases, seq: Math.max(this.snap.seq, Number(e.seq) || 0) });
+        }
+        this.emit(name, e);
+      });
+    }
+    for (const name of WHISTLE_EVENT_TYPES) {
+      socket.on(name, (e) => {
+        if (e?.whistle && typeof e.whistle.id === 'number') {
+          const whistles = new Map(this.snap.whistles);
+          whistles.set(e.whistle.id, e.whistle);
+          this.whistleSeq.set(e.whistle.id, e.seq);
+          this.set({ whistles, seq: Math.max(this.snap.seq, Number(e.seq) || 0) });
+        }
+        this.emit(name, e);
+      });
+    }
+    socket.on('replay.skipped', (e) => {
+      this.noteSeq(e.seq);
+      this.emit('replay.skipped', e);
+    });
+    for (const name of ['kpi.updated', 'cases.backfilled', 'coverage.progress', 'auth.revoked'] as const) {
+      socket.on(name, (e: unknown) => this.emit(name, e as never));
+    }
+  }
+
+  close(): void {
+    this.socket?.close();
+    this.socket = null;
+  }
+
+  private set(patch: Partial<LiveSnapshot>): void {
+    this.snap = { ...this.snap, ...patch };
+    for (const fn of this.subscribers) fn();
+  }
+
+  private emit(name: LiveEventName, payload: unknown): void {
+    for (const fn of this.listeners.get(name) ?? []) fn(payload);
+  }
+}
+
+function seed<T extends { id: number }>(
+  current: ReadonlyMap<number, T>,
+  seqOf: Map<number, number>,
+  list: readonly T[],
+  asOfSeq: number,
+  scope?: (x: T) => boolean,
+): Map<number, T> {
+  const next = new Map(current);
+  const read = new Set<number>();
+  for (const x of list) {
+    read.add(x.id);
+    if ((seqOf.get(x.id) ?? 0) > asOfSeq) continue;
+    next.set(x.id, x);
+    seqOf.set(x.id, asOfSeq);
+  }
+  if (scope) {
+    for (const [id, x] of current) {
+      if (!read.has(id) && scope(x) && (seqOf.get(id) ?? 0) <= asOfSeq) {
+        next.delete(id);
+        seqOf.delete(id);
+      }
+    }
+  }
+  return next;
+}
