@@ -96,8 +96,8 @@ async function registerClient(fastify: FastifyInstance, dist: string): Promise<v
       allowedPath: (p) => p !== '/',
       // The responder's service worker and manifest name the build's files: a new build must
       // reach phones at their next check, not an hour later.
-      setHeaders: (res, filePath) => {
-        if (/(^|[\\/])(sw\.js|workbox-[\w-]+\.js|manifest\.webmanifest)$/.test(filePath)) res.setHeader('cache-control', 'no-cache');
+      setHeaders: (reply, filePath) => {
+        if (/(^|[\\/])(sw\.js|workbox-[\w-]+\.js|manifest\.webmanifest)$/.test(filePath)) reply.header('cache-control', 'no-cache');
       },
     });
   }

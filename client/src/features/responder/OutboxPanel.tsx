@@ -24,11 +24,11 @@ export function OutboxPanel({ entries, whistles, sending, stoppedBy, onSendNow }
       <ol className="outbox__list">
         {entries.map((e) => (
           <li key={e.id} className={`pending pending--${e.state}`} data-testid="outbox-entry" data-kind={e.kind} data-client-at={e.client_at}>
-            <span className="outbox__kind">{t(`responder.kind.${e.kind}`)}</span>
-            <span className="outbox__what">
-              {title(e.whistle_id)}
+            <span className="outbox__kind">
+              {t(`responder.kind.${e.kind}`)}
               {e.photos.length ? ` · ${t('responder.photos', { n: e.photos.length })}` : ''}
             </span>
+            <span className="outbox__what">{title(e.whistle_id)}</span>
             <span className="outbox__time">{clock(e.client_at)}</span>
             {e.state === 'rejected' ? (
               <span className="outbox__refused">

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ViewHeader } from '../../app/ViewHeader.tsx';
 import { useI18n } from '../../app/i18n.tsx';
 import { useMe } from '../auth/auth.tsx';
+import { useLiveEvent } from '../../live/index.ts';
 import type { WhistleView } from '../../../../server/src/whistles/schemas.ts';
 import type { CaseSummary } from '../../../../server/src/cases/schemas.ts';
 import { useOutbox } from './use-outbox.ts';
@@ -32,6 +33,10 @@ function byUrgency<T>(key: (x: T) => number[]) {
   };
 }
 const PRIORITY_RANK: Record<CaseSummary['priority'], number> = { urgent: 0, high: 1, normal: 2, low: 3 };
+function codeOf(w: WhistleView, departmentId: number | null | undefined): string | undefined {
+  return w.calls.find((c) => c.department_id === departmentId)?.department_code;
+}
+
 /** Overdue first, then by priority, then the nearest due time. */
 const caseUrgency = (c: CaseSummary) => [c.overdue ? 0 : 1, PRIORITY_RANK[c.priority], c.due_at ? Date.parse(c.due_at) : Infinity];
 
@@ -41,7 +46,7 @@ const caseUrgency = (c: CaseSummary) => [c.overdue ? 0 : 1, PRIORITY_RANK[c.prio
  * (IndexedDB), so it works the same online and offline and the responder sees what is unsent.
  */
 export function ResponderView() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const me = useMe();
   const online = useOnline();
   const position = usePosition();
@@ -49,7 +54,8 @@ export function ResponderView() {
   const notify = useCallback((text: string) => setNotices((n) => [...n.slice(-2), { id: Date.now() + Math.random(), text }]), []);
 
   const data = useResponderData(me?.department_id);
-  const onSent = useCallback(() => data.refresh(), [data.refresh]);
+  const { departmentId } = data;
+  const onSent = data.refresh;
   const outbox = useOutbox(onSent);
   useEffect(() => registerResponderApp(), []);
   useEffect(() => {
@@ -59,9 +65,16 @@ export function ResponderView() {
     if (online) data.refresh();
   }, [online, data.refresh]);
 
-  const departmentId = me?.department_id ?? data.snapshot?.department_id;
-  const whistles = useMemo(() => [...(data.snapshot?.whistles ?? [])].sort(byUrgency((w: WhistleView) => whistleUrgency(w, departmentId))), [data.snapshot, departmentId]);
-  const cases = useMemo(() => [...(data.snapshot?.cases ?? [])].sort(byUrgency(caseUrgency)), [data.snapshot]);
+  const whistles = useMemo(() => [...data.whistles].sort(byUrgency((w: WhistleView) => whistleUrgency(w, departmentId))), [data.whistles, departmentId]);
+  const cases = useMemo(() => [...data.cases].sort(byUrgency(caseUrgency)), [data.cases]);
+
+  // Notices while the app is open, from the page's one live connection (the server sends a
+  // responder only its department's room). Out of the app they need another channel: README.
+  const title = (w: WhistleView) => (lang === 'en' ? w.title_en : w.title_zh);
+  const mine = (w: WhistleView) => w.calls.some((c) => c.department_id === departmentId);
+  useLiveEvent('whistle.created', (e) => mine(e.whistle) && notify(t('responder.newWhistle', { title: title(e.whistle), time: clock(e.whistle.deadline_at) })));
+  useLiveEvent('whistle.missing', (e) => mine(e.whistle) && e.department_code === codeOf(e.whistle, departmentId) && notify(t('responder.whistleMissing', { title: title(e.whistle) })));
+  useLiveEvent('whistle.closed', (e) => mine(e.whistle) && notify(t('responder.whistleClosed', { title: title(e.whistle) })));
   const pendingOf = (id: number): QueuedAction[] => outbox.entries.filter((e) => e.whistle_id === id);
 
   const act = useCallback(
@@ -80,17 +93,17 @@ export function ResponderView() {
           {online ? t('responder.online') : t('responder.offline')}
         </span>
         <span className="responder-asof">
-          {data.snapshot ? t(data.stale ? 'responder.savedAt' : 'responder.updatedAt', { time: clock(data.snapshot.as_of) }) : t('responder.loading')}
+          {data.asOf ? t(data.stale || !online ? 'responder.savedAt' : 'responder.updatedAt', { time: clock(data.asOf) }) : t('responder.loading')}
         </span>
       </div>
       <NoticeBanner notices={notices} onDismiss={(id) => setNotices((n) => n.filter((x) => x.id !== id))} />
       <main className="responder-main">
-        <OutboxPanel entries={outbox.entries} whistles={data.snapshot?.whistles ?? []} sending={outbox.sending} stoppedBy={outbox.last?.stoppedBy} onSendNow={() => void outbox.sendNow()} />
+        <OutboxPanel entries={outbox.entries} whistles={data.whistles} sending={outbox.sending} stoppedBy={outbox.last?.stoppedBy} onSendNow={() => void outbox.sendNow()} />
         <section className="responder-section" aria-labelledby="responder-whistles">
           <h2 id="responder-whistles">
             {t('responder.whistles')} <span className="responder-count">{whistles.length}</span>
           </h2>
-          {whistles.length === 0 ? <p className="responder-empty">{data.snapshot ? t('responder.noWhistles') : t('responder.loading')}</p> : null}
+          {whistles.length === 0 ? <p className="responder-empty">{data.asOf ? t('responder.noWhistles') : t('responder.loading')}</p> : null}
           {whistles.map((w) => (
             <WhistleCard key={w.id} whistle={w} departmentId={departmentId} pending={pendingOf(w.id)} position={position} onAct={act} />
           ))}

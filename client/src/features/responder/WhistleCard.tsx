@@ -27,6 +27,8 @@ export function WhistleCard({ whistle: w, departmentId, pending, position, onAct
   const canAccept = !!state && CAN_ACCEPT.has(state) && !waiting.has('accept') && !waiting.has('check_in');
   const canCheckIn = !!state && CAN_CHECK_IN.has(state) && !waiting.has('check_in');
   const canReport = !!state && (CHECKED_IN.has(state) || waiting.has('check_in'));
+  // What the responder did shows at once, marked unsent, until the server's answer replaces it.
+  const shownState = !state ? 'none' : waiting.has('check_in') ? 'check_in_unsent' : waiting.has('accept') ? 'accept_unsent' : state;
 
   const checkIn = () => {
     if (position.status !== 'fix') return;
@@ -38,7 +40,9 @@ export function WhistleCard({ whistle: w, departmentId, pending, position, onAct
     <article className={`whistle-card${late && state && NEEDS_ANSWER.has(state) ? ' whistle-card--late' : ''}`} data-testid="whistle-card" data-whistle-id={w.id} data-state={state ?? ''}>
       <header className="whistle-card__head">
         <h3>{lang === 'en' ? w.title_en : w.title_zh}</h3>
-        <span className={`call-state call-state--${state ?? 'none'}`}>{state ? t(`responder.state.${state}`) : t('responder.state.none')}</span>
+        <span className={`call-state call-state--${shownState}`} data-testid="call-state">
+          {t(`responder.state.${shownState}`)}
+        </span>
       </header>
       <p className="whistle-card__meta">
         {(lang === 'en' ? w.subdistrict_en : w.subdistrict_zh) ?? ''} · {t('responder.deadline', { time: clock(w.deadline_at) })} ·{' '}

@@ -1,6 +1,9 @@
-/** HH:MM of an ISO time, in the phone's zone (24-hour in both languages). */
-export function clock(iso: string): string {
-  return new Date(iso).toLocaleTimeString('zh-CN', { hour: '2-digit', minute: '2-digit', hour12: false });
+/** HH:MM of an ISO time in the phone's zone (24-hour in both languages); MM-DD HH:MM when not today. */
+export function clock(iso: string, now = new Date()): string {
+  const d = new Date(iso);
+  const time = d.toLocaleTimeString('zh-CN', { hour: '2-digit', minute: '2-digit', hour12: false });
+  if (d.toDateString() === now.toDateString()) return time;
+  return `${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')} ${time}`;
 }
 
 export function formatDistance(m: number): string {
