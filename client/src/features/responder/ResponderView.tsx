@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ViewHeader } from '../../app/ViewHeader.tsx';
 import { useI18n } from '../../app/i18n.tsx';
 import { useMe } from '../auth/auth.tsx';
@@ -55,14 +55,16 @@ export function ResponderView() {
 
   const data = useResponderData(me?.department_id);
   const { departmentId } = data;
-  const onSent = data.refresh;
-  const outbox = useOutbox(onSent);
+  const outbox = useOutbox((n) => {
+    data.refresh();
+    notify(t('responder.sentCount', { n }));
+  });
   useEffect(() => registerResponderApp(), []);
+  // Back online: read again what changed meanwhile (the first read happens on mount).
+  const wasOnline = useRef(online);
   useEffect(() => {
-    if (outbox.last?.sent) notify(t('responder.sentCount', { n: outbox.last.sent }));
-  }, [outbox.last, notify, t]);
-  useEffect(() => {
-    if (online) data.refresh();
+    if (online && !wasOnline.current) data.refresh();
+    wasOnline.current = online;
   }, [online, data.refresh]);
 
   const whistles = useMemo(() => [...data.whistles].sort(byUrgency((w: WhistleView) => whistleUrgency(w, departmentId))), [data.whistles, departmentId]);

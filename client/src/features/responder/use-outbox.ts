@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { flushOutbox, listOutbox, onOutboxChange, type FlushResult, type QueuedAction } from './outbox.ts';
 
 /** While actions wait, the outbox tries again this often even if no event says the network is back. */
@@ -10,22 +10,25 @@ const RETRY_MS = 30_000;
  * half minute while something waits, and on "send now". Background Sync would do this with the
  * page closed, but only Chromium has it.
  */
-export function useOutbox(onSent: () => void) {
+export function useOutbox(onSent: (count: number) => void) {
   const [entries, setEntries] = useState<QueuedAction[]>([]);
   const [sending, setSending] = useState(false);
   const [last, setLast] = useState<FlushResult | undefined>(undefined);
 
+  // The latest callback, without making every sending moment depend on it.
+  const sentRef = useRef(onSent);
+  sentRef.current = onSent;
   const reload = useCallback(() => void listOutbox().then(setEntries), []);
   const sendNow = useCallback(async () => {
     setSending(true);
     try {
       const result = await flushOutbox();
       setLast(result);
-      if (result.sent > 0) onSent();
+      if (result.sent > 0) sentRef.current(result.sent);
     } finally {
       setSending(false);
     }
-  }, [onSent]);
+  }, []);
 
   useEffect(() => {
     reload();
