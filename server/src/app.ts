@@ -89,7 +89,17 @@ async function registerClient(fastify: FastifyInstance, dist: string): Promise<v
   if (hasClient) {
     // The hashed assets may be cached; `/` itself falls through to the handler below
     // (index.html, never cached) instead of a directory listing refusal.
-    await fastify.register(fastifyStatic, { root: dist, index: false, maxAge: '1h', allowedPath: (p) => p !== '/' });
+    await fastify.register(fastifyStatic, {
+      root: dist,
+      index: false,
+      maxAge: '1h',
+      allowedPath: (p) => p !== '/',
+      // The responder's service worker and manifest name the build's files: a new build must
+      // reach phones at their next check, not an hour later.
+      setHeaders: (reply, filePath) => {
+        if (/(^|[\\/])(sw\.js|workbox-[\w-]+\.js|manifest\.webmanifest)$/.test(filePath)) reply.header('cache-control', 'no-cache');
+      },
+    });
   }
   fastify.setNotFoundHandler((req, reply) => {
     const pathname = req.url.split('?')[0]!;

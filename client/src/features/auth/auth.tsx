@@ -78,6 +78,14 @@ export function AuthGate({ permission, titleKey, children }: { permission: strin
   useEffect(() => {
     void load();
   }, [load]);
+  // A page opened without a connection (a phone offline) learns who is signed in once the
+  // connection returns, so its live connection can follow that principal's rooms.
+  useEffect(() => {
+    if (state.status !== 'unreachable') return;
+    const retry = () => void load();
+    window.addEventListener('online', retry);
+    return () => window.removeEventListener('online', retry);
+  }, [state.status, load]);
 
   if (state.status === 'loading') return <div className="auth-loading" aria-busy="true" />;
   // The server is down: the view runs on its own cache and says it is stale; the server
