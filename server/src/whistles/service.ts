@@ -4,7 +4,7 @@ import { actorOf, forbidden, scopeOf, systemPrincipal, type Ctx, type Principal 
 import { appendEvents, eventsOfSubject, type NewEvent } from '../events/repository.ts';
 import { badRequest, HttpError, notFound } from '../lib/errors.ts';
 import * as repo from './repository.ts';
-import { judgeExif, processPhoto, removePhotos, writePhotos, type ProcessedPhoto } from './photos.ts';
+import { judgeExif, processPhoto, removePhotos, writePhotos, type ProcessedPhoto } from '../photos/photos.ts';
 import type { AcceptCheckInInput, AcceptInput, CheckInInput, CloseInput, ReportInput, WhistleDetail, WhistleInput, WhistleListQuery, WhistleView } from './schemas.ts';
 import {
   DEFAULT_RADIUS_M,
@@ -235,7 +235,7 @@ export async function report(ctx: Ctx, id: number, input: ReportInput, settings:
       const judged = [];
       for (const ph of photos) {
         const distance = ph.exif_lng !== null && ph.exif_lat !== null ? await repo.distanceToSite(client, id, ph.exif_lng, ph.exif_lat) : null;
-        const j = judgeExif({ exif_taken_at: ph.exif_taken_at, exif_distance_m: distance }, { radius_m: w.radius_m, called_at: w.called_at }, now);
+        const j = judgeExif({ exif_taken_at: ph.exif_taken_at, exif_distance_m: distance }, { radius_m: w.radius_m, since: w.called_at, tooEarly: 'taken_before_whistle' }, now);
         await repo.insertPhoto(client, reportId, { ...ph, exif_distance_m: distance, exif_mismatch: j.mismatch, exif_issues: j.issues });
         judged.push(j);
       }
