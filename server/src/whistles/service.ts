@@ -3,6 +3,7 @@ import { withTransaction, type Pool, type PoolClient } from '../db/pool.ts';
 import { actorOf, forbidden, scopeOf, systemPrincipal, type Ctx, type Principal } from '../auth/principal.ts';
 import { appendEvents, eventsOfSubject, type NewEvent } from '../events/repository.ts';
 import { badRequest, HttpError, notFound } from '../lib/errors.ts';
+import { scopedRooms } from '../realtime/rooms.ts';
 import * as repo from './repository.ts';
 import { judgeExif, processPhoto, removePhotos, writePhotos, type ProcessedPhoto } from '../photos/photos.ts';
 import type { AcceptCheckInInput, AcceptInput, CheckInInput, CloseInput, ReportInput, WhistleDetail, WhistleInput, WhistleListQuery, WhistleView } from './schemas.ts';
@@ -26,10 +27,7 @@ export interface WhistleSettings {
 
 /** The rooms of a whistle's events: the wall, its subdistrict, every summoned department. */
 function roomsOf(w: WhistleView): string[] {
-  const rooms = ['wall'];
-  if (w.subdistrict_id) rooms.push(`subdistrict:${w.subdistrict_id}`);
-  for (const c of w.calls) rooms.push(`department:${c.department_id}`);
-  return rooms;
+  return scopedRooms(w.subdistrict_id, w.calls.map((c) => c.department_id));
 }
 
 function event(principal: Principal, type: string, w: WhistleView, extra: Record<string, unknown> = {}): NewEvent {
