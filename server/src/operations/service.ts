@@ -23,6 +23,7 @@ import {
   type TransitionInput,
 } from './schemas.ts';
 import {
+  needsNote,
   OPERATION_ACTIONS,
   photoAction,
   refuseOperationAction,
@@ -261,6 +262,7 @@ async function actingDepartment(client: PoolClient, p: Principal, operationId: n
 export async function transition(ctx: Ctx, id: number, siteId: number, input: TransitionInput): Promise<SiteChange> {
   const action = input.action;
   mayTakeSite(ctx.principal, action);
+  if (needsNote(action) && !input.note?.trim()) throw badRequest(`${action.replace('_', ' ')} needs a note saying why`, { field: 'body.note', rule: 'required' });
   const who = actorOf(ctx.principal).actor;
   return withTransaction(ctx.db, async (client) => {
     const op = await repo.lockOperation(client, id, scopeOf(ctx.principal));
@@ -268,7 +270,7 @@ export async function transition(ctx: Ctx, id: number, siteId: number, input: Tr
     if (op.status !== 'open') throw illegal(`site ${siteId}`, action, `operation ${id} is ${op.status}`, { current: op.status });
     const site = await repo.lockSite(client, id, siteId);
     if (!site) throw notFound(`operation ${id} has no site ${siteId}`);
-    const refusal = refuseSiteAction(action, site, input.note);
+    const refusal = refuseSiteAction(action, site);
     if (refusal) throw illegal(`site ${siteId}`, action, refusal, { current: site.status });
     const dep = (SITE_ACTIONS[action].who as readonly string[]).includes('responder') ? await actingDepartment(client, ctx.principal, id, input.department_code) : null;
     const to = SITE_ACTIONS[action].to;
@@ -298,7 +300,7 @@ export async function addPhotos(ctx: Ctx, id: number, siteId: number, input: Pho
       if (op.status !== 'open') throw illegal(`site ${siteId}`, action, `operation ${id} is ${op.status}`, { current: op.status });
       const site = await repo.lockSite(client, id, siteId);
       if (!site) throw notFound(`operation ${id} has no site ${siteId}`);
-      const refusal = refuseSiteAction(action, site, undefined);
+      const refusal = refuseSiteAction(action, site);
       if (refusal) throw illegal(`site ${siteId}`, action, refusal, { current: site.status });
       const dep = await actingDepartment(client, ctx.principal, id, input.department_code);
       const now = new Date();

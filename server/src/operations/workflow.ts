@@ -107,8 +107,13 @@ export interface SiteFacts {
   after_photos_since_status: number;
 }
 
-/** Why an action may not be taken on a site; null when it may. */
-export function refuseSiteAction(action: SiteActionName, site: SiteFacts, note: string | undefined): string | null {
+/** Whether an action must say why (a request without the note is a 400, whatever the state). */
+export function needsNote(action: SiteActionName): boolean {
+  return (SITE_ACTIONS[action] as SiteAction).note === 'required';
+}
+
+/** Why an action may not be taken on a site in its present state; null when it may. */
+export function refuseSiteAction(action: SiteActionName, site: SiteFacts): string | null {
   const a: SiteAction = SITE_ACTIONS[action];
   if (!a.from.includes(site.status)) return `it is ${site.status}, and ${action} is taken only from ${a.from.join(' or ')}`;
   if (a.requires) {
@@ -119,7 +124,6 @@ export function refuseSiteAction(action: SiteActionName, site: SiteFacts, note: 
         : `it has no ${a.requires.photo} photo since it went in progress; upload one first (POST …/photos with stage "${a.requires.photo}")`;
     }
   }
-  if (a.note === 'required' && !note?.trim()) return `${action} needs a note saying why`;
   return null;
 }
 
