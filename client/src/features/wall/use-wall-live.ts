@@ -4,7 +4,7 @@ import type { FeatureCollection } from 'geojson';
 import type { WallSummary } from '../../../../server/src/wall/service.ts';
 import type { WallCase } from '../../../../server/src/wall/repository.ts';
 import type { CaseSummary } from '../../../../server/src/cases/schemas.ts';
-import type { ServerHeartbeat } from '../../../../server/src/realtime/events.ts';
+import { OPERATION_EVENT_TYPES, type ServerHeartbeat } from '../../../../server/src/realtime/events.ts';
 import { getJson } from '../../lib/api.ts';
 import { cacheGet, cachePut } from './cache.ts';
 import type { HeatWindow } from './settings.ts';
@@ -257,6 +257,8 @@ export function useWallLive(window: HeatWindow): WallLive {
       soon();
     });
     socket.on('kpi.updated', soon);
+    // Operations' sites and progress come with the summary: any change re-reads it shortly.
+    for (const type of OPERATION_EVENT_TYPES) socket.on(type, soon);
     socket.on('cases.backfilled', () => {
       void refreshSummary();
       void refreshHeat();
