@@ -18,6 +18,7 @@ import { tileRoutes } from './tiles/routes.ts';
 import { coverageRoutes } from './coverage/routes.ts';
 import { wallRoutes } from './wall/routes.ts';
 import { whistleRoutes } from './whistles/routes.ts';
+import { operationRoutes } from './operations/routes.ts';
 import authPlugin from './auth/plugin.ts';
 import { authRoutes } from './auth/routes.ts';
 import { districtRoutes } from './district/routes.ts';
@@ -74,6 +75,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, opt
   await fastify.register(coverageRoutes);
   await fastify.register(wallRoutes);
   await fastify.register(whistleRoutes);
+  await fastify.register(operationRoutes);
   await fastify.register(districtRoutes);
   await fastify.register(ogcRoutes);
   await fastify.register(tileCatalogRoutes);

@@ -2,7 +2,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { CaseSummary } from '../../../server/src/cases/schemas.ts';
 import type { WhistleView } from '../../../server/src/whistles/schemas.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../../server/src/realtime/events.ts';
-import { WHISTLE_EVENT_TYPES } from '../../../server/src/realtime/events.ts';
+import { OPERATION_EVENT_TYPES, WHISTLE_EVENT_TYPES } from '../../../server/src/realtime/events.ts';
 
 export type { CaseSummary, WhistleView };
 
@@ -164,6 +164,13 @@ export class LiveConnection {
           this.set({ whistles, seq: Math.max(this.snap.seq, Number(e.seq) || 0) });
         }
         this.emit(name, e);
+      });
+    }
+    // Operation events are read again by the views that show them; the page only notes their seq.
+    for (const name of OPERATION_EVENT_TYPES) {
+      socket.on(name, (e) => {
+        this.noteSeq(Number((e as { seq?: unknown })?.seq) || 0);
+        this.emit(name, e as never);
       });
     }
     socket.on('replay.skipped', (e) => {

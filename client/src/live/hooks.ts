@@ -50,6 +50,20 @@ export function useLiveEvent<K extends LiveEventName>(name: K, fn: LiveListener<
   useEffect(() => live.on(name, ((p) => ref.current(p)) as LiveListener<K>), [live, name]);
 }
 
+/** Calls `fn` on each of several events (e.g. every `operation.*`); `names` must not change between renders. */
+export function useLiveEvents<K extends LiveEventName>(names: readonly K[], fn: (payload: unknown) => void): void {
+  const live = useLiveConnection();
+  const ref = useRef(fn);
+  ref.current = fn;
+  const key = names.join(',');
+  useEffect(() => {
+    const offs = names.map((name) => live.on(name, ((p: unknown) => ref.current(p)) as LiveListener<K>));
+    return () => offs.forEach((off) => off());
+    // `key` stands for `names`' content.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [live, key]);
+}
+
 /** The stored whistles that pass `filter` (the store follows pushes; seed it with a read), newest first. */
 export function useWhistles(filter?: (w: WhistleView) => boolean): WhistleView[] {
   const live = useLiveConnection();

@@ -4,5 +4,5 @@
  */
 export { LiveConnection, type LiveSnapshot, type LiveEventName } from './connection.ts';
 export { LiveProvider } from './LiveProvider.tsx';
-export { useLive, useLiveConnection, useLiveEvent, useLiveSnapshot, useStale, useWhistles, useCases, useWhistleFeed } from './hooks.ts';
+export { useLive, useLiveConnection, useLiveEvent, useLiveEvents, useLiveSnapshot, useStale, useWhistles, useCases, useWhistleFeed } from './hooks.ts';
 export { roomsForViewer } from './rooms.ts';

@@ -18,7 +18,8 @@ export function alpha(c: RGBA, a: number): RGBA {
  * One hue and one shape per layer, and red only for alarms (an overdue or urgent case, a late
  * whistle), so no colour on the map has two meanings:
  *   heat: violet hexagons · new case: cyan dot · alarm: red · whistle: amber ring and label ·
- *   park: green square · renovation: sand ring with a progress disc · service areas: blue outlines.
+ *   park: green square · renovation: sand ring with a progress disc · service areas: blue outlines ·
+ *   clearance operation: magenta ring filling up with the site's stage.
  */
 export const WALL_LAYER_COLORS = {
   /** A single violet ramp, dark to light: more weight reads as lighter, never as red. */
@@ -40,6 +41,8 @@ export const WALL_LAYER_COLORS = {
   renovation: [214, 184, 128, 255] as Color,
   whistle: [255, 196, 0, 255] as Color,
   whistleLate: [255, 60, 80, 255] as Color,
+  /** Clearance-operation sites: magenta, the one hue no other layer uses (not violet heat, not red alarms). */
+  operation: [236, 84, 222, 255] as Color,
   focus: [255, 255, 255, 255] as Color,
   label: [220, 232, 250, 235] as Color,
   labelHalo: [6, 11, 22, 230] as Color,
@@ -315,4 +318,41 @@ export function focusAreaLayer(feature: Feature | null, scale: number) {
     getLineWidth: 3 * scale,
     lineWidthUnits: 'pixels',
   });
+}
+
+export interface OperationSiteMark {
+  id: number;
+  lng: number;
+  lat: number;
+  status: 'pending' | 'in_progress' | 'cleared' | 'verified';
+}
+
+/** How full a site's mark is by stage: a ring to do, a dot under way, a disc once cleared (verified adds a white edge). */
+const OPERATION_FILL: Record<OperationSiteMark['status'], number> = { pending: 0, in_progress: 0.45, cleared: 1, verified: 1 };
+
+/** Clearance-operation sites: a magenta ring whose inner disc grows with the stage; verified sites get a white edge. */
+export function operationLayers(sites: OperationSiteMark[], scale: number) {
+  return [
+    new ScatterplotLayer<OperationSiteMark>({
+      id: 'wall-operation-ring',
+      data: sites,
+      getPosition: (s) => [s.lng, s.lat],
+      getRadius: 6.5 * scale,
+      radiusUnits: 'pixels',
+      stroked: true,
+      filled: true,
+      getFillColor: [8, 14, 28, 220],
+      getLineColor: (s) => (s.status === 'verified' ? [255, 255, 255, 255] : WALL_LAYER_COLORS.operation),
+      lineWidthUnits: 'pixels',
+      getLineWidth: 2 * scale,
+    }),
+    new ScatterplotLayer<OperationSiteMark>({
+      id: 'wall-operation-stage',
+      data: sites.filter((s) => OPERATION_FILL[s.status] > 0),
+      getPosition: (s) => [s.lng, s.lat],
+      getRadius: (s) => 5 * OPERATION_FILL[s.status] * scale,
+      radiusUnits: 'pixels',
+      getFillColor: WALL_LAYER_COLORS.operation,
+    }),
+  ];
 }

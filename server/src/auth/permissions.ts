@@ -26,6 +26,9 @@ export const PERMISSIONS = [
   'whistles.read',
   'whistles.blow',
   'whistles.respond',
+  'operations.read',
+  'operations.manage',
+  'operations.transition',
   'coverage.read',
   'coverage.edit',
   'audit.read',
@@ -34,7 +37,7 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const STAFF_READ: Permission[] = ['session', 'cases.read', 'kpis.read', 'wall.read', 'whistles.read', 'coverage.read'];
+const STAFF_READ: Permission[] = ['session', 'cases.read', 'kpis.read', 'wall.read', 'whistles.read', 'operations.read', 'coverage.read'];
 
 /**
  * The role matrix. It is shown in the README's Security section and tried cell by cell by
@@ -44,14 +47,14 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   admin: PERMISSIONS,
   // The district's 12345 desk: registers, dispatches, verifies, closes and calls citizens back.
   dispatcher: [...STAFF_READ, 'cases.create', 'cases.transition', 'cases.comment', 'cases.callback'],
-  // A subdistrict's street commander: acts on the subdistrict's cases, blows whistles.
-  commander: [...STAFF_READ, 'cases.create', 'cases.transition', 'cases.comment', 'whistles.blow'],
-  // A department's responder: accepts and handles its cases, answers whistles.
-  responder: ['session', 'cases.read', 'kpis.read', 'whistles.read', 'cases.transition', 'cases.comment', 'whistles.respond'],
+  // A subdistrict's street commander: acts on the subdistrict's cases, blows whistles, runs clearance operations.
+  commander: [...STAFF_READ, 'cases.create', 'cases.transition', 'cases.comment', 'whistles.blow', 'operations.manage', 'operations.transition'],
+  // A department's responder: accepts and handles its cases, answers whistles, works operation sites.
+  responder: ['session', 'cases.read', 'kpis.read', 'whistles.read', 'operations.read', 'cases.transition', 'cases.comment', 'whistles.respond', 'operations.transition'],
   planner: [...STAFF_READ, 'coverage.edit'],
   viewer: STAFF_READ,
   // A wall screen: reads what the wall shows, changes nothing.
-  display: ['session', 'cases.read', 'kpis.read', 'wall.read', 'whistles.read', 'coverage.read'],
+  display: ['session', 'cases.read', 'kpis.read', 'wall.read', 'whistles.read', 'operations.read', 'coverage.read'],
   // Intake systems: what each key may do is listed on the key (api_client.permissions).
   integration: [],
   anonymous: ['public'],

@@ -91,7 +91,7 @@ export function scopeOf(p: Principal): Scope {
 
 /** The socket rooms a principal may be in; the server joins them, a client may only narrow. */
 export function roomsFor(p: Principal): string[] {
-  if (!can(p, 'cases.read') && !can(p, 'whistles.read')) return [];
+  if (!can(p, 'cases.read') && !can(p, 'whistles.read') && !can(p, 'operations.read')) return [];
   if (p.role === 'commander' && p.subdistrictId) return [`subdistrict:${p.subdistrictId}`];
   if (p.role === 'responder' && p.departmentId) return [`department:${p.departmentId}`];
   return ['wall'];

@@ -47,7 +47,7 @@ export async function authenticateSocket(db: Pool, handshake: SocketHandshake): 
   } catch {
     throw Object.assign(new Error('authentication is unavailable; retry'), { data: { status: 503 } });
   }
-  if (!p || !(can(p, 'cases.read') || can(p, 'whistles.read') || can(p, 'coverage.read'))) {
+  if (!p || !(can(p, 'cases.read') || can(p, 'whistles.read') || can(p, 'operations.read') || can(p, 'coverage.read'))) {
     throw Object.assign(new Error('unauthenticated: sign in, or open the wall with its display token'), { data: { status: 401 } });
   }
   const own = roomsFor(p);

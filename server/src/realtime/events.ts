@@ -8,6 +8,7 @@
 import type { CaseSummary } from '../cases/schemas.ts';
 import type { KpiSnapshot } from '../kpis/schemas.ts';
 import type { WhistleView } from '../whistles/schemas.ts';
+import type { OperationSummary } from '../operations/schemas.ts';
 
 export interface ServerHeartbeat {
   /** Server time, ISO 8601. */
@@ -86,6 +87,36 @@ export const WHISTLE_EVENT_TYPES = [
 ] as const;
 export type WhistleEventType = (typeof WHISTLE_EVENT_TYPES)[number];
 
+/** A target site of a clearance operation as events carry it (no photos). */
+export interface OperationSiteLite {
+  id: number;
+  label: string;
+  lng: number;
+  lat: number;
+  status: 'pending' | 'in_progress' | 'cleared' | 'verified';
+}
+/** An operation changed: every operation event carries the operation's summary with its progress as it now is. */
+export interface OperationEvent extends LoggedEvent {
+  type: OperationEventType;
+  operation: OperationSummary;
+  /** site_added: the sites added, and how (`create`, `click`, `import`). */
+  sites?: OperationSiteLite[];
+  via?: 'create' | 'click' | 'import';
+  /** site_changed: the site, the workflow action (`start`, `clear`, `verify`, `send_back`, `photo_before`, `photo_after`), its statuses before and after. */
+  site?: OperationSiteLite;
+  action?: string;
+  from?: string;
+  to?: string;
+  department_code?: string | null;
+  photos?: number;
+  exif_mismatch?: boolean;
+  note?: string | null;
+  /** closed: sites not verified when it closed. */
+  unverified?: number;
+}
+export const OPERATION_EVENT_TYPES = ['operation.created', 'operation.site_added', 'operation.site_changed', 'operation.closed'] as const;
+export type OperationEventType = (typeof OPERATION_EVENT_TYPES)[number];
+
 /** Coalesced (at most one per interval); `seq` is the newest row the figures include. */
 export interface KpiUpdated extends KpiSnapshot {
   seq: number;
@@ -106,6 +137,10 @@ export interface ServerToClientEvents {
   'whistle.escalated': (e: WhistleEvent) => void;
   'whistle.reported': (e: WhistleEvent) => void;
   'whistle.closed': (e: WhistleEvent) => void;
+  'operation.created': (e: OperationEvent) => void;
+  'operation.site_added': (e: OperationEvent) => void;
+  'operation.site_changed': (e: OperationEvent) => void;
+  'operation.closed': (e: OperationEvent) => void;
   /** The client was too far behind to replay (`from`..`to`): reload over REST; live pushes follow. */
   'replay.skipped': (e: { from: number; to: number; seq: number }) => void;
   'server.heartbeat': (beat: ServerHeartbeat) => void;

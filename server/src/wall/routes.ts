@@ -12,7 +12,7 @@ const HeatResponse = {
     'application/json': { schema: Type.Object({ as_of: Type.String(), window: Type.String(), points: Type.Array(Type.Array(Type.Number())) }) },
   },
 };
-const WallSummaryResponse = Described('KPIs, rankings, red/black list, categories, trend, newest and overdue cases, active whistles', {
+const WallSummaryResponse = Described('KPIs, rankings, red/black list, categories, trend, newest and overdue cases, active whistles, open clearance operations', {
   as_of: Type.String(),
   seq: Type.Unknown(),
   cases_available: Type.Boolean(),

@@ -3,6 +3,7 @@ import { kpis, series } from '../kpis/service.ts';
 import type { KpiRow } from '../kpis/schemas.ts';
 import { listCategories } from '../cases/categories.ts';
 import { listActiveWhistles, type WhistleView } from '../whistles/repository.ts';
+import { listOpenForWall, type WallOperation } from '../operations/repository.ts';
 import { hasCases, readLatestCases, readLatestSeq, readOverdueCases, readOverdueCountAt, readSubdistricts, type WallCase } from './repository.ts';
 import { compositeScore, SCORE_PERIOD_DAYS, wallProfile, wallRates } from './scoring.ts';
 
@@ -52,6 +53,8 @@ export interface WallSummary {
   latest: WallCase[];
   overdue: WallCase[];
   whistles: WhistleView[];
+  /** Open clearance operations: each site's place and status, and the operation's progress. */
+  operations: WallOperation[];
 }
 
 function ranked(rows: KpiRow[]): RankedUnit[] {
@@ -89,11 +92,11 @@ export async function readWallSummary(db: Pool, now = new Date()): Promise<WallS
       score_period_days: SCORE_PERIOD_DAYS,
       profile: profileSummary(),
       subdistricts: subdistrictPlaces.map((s) => ({ ...s, score: 100, response: null, resolution: null, satisfaction: null, cases: 0, overdue: 0 })),
-      departments: [], categories: [], trend: [], latest: [], overdue: [], whistles: await listActiveWhistles(db),
+      departments: [], categories: [], trend: [], latest: [], overdue: [], whistles: await listActiveWhistles(db), operations: await listOpenForWall(db),
     };
   }
   const seq = await readLatestSeq(db);
-  const [today, yesterday, period, periodDayAgo, bySub, byDep, cats, catsBefore, trend, latest, overdue, overdueDayAgo, whistles] = await Promise.all([
+  const [today, yesterday, period, periodDayAgo, bySub, byDep, cats, catsBefore, trend, latest, overdue, overdueDayAgo, whistles, operations] = await Promise.all([
     kpis(db, { window: 'today', group: 'district', as_of }),
     kpis(db, { window: 'today', group: 'district', as_of: dayAgo }),
     kpis(db, { window: PERIOD, group: 'district', as_of }),
@@ -107,6 +110,7 @@ export async function readWallSummary(db: Pool, now = new Date()): Promise<WallS
     readOverdueCases(db, now, 3000),
     readOverdueCountAt(db, new Date(now.getTime() - 86_400_000)),
     listActiveWhistles(db),
+    listOpenForWall(db),
   ]);
   const place = new Map(subdistrictPlaces.map((s) => [s.id, s]));
   const names = new Map(listCategories().map((c) => [c.code, c]));
@@ -146,5 +150,6 @@ export async function readWallSummary(db: Pool, now = new Date()): Promise<WallS
     latest: latest.map(named),
     overdue: overdue.cases.map(named),
     whistles,
+    operations,
   };
 }

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from '../db/pool.ts';
+import { setParams } from '../lib/workflow.ts';
 import { setClause, type CallActionName, type CallState, type WhistleLevelActionName } from './workflow.ts';
 
 /** One department summoned by a whistle, and whether and when it checked in. */
@@ -261,18 +262,13 @@ export async function applyCallAction(client: PoolClient, action: CallActionName
   if (!set.sql) return;
   await client.query(
     `UPDATE whistle_call c SET ${set.sql} FROM whistle w WHERE w.id = c.whistle_id AND c.whistle_id = $1 AND c.department_id = $2`,
-    [whistleId, departmentId, ...set.params.map((p) => paramValue(values, p))],
+    [whistleId, departmentId, ...setParams(values, set.params, 'whistle')],
   );
 }
 
 export async function applyWhistleAction(client: PoolClient, action: WhistleLevelActionName, whistleId: number, values: Record<string, unknown>): Promise<void> {
   const set = setClause(action, 1);
-  await client.query(`UPDATE whistle w SET ${set.sql} WHERE w.id = $1`, [whistleId, ...set.params.map((p) => paramValue(values, p))]);
-}
-
-function paramValue(values: Record<string, unknown>, name: string): unknown {
-  if (!(name in values)) throw new Error(`the whistle workflow needs the value "${name}"`);
-  return values[name];
+  await client.query(`UPDATE whistle w SET ${set.sql} WHERE w.id = $1`, [whistleId, ...setParams(values, set.params, 'whistle')]);
 }
 
 /** Distance in metres from the whistle's site to a point, on the spheroid. */

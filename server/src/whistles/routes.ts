@@ -1,5 +1,3 @@
-import { Binary } from '../lib/response-schemas.ts';
-import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { ctxOf } from '../auth/plugin.ts';
@@ -8,7 +6,7 @@ import { notFound } from '../lib/errors.ts';
 import { listActiveWhistles } from './repository.ts';
 import * as repo from './repository.ts';
 import { ensureDemoWhistles } from './demo.ts';
-import { photoPath } from './photos.ts';
+import { PHOTO_RESPONSE, sendPhoto } from '../photos/photos.ts';
 import * as service from './service.ts';
 import { departmentRanking } from './ranking.ts';
 import {
@@ -154,22 +152,13 @@ export async function whistleRoutes(app: FastifyInstance): Promise<void> {
       config: { permission: 'whistles.read' },
       schema: {
         params: PhotoParams,
-        response: {
-          200: {
-            content: {
-              'image/jpeg': { schema: Binary('the photo, without its EXIF metadata') },
-              'image/png': { schema: Binary('the photo, without its metadata') },
-              'image/webp': { schema: Binary('the photo, without its metadata') },
-            },
-          },
-        },
+        response: PHOTO_RESPONSE,
       },
     },
     async (req, reply) => {
       const f = await repo.photoFile(app.db, req.params.id, req.params.photoId, scopeOf(req.principal));
       if (!f) throw notFound(`photo ${req.params.photoId} of whistle ${req.params.id} does not exist`);
-      reply.header('content-type', f.mime).header('cache-control', 'private, max-age=86400').header('x-content-type-options', 'nosniff');
-      return reply.send(createReadStream(photoPath(settings.uploadDir, f.file_name)));
+      return sendPhoto(reply, settings.uploadDir, f);
     },
   );
 }

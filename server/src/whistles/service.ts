@@ -3,8 +3,9 @@ import { withTransaction, type Pool, type PoolClient } from '../db/pool.ts';
 import { actorOf, forbidden, scopeOf, systemPrincipal, type Ctx, type Principal } from '../auth/principal.ts';
 import { appendEvents, eventsOfSubject, type NewEvent } from '../events/repository.ts';
 import { badRequest, HttpError, notFound } from '../lib/errors.ts';
+import { scopedRooms } from '../realtime/rooms.ts';
 import * as repo from './repository.ts';
-import { judgeExif, processPhoto, removePhotos, writePhotos, type ProcessedPhoto } from './photos.ts';
+import { judgeExif, processPhoto, removePhotos, writePhotos, type ProcessedPhoto } from '../photos/photos.ts';
 import type { AcceptCheckInInput, AcceptInput, CheckInInput, CloseInput, ReportInput, WhistleDetail, WhistleInput, WhistleListQuery, WhistleView } from './schemas.ts';
 import {
   DEFAULT_RADIUS_M,
@@ -26,10 +27,7 @@ export interface WhistleSettings {
 
 /** The rooms of a whistle's events: the wall, its subdistrict, every summoned department. */
 function roomsOf(w: WhistleView): string[] {
-  const rooms = ['wall'];
-  if (w.subdistrict_id) rooms.push(`subdistrict:${w.subdistrict_id}`);
-  for (const c of w.calls) rooms.push(`department:${c.department_id}`);
-  return rooms;
+  return scopedRooms(w.subdistrict_id, w.calls.map((c) => c.department_id));
 }
 
 function event(principal: Principal, type: string, w: WhistleView, extra: Record<string, unknown> = {}): NewEvent {
@@ -235,7 +233,7 @@ export async function report(ctx: Ctx, id: number, input: ReportInput, settings:
       const judged = [];
       for (const ph of photos) {
         const distance = ph.exif_lng !== null && ph.exif_lat !== null ? await repo.distanceToSite(client, id, ph.exif_lng, ph.exif_lat) : null;
-        const j = judgeExif({ exif_taken_at: ph.exif_taken_at, exif_distance_m: distance }, { radius_m: w.radius_m, called_at: w.called_at }, now);
+        const j = judgeExif({ exif_taken_at: ph.exif_taken_at, exif_distance_m: distance }, { radius_m: w.radius_m, since: w.called_at, tooEarly: 'taken_before_whistle' }, now);
         await repo.insertPhoto(client, reportId, { ...ph, exif_distance_m: distance, exif_mismatch: j.mismatch, exif_issues: j.issues });
         judged.push(j);
       }

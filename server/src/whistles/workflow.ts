@@ -1,3 +1,5 @@
+import { buildSetClause, roleMayTake, type SetValue as GenericSetValue, type WorkflowActor } from '../lib/workflow.ts';
+
 /**
  * The whistle's workflow (吹哨 → 报到 → 评价) as one declarative table: for each action,
  * the states it may start from, the state it leads to, who may take it, and the columns it
@@ -17,15 +19,11 @@ export type CallState = (typeof CALL_STATES)[number];
 export const WHISTLE_STATUSES = ['open', 'closed', 'cancelled'] as const;
 export type WhistleStatus = (typeof WHISTLE_STATUSES)[number];
 
-/** Who takes an action: a commander within its subdistrict, a responder for its own department, or the product's sweep. An admin may act as either person. */
-export type WhistleActor = 'commander' | 'responder' | 'system';
+/** Who takes an action (server/src/lib/workflow.ts): an admin may act as either person. */
+export type WhistleActor = WorkflowActor;
 
-/**
- * A value a column is set to: `now` (the server's time), a named parameter the service
- * passes, or one of a few fixed SQL expressions over the call `c` and the whistle `w`.
- * Column names and expressions come only from this table, never from a request.
- */
-export type SetValue = { now: true } | { param: string } | { expr: 'on_time' };
+/** A column's new value; the fixed expressions are over the call `c` and the whistle `w`. */
+export type SetValue = GenericSetValue<'on_time'>;
 
 export const SET_EXPRESSIONS: Readonly<Record<'on_time', string>> = {
   // A check-in counts as on time when the server received it by the deadline.
@@ -119,9 +117,7 @@ export type WhistleLevelActionName = Exclude<WhistleActionName, CallActionName>;
 
 /** Whether a role may take a whistle action at all (scope is checked against the row). */
 export function roleMayTakeWhistleAction(role: string, action: WhistleActionName): boolean {
-  const who = WHISTLE_ACTIONS[action].who as readonly string[];
-  if (role === 'admin') return !who.every((w) => w === 'system');
-  return who.includes(role);
+  return roleMayTake(role, WHISTLE_ACTIONS[action].who);
 }
 
 /** The fields of a call the guards look at. */
@@ -147,19 +143,9 @@ export function refuseWhistleAction(action: WhistleLevelActionName, w: { status:
   return null;
 }
 
-/**
- * The SET list of an action's UPDATE and its parameter order: `col = now()`,
- * `col = $n` (named parameters numbered after `offset`), or a fixed expression.
- */
+/** The SET list of an action's UPDATE and its parameter order (see buildSetClause). */
 export function setClause(action: WhistleActionName, offset: number): { sql: string; params: string[] } {
-  const params: string[] = [];
-  const parts = Object.entries(WHISTLE_ACTIONS[action].sets as Readonly<Record<string, SetValue>>).map(([col, v]) => {
-    if ('now' in v) return `${col} = now()`;
-    if ('expr' in v) return `${col} = ${SET_EXPRESSIONS[v.expr]}`;
-    params.push(v.param);
-    return `${col} = $${offset + params.length}`;
-  });
-  return { sql: parts.join(', '), params };
+  return buildSetClause(WHISTLE_ACTIONS[action].sets as Readonly<Record<string, SetValue>>, offset, SET_EXPRESSIONS);
 }
 
 /** Geofence: inside when the distance is at most the radius plus the reported accuracy, the accuracy counted up to this many metres. */

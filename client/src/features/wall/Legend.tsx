@@ -6,7 +6,14 @@ import type { ServiceArea } from './use-map-data.ts';
 const rgb = (c: readonly number[] | undefined, a = 1) => !c ? 'transparent' : `rgba(${c[0]}, ${c[1]}, ${c[2]}, ${a})`;
 
 /** One entry per map layer, each a toggle; the swatches use the layers' own colours. */
-export function Legend({ layers, onToggle, areas, window, heatMax, detail }: { layers: Set<WallLayerId>; onToggle: (id: WallLayerId) => void; areas: ServiceArea[]; window: HeatWindow; heatMax: number; detail: boolean }) {
+/** The open operations' figures the legend prints under the operations entry. */
+export interface OperationTotals {
+  operations: number;
+  sites: number;
+  verified: number;
+}
+
+export function Legend({ layers, onToggle, areas, window, heatMax, detail, operations }: { layers: Set<WallLayerId>; onToggle: (id: WallLayerId) => void; areas: ServiceArea[]; window: HeatWindow; heatMax: number; detail: boolean; operations: OperationTotals }) {
   const { t, lang } = useI18n();
   const heat = WALL_LAYER_COLORS.heat.slice(1).map((c) => rgb(c, 1)).join(', ');
   const swatch: Record<WallLayerId, React.ReactNode> = {
@@ -25,6 +32,11 @@ export function Legend({ layers, onToggle, areas, window, heatMax, detail }: { l
       </span>
     ),
     whistles: <span className="sw sw--circle" style={{ borderColor: rgb(WALL_LAYER_COLORS.whistle), background: rgb(WALL_LAYER_COLORS.whistle, 0.25) }} />,
+    operations: (
+      <span className="sw sw--circle sw--progress" style={{ borderColor: rgb(WALL_LAYER_COLORS.operation) }}>
+        <i style={{ background: rgb(WALL_LAYER_COLORS.operation) }} />
+      </span>
+    ),
   };
   return (
     <aside className="wall-legend" data-testid="wall-legend">
@@ -47,6 +59,14 @@ export function Legend({ layers, onToggle, areas, window, heatMax, detail }: { l
             {id === 'cases' && layers.has(id) && <div className="wall-legend__sub">{t('wall.legend.casesSub')}</div>}
             {(id === 'renovation' || id === 'circles') && layers.has(id) && !detail && <div className="wall-legend__sub">{t('wall.legend.zoomIn')}</div>}
             {id === 'renovation' && layers.has(id) && detail && <div className="wall-legend__sub">{t('wall.legend.renovationSub')}</div>}
+            {id === 'operations' && layers.has(id) && (
+              <>
+                <div className="wall-legend__sub" data-testid="wall-operations-progress">
+                  {t('wall.legend.operationsProgress', { n: operations.operations, verified: operations.verified, total: operations.sites })}
+                </div>
+                <div className="wall-legend__sub">{t('wall.legend.operationsSub')}</div>
+              </>
+            )}
             {id === 'circles' && layers.has(id) && detail && areas.length > 0 && (
               <div className="wall-legend__sub wall-legend__chips">
                 {areas.map((a, i) => (

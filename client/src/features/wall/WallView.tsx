@@ -15,6 +15,7 @@ import {
   renovationLayers,
   serviceAreaLayers,
   whistleLayers,
+  operationLayers,
   WALL_FONT,
   DETAIL_MINZOOM,
   heatScaleMax,
@@ -322,6 +323,17 @@ export function WallView() {
     [summary?.whistles, minuteClock, t],
   );
 
+  // Open clearance operations: every site with its stage, and the totals the legend prints.
+  const operationSites = useMemo(() => (summary?.operations ?? []).flatMap((o) => o.sites), [summary?.operations]);
+  const operationTotals = useMemo(
+    () => ({
+      operations: summary?.operations?.length ?? 0,
+      sites: (summary?.operations ?? []).reduce((n, o) => n + o.progress.total, 0),
+      verified: (summary?.operations ?? []).reduce((n, o) => n + o.progress.verified, 0),
+    }),
+    [summary?.operations],
+  );
+
   const deckLayers = useMemo<LayersList>(() => {
     const out: LayersList = [];
     if (layers.has('circles') && detail) out.push(...serviceAreaLayers(mapData.areas.map((a, i) => ({ ...a, color: circleColor(i) })), scale));
@@ -333,10 +345,11 @@ export function WallView() {
       out.push(overdueLayer(summary.overdue, scale));
       out.push(...newCaseLayers(pulsing, clock, scale).slice(1));
     }
+    if (layers.has('operations')) out.push(...operationLayers(operationSites, scale));
     if (layers.has('whistles')) out.push(...whistleLayers(whistleMarks, clock, scale));
     // Under the map's labels, so names stay readable over the data.
     return out.map((l) => (l ? (l as Layer).clone({ beforeId: FIRST_LABEL_LAYER } as never) : l));
-  }, [layers, mapData, live.heat, heatMax, zoom1080, detail, summary, pulsing, clock, stop, subFeatures, whistleMarks, scale]);
+  }, [layers, mapData, live.heat, heatMax, zoom1080, detail, summary, pulsing, clock, stop, subFeatures, whistleMarks, operationSites, scale]);
 
   // Labels are MapLibre symbol layers (collision-free): their data, size and visibility.
   useEffect(() => {
@@ -375,6 +388,7 @@ export function WallView() {
     `renovation:${mapData.loaded ? mapData.renovation.length : 'loading'}`,
     `circles:${mapData.loaded ? mapData.areas.length : 'loading'}`,
     `whistles:${summary?.whistles.length ?? 'loading'}`,
+    `operations:${summary ? operationSites.length : 'loading'}`,
 ].join(' ');
 
   return (
@@ -449,7 +463,7 @@ export function WallView() {
           {inset.current && (
             <CaseInset kase={inset.current.kase} alarm={alarming} queued={inset.queue.length} summary={summary} subdistricts={live.subdistricts} />
           )}
-          <Legend layers={layers} onToggle={toggle} areas={mapData.areas} window={settings.window} heatMax={heatMax} detail={detail} />
+          <Legend layers={layers} onToggle={toggle} areas={mapData.areas} window={settings.window} heatMax={heatMax} detail={detail} operations={operationTotals} />
         </div>
         <div className="wall-col wall-col--right">
           <Panel title={t('wall.panel.trend')} className="wall-panel--trend">

@@ -20,7 +20,7 @@ import { DEFAULT_POLICY } from './camera.ts';
  * - `langswitch=1`: show the language button (a wall normally has nobody to press it);
  * - `lang`: handled by the i18n provider.
  */
-export const LAYER_IDS = ['heat', 'cases', 'circles', 'parks', 'renovation', 'whistles'] as const;
+export const LAYER_IDS = ['heat', 'cases', 'circles', 'parks', 'renovation', 'whistles', 'operations'] as const;
 export type WallLayerId = (typeof LAYER_IDS)[number];
 export const HEAT_WINDOWS = ['1h', 'today', '7d'] as const;
 export type HeatWindow = (typeof HEAT_WINDOWS)[number];

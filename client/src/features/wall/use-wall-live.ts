@@ -3,10 +3,10 @@ import type { FeatureCollection } from 'geojson';
 import type { WallSummary } from '../../../../server/src/wall/service.ts';
 import type { WallCase } from '../../../../server/src/wall/repository.ts';
 import type { CaseSummary } from '../../../../server/src/cases/schemas.ts';
-import type { ServerHeartbeat } from '../../../../server/src/realtime/events.ts';
+import { OPERATION_EVENT_TYPES, type ServerHeartbeat } from '../../../../server/src/realtime/events.ts';
 import { getJson } from '../../lib/api.ts';
 import { cacheGet, cachePut } from './cache.ts';
-import { useLive, useLiveConnection, useLiveEvent, useWhistles } from '../../live/index.ts';
+import { useLive, useLiveConnection, useLiveEvent, useLiveEvents, useWhistles } from '../../live/index.ts';
 import type { HeatWindow } from './settings.ts';
 
 export type { WallSummary, WallCase };
@@ -242,6 +242,8 @@ export function useWallLive(window: HeatWindow): WallLive {
     soon();
   });
   useLiveEvent('kpi.updated', soon);
+  // Operations' sites and progress come with the summary: any change re-reads it shortly.
+  useLiveEvents(OPERATION_EVENT_TYPES, soon);
   useLiveEvent('cases.backfilled', () => {
     void refreshSummary();
     void refreshHeat();

@@ -4,7 +4,15 @@ import path from 'node:path';
 import exifr from 'exifr';
 import { fileTypeFromBuffer } from 'file-type';
 import sharp, { type Sharp } from 'sharp';
+import type { FastifyReply } from 'fastify';
+import { createReadStream } from 'node:fs';
 import { badRequest, HttpError } from '../lib/errors.ts';
+import { Binary } from '../lib/response-schemas.ts';
+
+/**
+ * Field photos (a whistle's reports, an operation site's before and after): checked, read,
+ * stripped and stored in one way for every domain that takes them.
+ */
 
 /** Photo types a report may carry, judged by the bytes, never by a name or a declared type. */
 const ALLOWED = new Map([
@@ -15,9 +23,9 @@ const ALLOWED = new Map([
 
 /** EXIF capture times carry no zone; a phone in the city records Beijing time (UTC+8) unless it says otherwise. */
 const CITY_UTC_OFFSET = '+08:00';
-/** A photo taken this long before the whistle was blown, or after it arrived, is flagged. */
+/** A photo taken this long before the work began (the whistle was blown, the operation opened), or after it arrived, is flagged. */
 const TIME_SLACK_MS = 10 * 60_000;
-/** Added to the whistle's radius before an EXIF position counts as off the site (phone GPS in streets). */
+/** Added to the site's radius before an EXIF position counts as off the site (phone GPS in streets). */
 const POSITION_SLACK_M = 50;
 
 export interface ProcessedPhoto {
@@ -88,13 +96,21 @@ export async function processPhoto(base64: string, index: number, maxBytes: numb
   };
 }
 
+/** What a photo is judged against: the site's radius, when the work began, and the domain's name for a photo older than that. */
+export interface PhotoSite {
+  radius_m: number;
+  since: Date;
+  /** `taken_before_whistle`, `taken_before_operation`: the issue's name says what it was older than. */
+  tooEarly: string;
+}
+
 /**
  * What the EXIF says against the site: `position_off_site` when the photo's GPS position is
- * further than the radius (+50 m) from the site, `taken_before_whistle` / `taken_after_upload`
- * when its capture time lies outside the whistle's span; `no_exif_time` / `no_exif_position`
- * only inform (phones compressing before upload drop EXIF).
+ * further than the radius (+50 m) from the site, `site.tooEarly` / `taken_after_upload`
+ * when its capture time lies outside the span of the work; `no_exif_time` /
+ * `no_exif_position` only inform (phones compressing before upload drop EXIF).
  */
-export function judgeExif(p: { exif_taken_at: Date | null; exif_distance_m: number | null }, site: { radius_m: number; called_at: Date }, now: Date): { mismatch: boolean; issues: string[] } {
+export function judgeExif(p: { exif_taken_at: Date | null; exif_distance_m: number | null }, site: PhotoSite, now: Date): { mismatch: boolean; issues: string[] } {
   const issues: string[] = [];
   let mismatch = false;
   if (p.exif_distance_m === null) issues.push('no_exif_position');
@@ -103,8 +119,8 @@ export function judgeExif(p: { exif_taken_at: Date | null; exif_distance_m: numb
     mismatch = true;
   }
   if (!p.exif_taken_at) issues.push('no_exif_time');
-  else if (p.exif_taken_at.getTime() < site.called_at.getTime() - TIME_SLACK_MS) {
-    issues.push('taken_before_whistle');
+  else if (p.exif_taken_at.getTime() < site.since.getTime() - TIME_SLACK_MS) {
+    issues.push(site.tooEarly);
     mismatch = true;
   } else if (p.exif_taken_at.getTime() > now.getTime() + TIME_SLACK_MS) {
     issues.push('taken_after_upload');
@@ -126,4 +142,21 @@ export async function removePhotos(dir: string, photos: ProcessedPhoto[]): Promi
 export function photoPath(dir: string, fileName: string): string {
   if (!/^[0-9a-f-]{36}\.(jpg|png|webp)$/.test(fileName)) throw new Error('not a stored photo name');
   return path.join(dir, fileName);
+}
+
+/** The answer of a photo route, for the API document: the image, without its metadata. */
+export const PHOTO_RESPONSE = {
+  200: {
+    content: {
+      'image/jpeg': { schema: Binary('the photo, without its EXIF metadata') },
+      'image/png': { schema: Binary('the photo, without its metadata') },
+      'image/webp': { schema: Binary('the photo, without its metadata') },
+    },
+  },
+} as const;
+
+/** Sends a stored photo as others see it: from outside the web root, private, never sniffed. */
+export function sendPhoto(reply: FastifyReply, dir: string, f: { file_name: string; mime: string }): FastifyReply {
+  reply.header('content-type', f.mime).header('cache-control', 'private, max-age=86400').header('x-content-type-options', 'nosniff');
+  return reply.send(createReadStream(photoPath(dir, f.file_name)));
 }
