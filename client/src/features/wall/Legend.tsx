@@ -60,12 +60,9 @@ export function Legend({ layers, onToggle, areas, window, heatMax, detail, opera
             {(id === 'renovation' || id === 'circles') && layers.has(id) && !detail && <div className="wall-legend__sub">{t('wall.legend.zoomIn')}</div>}
             {id === 'renovation' && layers.has(id) && detail && <div className="wall-legend__sub">{t('wall.legend.renovationSub')}</div>}
             {id === 'operations' && layers.has(id) && (
-              <>
-                <div className="wall-legend__sub" data-testid="wall-operations-progress">
-                  {t('wall.legend.operationsProgress', { n: operations.operations, verified: operations.verified, total: operations.sites })}
-                </div>
-                <div className="wall-legend__sub">{t('wall.legend.operationsSub')}</div>
-              </>
+              <div className="wall-legend__sub" data-testid="wall-operations-progress">
+                {t('wall.legend.operationsProgress', { n: operations.operations, verified: operations.verified, total: operations.sites })}
+              </div>
             )}
             {id === 'circles' && layers.has(id) && detail && areas.length > 0 && (
               <div className="wall-legend__sub wall-legend__chips">
