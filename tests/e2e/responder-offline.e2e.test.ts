@@ -134,4 +134,14 @@ describe('the responder app offline', () => {
     expect(seen.errors).toEqual([]);
     expect(seen.outside).toEqual([]);
   });
+
+  it('leaves the other views outside its service worker', async () => {
+    for (const view of ['/wall', '/planner', '/command']) {
+      // The controller is settled when the document commits: no need to wait for a map to load.
+      await page.goto(`${server.url}${view}`, { waitUntil: 'domcontentloaded' });
+      expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(false);
+    }
+    const scopes = await page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).map((r) => new URL(r.scope).pathname));
+    expect(scopes).toEqual(['/responder']);
+  });
 });

@@ -45,8 +45,10 @@ export function WhistleCard({ whistle: w, departmentId, pending, position, onAct
         </span>
       </header>
       <p className="whistle-card__meta">
-        {(lang === 'en' ? w.subdistrict_en : w.subdistrict_zh) ?? ''} · {t('responder.deadline', { time: clock(w.deadline_at) })} ·{' '}
-        <strong className={late ? 'is-late' : ''}>{late ? t('responder.overdueBy', { min: -minutesLeft }) : t('responder.minutesLeft', { min: minutesLeft })}</strong>
+        {(lang === 'en' ? w.subdistrict_en : w.subdistrict_zh) ?? ''} · {t('responder.deadline', { time: clock(w.deadline_at) })}
+        {state && NEEDS_ANSWER.has(state) ? ' · ' : ''}
+        {/* The countdown matters only while the department still has to arrive. */}
+        {state && NEEDS_ANSWER.has(state) ? <strong className={late ? 'is-late' : ''}>{late ? t('responder.overdueBy', { min: -minutesLeft }) : t('responder.minutesLeft', { min: minutesLeft })}</strong> : null}
       </p>
       {w.note ? <p className="whistle-card__note">{w.note}</p> : null}
       <p className="whistle-card__fence" data-testid="fence-preview" data-distance={preview ? Math.round(preview.distance_m) : ''} data-inside={preview ? String(preview.inside) : ''}>
