@@ -33,8 +33,9 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const lastSeen = new Map<string, number>();
   let loop = { p99: NaN, max: NaN };
   try {
-    const seq = ((await (await fetch(`${server.url}/api/wall/summary`)).json()) as { seq?: number }).seq ?? 0;
-    const sockets = await connectAll(server.url, clients, { since: seq, rooms: ['wall'] });
+    const key = { 'x-api-key': city.apiKey };
+    const seq = ((await (await fetch(`${server.url}/api/wall/summary`, { headers: key })).json()) as { seq?: number }).seq ?? 0;
+    const sockets = await connectAll(server.url, clients, { since: seq, rooms: ['wall'], apiKey: city.apiKey });
     for (const s of sockets) {
       s.on('case.created', (m: { case: { external_id: string } }) => {
         const t = sentAt.get(m.case.external_id);
@@ -47,7 +48,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
         sample ??= m;
       });
     }
-    const { x, y } = await insidePoint(server.url);
+    const { x, y } = await insidePoint(server.url, key);
     ctx.log(`push: ${clients} clients, ${rate} cases/s for ${seconds} s …`);
     let i = 0;
     await loopDelay(server.url); // resets the server's measure: what follows covers the run
@@ -56,7 +57,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
       sentAt.set(id, now());
       void fetch(`${server.url}/api/cases`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...key },
         body: JSON.stringify({ source: 'sensor', external_id: id, category: 'street_vending', description: '推送基准', lng: x, lat: y }),
       }).then((r) => {
         answered.set(id, now());
@@ -97,8 +98,8 @@ async function loopDelay(base: string): Promise<{ p99: number; max: number }> {
   return { p99: read('0.99'), max: read('max') };
 }
 
-async function insidePoint(base: string): Promise<{ x: number; y: number }> {
-  const fc = (await (await fetch(`${base}/api/admin-units?level=grid`)).json()) as { features: { geometry: { coordinates: number[][][][] } }[] };
+async function insidePoint(base: string, headers: Record<string, string>): Promise<{ x: number; y: number }> {
+  const fc = (await (await fetch(`${base}/api/admin-units?level=grid`, { headers })).json()) as { features: { geometry: { coordinates: number[][][][] } }[] };
   // The mean of a grid polygon's ring: inside a small convex-ish Voronoi cell.
   const ring = fc.features[Math.floor(fc.features.length / 2)]!.geometry.coordinates[0]![0]!;
   const x = ring.reduce((s, p) => s + p[0]!, 0) / ring.length;
