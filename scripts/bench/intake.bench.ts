@@ -30,18 +30,18 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     };
 
     // Warm-up: compile the routes' validators and the statements' plans.
-    await post(server.url, '/api/cases/batch', { cases: Array.from({ length: 50 }, nextCase) });
-    await Promise.all(Array.from({ length: 16 }, () => post(server.url, '/api/cases', nextCase())));
+    await post(server.url, city.apiKey, '/api/cases/batch', { cases: Array.from({ length: 50 }, nextCase) });
+    await Promise.all(Array.from({ length: 16 }, () => post(server.url, city.apiKey, '/api/cases', nextCase())));
 
     ctx.log(`intake: batches of ${BATCH}, 4 in flight, for ${batchSeconds} s …`);
     const batchRate = await sustained(batchSeconds, 4, async () => {
-      const res = await post(server.url, '/api/cases/batch', { cases: Array.from({ length: BATCH }, nextCase) });
+      const res = await post(server.url, city.apiKey, '/api/cases/batch', { cases: Array.from({ length: BATCH }, nextCase) });
       return (res as { results: unknown[] }).results.length;
     });
 
     ctx.log(`intake: single POSTs at concurrency 16 for ${singleSeconds} s …`);
     const singleRate = await sustained(singleSeconds, 16, async () => {
-      await post(server.url, '/api/cases', nextCase());
+      await post(server.url, city.apiKey, '/api/cases', nextCase());
       return 1;
     });
 
@@ -50,6 +50,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     const open311Rate = await sustained(singleSeconds, 16, async () => {
       const c = nextCase();
       const form = new URLSearchParams({ service_code: services[n % services.length]!.service_code, lat: String(c.lat), long: String(c.lng), description: c.description });
+      form.set('api_key', city.apiKey);
       const res = await fetch(`${server.url}/open311/v2/requests.json`, { method: 'POST', body: form });
       if (res.status !== 201 && res.status !== 200) throw new Error(`Open311 POST answered ${res.status}: ${await res.text()}`);
       await res.arrayBuffer();
@@ -74,8 +75,8 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   }
 }
 
-async function post(base: string, path: string, body: unknown): Promise<unknown> {
-  const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function post(base: string, apiKey: string, path: string, body: unknown): Promise<unknown> {
+  const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': apiKey }, body: JSON.stringify(body) });
   const text = await res.text();
   if (res.status >= 300) throw new Error(`POST ${path} answered ${res.status}: ${text.slice(0, 300)}`);
   return JSON.parse(text);

@@ -24,31 +24,49 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   let sample: unknown = null;
   let ours: number[] = [];
   let expected = 0;
+  // Where the time goes, per case: the POST's own answer (intake queueing and the statement),
+  // the first client's receipt (intake + the publisher's read of the log) and the spread to
+  // the last client (fan-out); and the server's event-loop delay over the run.
+  const sentAt = new Map<string, number>();
+  const answered = new Map<string, number>();
+  const firstSeen = new Map<string, number>();
+  const lastSeen = new Map<string, number>();
+  let loop = { p99: NaN, max: NaN };
   try {
-    const seq = ((await (await fetch(`${server.url}/api/wall/summary`)).json()) as { seq?: number }).seq ?? 0;
-    const sockets = await connectAll(server.url, clients, { since: seq, rooms: ['wall'] });
-    const sentAt = new Map<string, number>();
+    const key = { 'x-api-key': city.apiKey };
+    const seq = ((await (await fetch(`${server.url}/api/wall/summary`, { headers: key })).json()) as { seq?: number }).seq ?? 0;
+    const sockets = await connectAll(server.url, clients, { since: seq, rooms: ['wall'], apiKey: city.apiKey });
     for (const s of sockets) {
       s.on('case.created', (m: { case: { external_id: string } }) => {
         const t = sentAt.get(m.case.external_id);
-        if (t !== undefined) ours.push(now() - t);
+        if (t !== undefined) {
+          const at = now();
+          ours.push(at - t);
+          if (!firstSeen.has(m.case.external_id)) firstSeen.set(m.case.external_id, at);
+          lastSeen.set(m.case.external_id, at);
+        }
         sample ??= m;
       });
     }
-    const { x, y } = await insidePoint(server.url);
+    const { x, y } = await insidePoint(server.url, key);
     ctx.log(`push: ${clients} clients, ${rate} cases/s for ${seconds} s …`);
     let i = 0;
+    await loopDelay(server.url); // resets the server's measure: what follows covers the run
     await paced(rate, seconds, () => {
       const id = `push-${i++}`;
       sentAt.set(id, now());
       void fetch(`${server.url}/api/cases`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...key },
         body: JSON.stringify({ source: 'sensor', external_id: id, category: 'street_vending', description: '推送基准', lng: x, lat: y }),
-      }).then((r) => r.arrayBuffer());
+      }).then((r) => {
+        answered.set(id, now());
+        return r.arrayBuffer();
+      });
     });
     expected = i * clients;
     await settle(() => ours.length >= expected, 10_000);
+    loop = await loopDelay(server.url);
     for (const s of sockets) s.disconnect();
   } finally {
     await server.stop();
@@ -59,14 +77,29 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const floor = await rawEmit(clients, rate, seconds, sample);
   const note = (v: number[]) => `${v.length.toLocaleString('en-US')} receipts`;
   ours = ours.length ? ours : [NaN];
+  const since = (to: Map<string, number>, from: Map<string, number>) => [...to].filter(([k]) => from.has(k)).map(([k, t]) => t - from.get(k)!);
+  const intake = since(answered, sentAt);
+  const first = since(firstSeen, sentAt);
+  const spread = since(lastSeen, firstSeen);
   return [
     { name: `push p50, POST → case.created at each of ${clients} clients, ${rate} cases/s (${note(ours)} of ${expected.toLocaleString('en-US')})`, value: quantile(ours, 0.5), floor: quantile(floor, 0.5), floorName: 'bare socket.io emit of the same payload, same clients and rate' },
     { name: `push p99, same run`, value: quantile(ours, 0.99), floor: quantile(floor, 0.99), floorName: 'same', target: 100 },
+    { name: `push p99 split: POST → its answer (intake queueing and statement)`, value: quantile(intake, 0.99), floor: null },
+    { name: `push p99 split: POST → first client's receipt (intake and the publisher's read)`, value: quantile(first, 0.99), floor: null },
+    { name: `push p99 split: first → last client's receipt (fan-out to ${clients})`, value: quantile(spread, 0.99), floor: null },
+    { name: `push: server event-loop delay over the run, p99 (max ${loop.max.toFixed(0)} ms)`, value: loop.p99, floor: null },
   ];
 }
 
-async function insidePoint(base: string): Promise<{ x: number; y: number }> {
-  const fc = (await (await fetch(`${base}/api/admin-units?level=grid`)).json()) as { features: { geometry: { coordinates: number[][][][] } }[] };
+/** The server's event-loop delay since its previous scrape (p99 and max, ms), from /metrics. */
+async function loopDelay(base: string): Promise<{ p99: number; max: number }> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const read = (q: string) => Number(new RegExp(`cityops_event_loop_delay_seconds\\{quantile="${q}"\\} ([0-9.e+-]+)`).exec(text)?.[1] ?? NaN) * 1000;
+  return { p99: read('0.99'), max: read('max') };
+}
+
+async function insidePoint(base: string, headers: Record<string, string>): Promise<{ x: number; y: number }> {
+  const fc = (await (await fetch(`${base}/api/admin-units?level=grid`, { headers })).json()) as { features: { geometry: { coordinates: number[][][][] } }[] };
   // The mean of a grid polygon's ring: inside a small convex-ish Voronoi cell.
   const ring = fc.features[Math.floor(fc.features.length / 2)]!.geometry.coordinates[0]![0]!;
   const x = ring.reduce((s, p) => s + p[0]!, 0) / ring.length;

@@ -6,7 +6,7 @@ import type { Config } from './config.ts';
 import type { Pool } from './db/pool.ts';
 import { installErrorHandler, notFound } from './lib/errors.ts';
 import type { RealtimeServer } from './realtime/gateway.ts';
-import { attachEventPush } from './realtime/plugin.ts';
+import { attachEventPush, type PushToSession } from './realtime/plugin.ts';
 import { caseRoutes } from './cases/routes.ts';
 import { kpiRoutes } from './kpis/routes.ts';
 import { callbackRoutes } from './callbacks/routes.ts';
@@ -35,6 +35,8 @@ declare module 'fastify' {
     db: Pool;
     /** socket.io on the same HTTP server. */
     io: RealtimeServer;
+    /** Ephemeral messages (siting progress) to one session's sockets, on whichever node holds them. */
+    pushToSession: PushToSession;
     config: Config;
   }
 }
@@ -52,7 +54,9 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, opt
   fastify.decorate('config', opts.config);
   fastify.decorate('db', opts.pool);
   // socket.io, pushed from the event log (LISTEN/NOTIFY), heartbeats carrying the newest seq.
-  fastify.decorate('io', attachEventPush(fastify, opts.config, opts.pool));
+  const realtime = attachEventPush(fastify, opts.config, opts.pool);
+  fastify.decorate('io', realtime.io);
+  fastify.decorate('pushToSession', realtime.pushToSession);
   installErrorHandler(fastify);
   // Before the domains: the OpenAPI document is collected from routes as they are added,
   // and the request metrics and access log hooks must see every route. The docs are public

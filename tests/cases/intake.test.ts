@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MicroBatcher } from '../../server/src/cases/micro-batcher.ts';
+import { caseRooms } from '../../server/src/cases/service.ts';
+import type { CaseSummary } from '../../server/src/cases/schemas.ts';
 import { testPool } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { fetchAs, jsonApi } from '../helpers/auth.ts';
@@ -127,6 +129,22 @@ describe('set-based case intake', () => {
     );
     expect(events.rows).toHaveLength(50);
     expect(events.rows.every((r) => r.n === 1)).toBe(true);
+  });
+
+  it('answers a single POST and logs its event with the case as the API reads it back, in the rooms the service gives it', async () => {
+    const body = { source: 'wechat', external_id: `${run}-shape`, category: 'street_vending', description: 'shape', address: '某街 1 号', lng: inside[0], lat: inside[1] };
+    const res = await http.post('/api/cases', body);
+    expect(res.status).toBe(201);
+    const answer = (await res.json()).case as Record<string, unknown>;
+    const detail = (await (await http.get(`/api/cases/${answer.id}`)).json()) as Record<string, unknown>;
+    const summary = detail.case ? (detail.case as Record<string, unknown>) : detail;
+    expect(Object.keys(answer).length).toBeGreaterThan(15);
+    for (const [k, v] of Object.entries(answer)) expect(summary[k], k).toEqual(v);
+    const { rows } = await pool.query("SELECT payload FROM event WHERE type = 'case.created' AND subject = $1", [`case:${answer.id}`]);
+    expect(rows).toHaveLength(1);
+    for (const [k, v] of Object.entries(answer)) expect(rows[0].payload.case[k], `event ${k}`).toEqual(v);
+    expect(rows[0].payload.rooms).toEqual(caseRooms(answer as unknown as CaseSummary));
+    expect(rows[0].payload.rooms).toContain(`subdistrict:${answer.subdistrict_id}`);
   });
 
   it('refuses a case whose lat and lng were swapped even when it arrives with others', async () => {

@@ -65,6 +65,11 @@ describe('Prometheus metrics', () => {
     expect(sample(m, 'cityops_socket_clients', { room: 'subdistrict:2' })).toBe(1);
     expect(sample(m, 'cityops_socket_connections')).toBe(1);
     for (const state of ['in_use', 'idle', 'waiting']) expect(sample(m, 'cityops_db_pool_connections', { state })).toBeGreaterThanOrEqual(0);
+    // Since the previous scrape (which may be a moment ago, with no sample yet): p50 ≤ p99 ≤ max.
+    const [p50, p99, max] = ['0.5', '0.99', 'max'].map((quantile) => sample(m, 'cityops_event_loop_delay_seconds', { quantile }));
+    expect(p50).toBeGreaterThanOrEqual(0);
+    expect(p99).toBeGreaterThanOrEqual(p50!);
+    expect(max).toBeGreaterThanOrEqual(p99!);
   });
 
   it('counts intake by source and outcome, and the event lag returns to zero once the case is pushed', async () => {

@@ -85,6 +85,46 @@ describe('two nodes behind nginx', () => {
     for (const c of clients) expect(seqsOf(c)).toEqual(want);
   });
 
+  it('sends siting progress to the asking session\'s socket on node A when node B serves the request', async () => {
+    // A session of its own, so its one socket is the only one that may get the progress.
+    const planner = await loginCookie(a.url, pool, 'planner');
+    const { rows } = await pool.query(`SELECT kind FROM facility GROUP BY kind ORDER BY count(*) DESC LIMIT 1`);
+    // nginx deals connections round robin; connect until one lands on node A.
+    const tried: ReturnType<typeof recordingClient>[] = [];
+    try {
+      let socket: ReturnType<typeof recordingClient>['socket'] | undefined;
+      for (let i = 0; i < 4 && !socket; i++) {
+        const c = recordingClient(lb.url, [], since, planner);
+        tried.push(c);
+        await c.connected();
+        if (nodes.get(a)!.roomsOfSocket(c.socket.id!).length) socket = c.socket;
+      }
+      if (!socket) throw new Error('no connection through nginx landed on node A');
+      for (const c of tried) if (c.socket !== socket) c.socket.close();
+      const progress: Array<{ job: string; done: number; total: number }> = [];
+      socket.on('coverage.progress', (p: { job: string; done: number; total: number }) => progress.push(p));
+      const session = nodes.get(a)!.roomsOfSocket(socket.id!).find((r) => r.startsWith('session:'));
+      expect(session).toBeDefined();
+      // The session has no socket on node B (the ones closed above may still be leaving it):
+      // whatever reaches this one crossed the nodes.
+      await until(() => !nodes.get(b)!.hasRoom(session!), 'no socket of the session on node B');
+      const res = await fetch(`${b.url}/api/coverage/siting`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie: planner },
+        body: JSON.stringify({ kind: rows[0].kind, minutes: 5, count: 2, progress_to: socket.id, job: 'cross-node' }),
+      });
+      expect(res.status).toBe(200);
+      await until(() => progress.some((p) => p.job === 'cross-node' && p.done === p.total), 'the last progress message on node A');
+      expect(progress.every((p) => p.job === 'cross-node' && p.done <= p.total)).toBe(true);
+      // None of the wall clients (another session) got it.
+      for (const c of clients) expect(c.received.some((r) => r.event === 'coverage.progress')).toBe(false);
+    } finally {
+      for (const c of tried) c.socket.close();
+      // The next test counts the wall clients alone on node A.
+      await until(async () => (await localSockets(a)) + (await localSockets(b)) === clients.length, 'the planner\'s sockets to leave');
+    }
+  }, 180_000);
+
   it('moves the clients of a node that goes away to the other through nginx, with nothing lost or repeated', async () => {
     const onB = await localSockets(b);
     expect(onB).toBeGreaterThan(0);

@@ -8,11 +8,16 @@ import pg from 'pg';
 import { seedDemoCity } from '../../../server/src/city/seed.ts';
 import { migrate } from '../../../server/src/db/migrate.ts';
 import { ensureExtensions, withDatabase } from '../../../server/src/db/provision.ts';
+import { addApiClient } from '../../../server/src/auth/service.ts';
+import { systemPrincipal } from '../../../server/src/auth/principal.ts';
+import { CASE_SOURCES } from '../../../server/src/cases/schemas.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export interface ScratchCity {
   url: string;
+  /** An integration key that may create and read cases (and open a socket in the wall room): send it as `x-api-key`. */
+  apiKey: string;
   drop: () => Promise<void>;
 }
 
@@ -35,8 +40,21 @@ export async function scratchCity(databaseUrl: string, tag: string, log: (m: str
   } finally {
     await client.end();
   }
+  const keyPool = new pg.Pool({ connectionString: url, max: 1 });
+  let apiKey: string;
+  try {
+    apiKey = (
+      await addApiClient(
+        { principal: systemPrincipal('bench'), db: keyPool },
+        { name: 'bench', sources: [...CASE_SOURCES], permissions: ['cases.create', 'cases.read', 'wall.read', 'kpis.read'] },
+      )
+    ).key;
+  } finally {
+    await keyPool.end();
+  }
   return {
     url,
+    apiKey,
     drop: async () => {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
       await admin.end();
@@ -71,7 +89,8 @@ export async function startServerProcess(databaseUrl: string, env: Record<string
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server/src/server.ts')], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', CITYOPS_LOG_LEVEL: 'warn', ...env },
+    // The per-client intake limit guards production against one runaway sender; the benchmark is that sender.
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', CITYOPS_LOG_LEVEL: 'warn', CITYOPS_INTAKE_RATE: '1000000', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -94,6 +94,60 @@ export async function insertCases(client: pg.ClientBase, rows: NewCaseRow[]): Pr
   return created;
 }
 
+/** What `case_intake` says of one item: its coordinates look swapped, or the case it stored or found. */
+export interface IntakeOutcome {
+  swapped: boolean;
+  created: boolean;
+  /** The case as the API answers with it (`CaseSummary`); null when swapped or not found. */
+  summary: Record<string, unknown> | null;
+}
+
+/**
+ * Stores single cases with one statement (`case_intake`, migration 0140): swap check,
+ * placement, insert unless the key exists, and one `case.created` event per new case, atomic
+ * without a transaction around it. One outcome per row, in input order.
+ */
+export async function intakeCases(
+  db: Db,
+  rows: { row: NewCaseRow; names: { zh: string; en: string }; actor: { actor: string; actor_kind?: string | null; actor_id?: number | null } }[],
+  swapMetres: number,
+): Promise<IntakeOutcome[]> {
+  if (!rows.length) return [];
+  const col = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
+  const { rows: out } = await db.query<IntakeOutcome>({
+    // Named, so each pooled connection plans it once.
+    name: 'case_intake',
+    text: `SELECT swapped, created, summary FROM case_intake($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)`,
+    values: [
+      col((r) => r.row.source),
+      col((r) => r.row.external_id),
+      col((r) => r.row.category),
+      col((r) => r.names.zh),
+      col((r) => r.names.en),
+      col((r) => r.row.description),
+      col((r) => r.row.address),
+      col((r) => r.row.media_url),
+      col((r) => (r.row.contact ? JSON.stringify(r.row.contact) : null)),
+      col((r) => r.row.lng),
+      col((r) => r.row.lat),
+      col((r) => r.row.input_crs),
+      col((r) => r.row.priority),
+      col((r) => r.row.department_code),
+      col((r) => r.row.reported_at),
+      col((r) => r.row.due.register),
+      col((r) => r.row.due.dispatch),
+      col((r) => r.row.due.accept),
+      col((r) => r.row.due.handle),
+      col((r) => r.row.due.close),
+      col((r) => r.actor.actor),
+      col((r) => r.actor.actor_kind ?? null),
+      col((r) => r.actor.actor_id ?? null),
+      swapMetres,
+    ],
+  });
+  return out;
+}
+
 /** The stored cases with these (source, external_id) keys. */
 export async function summariesByKeys(db: Db, keys: { source: string; external_id: string }[]): Promise<InsertedRow[]> {
   if (!keys.length) return [];

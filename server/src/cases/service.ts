@@ -207,25 +207,31 @@ export async function createCases(db: Pool, rows: PendingCase[]): Promise<Create
 }
 
 /**
- * Stores the single cases that arrived together as one batch, each settled on its own: a
- * case with swapped coordinates gets its 400 while the others are stored. Should the batch
- * fail as a whole, each case is tried alone, so one case never fails another.
+ * Stores the single cases that arrived together as one batch, in one statement
+ * (`repo.intakeCases`), each settled on its own: a case with swapped coordinates gets its 400
+ * while the others are stored. Should the statement fail as a whole, or leave a case neither
+ * stored nor found (another writer committed its key meanwhile), those cases are tried alone,
+ * so one case never fails another.
  */
-async function flushSingles(db: Pool, items: PendingCase[]): Promise<BatchOutcome<CreateResult>[]> {
+async function flushSingles(db: Pool, items: PendingCase[], retried = false): Promise<BatchOutcome<CreateResult>[]> {
   try {
-    return await withIntakeTransaction(db, async (client) => {
-      const swapped = new Set(
-        await repo.swappedPoints(
-          client,
-          items.map((i) => i.row),
-          SWAP_CHECK_METRES,
-        ),
-      );
-      const good = items.filter((_, n) => !swapped.has(n));
-      const stored = await storeCases(client, good);
-      let next = 0;
-      return items.map((item, n) => (swapped.has(n) ? { ok: false, error: swappedError(item.row, item.prefix) } : { ok: true, value: stored[next++]! }));
-    });
+    const outcomes = await repo.intakeCases(
+      db,
+      items.map((i) => {
+        const cat = findCategory(i.row.category);
+        return { row: i.row, names: { zh: cat?.name_zh ?? i.row.category, en: cat?.name_en ?? i.row.category }, actor: i.actor };
+      }),
+      SWAP_CHECK_METRES,
+    );
+    const results: BatchOutcome<CreateResult>[] = [];
+    for (const [n, item] of items.entries()) {
+      const o = outcomes[n]!;
+      if (o.swapped) results.push({ ok: false, error: swappedError(item.row, item.prefix) });
+      else if (o.summary) results.push({ ok: true, value: { created: o.created, case: o.summary as unknown as CaseSummary } });
+      else if (!retried) results.push((await flushSingles(db, [item], true))[0]!);
+      else results.push({ ok: false, error: new Error(`case ${item.row.source}/${item.row.external_id} was neither inserted nor found`) });
+    }
+    return results;
   } catch (err) {
     if (items.length === 1) return [{ ok: false, error: err }];
     const outcomes: BatchOutcome<CreateResult>[] = [];

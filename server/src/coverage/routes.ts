@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { actorOf, demand } from '../auth/principal.ts';
-import { sessionRoom } from '../auth/socket.ts';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { CIRCLES, KINDS, THRESHOLD_LIMITS } from './standards.ts';
 import { CoverageService, ModelLoadingError, type ProgressFn } from './service.ts';
@@ -82,20 +81,19 @@ export async function coverageRoutes(app: FastifyInstance): Promise<void> {
 
   /**
    * Progress goes only to the sockets of the session that asked (each sits in its session's
-   * private room, on whichever node holds it); `progress_to` only says that progress is wanted,
+   * private room; the message travels through PostgreSQL to whichever node holds them); `progress_to` only says that progress is wanted,
    * so no caller can push events into another socket or onto the walls.
    */
   const progressFor = (req: FastifyRequest, q: { progress_to?: string; job?: string }): ProgressFn | undefined => {
     const sessionId = req.principal.sessionId;
     if (!q.progress_to || sessionId === null) return undefined;
-    const to = sessionRoom(sessionId);
     const job = q.job ?? 'coverage';
     let last = 0;
     return (stage, done, total) => {
       const now = Date.now();
       if (done < total && now - last < 100) return;
       last = now;
-      app.io.to(to).emit('coverage.progress', { job, stage, done, total });
+      app.pushToSession(sessionId, 'coverage.progress', { job, stage, done, total });
     };
   };
 

@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * Process-wide metrics, observed deep inside services (intake, the coverage model) that do
@@ -31,3 +32,24 @@ export function countIntake(source: string, created: boolean): void {
 export function observeCoverageLoad(part: 'network' | 'facilities', seconds: number): void {
   coverageLoad.observe({ part }, seconds);
 }
+
+/**
+ * How late the event loop ran its callbacks since the previous scrape (perf_hooks, 10 ms
+ * resolution): a push that waits behind a long synchronous task shows here, not in the
+ * database's times. Reset at each scrape, so each scrape covers the time since the last.
+ */
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+new Gauge({
+  name: 'cityops_event_loop_delay_seconds',
+  help: 'Event-loop delay since the previous scrape: p50, p99 and max',
+  labelNames: ['quantile'] as const,
+  registers: [processRegistry],
+  collect() {
+    const s = (ns: number) => (Number.isFinite(ns) ? ns / 1e9 : 0);
+    this.set({ quantile: '0.5' }, s(loopDelay.percentile(50)));
+    this.set({ quantile: '0.99' }, s(loopDelay.percentile(99)));
+    this.set({ quantile: 'max' }, s(loopDelay.max));
+    loopDelay.reset();
+  },
+});

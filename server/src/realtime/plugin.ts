@@ -5,7 +5,11 @@ import { kpiSnapshot } from '../kpis/service.ts';
 import { attachRealtime, type RealtimeServer } from './gateway.ts';
 import { KpiPush } from './kpi-push.ts';
 import { EventPublisher } from './publisher.ts';
-import { authenticateSocket, disconnectRevoked } from '../auth/socket.ts';
+import { authenticateSocket, disconnectRevoked, sessionRoom } from '../auth/socket.ts';
+import type { ServerToClientEvents } from './events.ts';
+
+/** Sends an ephemeral message to one session's sockets, on whichever node holds them. */
+export type PushToSession = <E extends keyof ServerToClientEvents>(sessionId: number, event: E, message: Parameters<ServerToClientEvents[E]>[0]) => void;
 
 /** Publishers of this process, newest last (for diagnostics and the fault tests). */
 export const activePublishers = new Set<EventPublisher>();
@@ -18,7 +22,7 @@ export const publisherOf = new WeakMap<RealtimeServer, EventPublisher>();
  * with catch-up, and the KPI push subscribed to case events. The LISTEN connection starts
  * when the server is ready and stops when it closes.
  */
-export function attachEventPush(app: FastifyInstance, config: Config, pool: Pool): RealtimeServer {
+export function attachEventPush(app: FastifyInstance, config: Config, pool: Pool): { io: RealtimeServer; pushToSession: PushToSession } {
   // Catch-up replays read through their own small pool, so that many sockets replaying at once
   // queue among themselves and never take the connections requests need.
   const replayPool = createPool(config.databaseUrl, config.replayConnections);
@@ -49,5 +53,6 @@ export function attachEventPush(app: FastifyInstance, config: Config, pool: Pool
   app.addHook('onClose', async () => {
     await replayPool.end();
   });
-  return io;
+  const pushToSession: PushToSession = (sessionId, event, message) => publisher.emitTo(sessionRoom(sessionId), event, message as unknown as Record<string, unknown>);
+  return { io, pushToSession };
 }

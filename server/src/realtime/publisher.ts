@@ -4,6 +4,17 @@ import { latestSeq, readEvents, type EventRow } from '../events/repository.ts';
 import { mayReceive, ROOM_PATTERN, type SocketPrincipal } from './auth.ts';
 import type { RealtimeServer } from './gateway.ts';
 const PAGE = 1000;
+/**
+ * The channel of ephemeral messages for one room (a session's siting progress): every node
+ * LISTENs on it beside the log's channel and emits what it hears to its own sockets in that
+ * room, so the message reaches the socket whichever node holds it. Nothing is written to the
+ * log: progress is worthless a minute later, and a client that misses a beat misses nothing.
+ */
+export const TARGETED_CHANNEL = 'cityops_targeted';
+/** NOTIFY payloads must stay under 8,000 bytes; targeted messages are a few hundred. */
+export const MAX_TARGETED_BYTES = 7_000;
+/** Rooms a targeted message may go to: a session's private room. */
+const TARGETED_ROOM = /^session:\d{1,12}$/;
 /** The most rows a reconnecting client is replayed; further behind, it is told to reload. */
 const MAX_REPLAY = 20_000;
 
@@ -92,6 +103,17 @@ export class EventPublisher {
     return this.io?.engine.clientsCount ?? 0;
   }
 
+  /** The rooms one of this process's sockets sits in; empty when the socket is elsewhere (for the multi-node test). */
+  roomsOfSocket(socketId: string): string[] {
+    const socket = this.io?.of('/').sockets.get(socketId);
+    return socket ? [...socket.rooms] : [];
+  }
+
+  /** Whether any socket of this process sits in `room` (for the multi-node test). */
+  hasRoom(room: string): boolean {
+    return this.io?.of('/').adapter.rooms.has(room) ?? false;
+  }
+
   get connected(): boolean {
     return this.initialized && this.listener !== undefined;
   }
@@ -164,12 +186,15 @@ export class EventPublisher {
     };
     client.on('error', onLost);
     client.on('end', () => onLost());
-    client.on('notification', () => void this.drain());
+    client.on('notification', (msg) => {
+      if (msg.channel === TARGETED_CHANNEL) this.deliverTargeted(msg.payload);
+      else void this.drain();
+    });
     client
       .connect()
       .then(async () => {
         // LISTEN before reading the newest seq, so a row committed in between is not missed.
-        await client.query('LISTEN cityops_event');
+        await client.query(`LISTEN cityops_event; LISTEN ${TARGETED_CHANNEL}`);
         if (!this.initialized) {
           this.published = await latestSeq(client);
           this.initialized = true;
@@ -213,6 +238,39 @@ export class EventPublisher {
       this.opts.log.warn({ err: (err as Error).message }, 'reading the event log failed');
     } finally {
       this.draining = false;
+    }
+  }
+
+  /**
+   * Sends an ephemeral message to one session's room on every node (see TARGETED_CHANNEL).
+   * It goes out as a NOTIFY on the LISTEN connection itself, which hears its own
+   * notifications too, so this node's sockets get it the same way as the others', and
+   * messages from one node arrive in the order they were sent. Without that connection (the
+   * database is away) only this node's sockets are reached.
+   */
+  emitTo(room: string, event: string, message: Record<string, unknown>): void {
+    if (!TARGETED_ROOM.test(room)) throw new Error(`targeted messages go to a session room, not ${room}`);
+    const payload = JSON.stringify({ room, event, message });
+    if (Buffer.byteLength(payload) > MAX_TARGETED_BYTES) {
+      this.opts.log.warn({ room, event, bytes: Buffer.byteLength(payload) }, 'a targeted message is too large for NOTIFY; dropped');
+      return;
+    }
+    const client = this.listener;
+    if (!client) {
+      if (this.io) (this.io.local.to(room) as unknown as LooseEmitter).emit(event, message);
+      return;
+    }
+    client.query('SELECT pg_notify($1, $2)', [TARGETED_CHANNEL, payload]).catch((err: Error) => this.opts.log.warn({ err: err.message }, 'sending a targeted message failed'));
+  }
+
+  private deliverTargeted(payload: string | undefined): void {
+    if (!this.io || !payload) return;
+    try {
+      const { room, event, message } = JSON.parse(payload) as { room?: unknown; event?: unknown; message?: unknown };
+      if (typeof room !== 'string' || !TARGETED_ROOM.test(room) || typeof event !== 'string' || typeof message !== 'object' || message === null) return;
+      (this.io.local.to(room) as unknown as LooseEmitter).emit(event, message);
+    } catch (err) {
+      this.opts.log.warn({ err: (err as Error).message }, 'a targeted message could not be read');
     }
   }
 
