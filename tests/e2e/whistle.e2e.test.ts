@@ -68,7 +68,7 @@ describe('whistle and report in Chromium', () => {
     const commander = await ensureTestUser(pool, 'commander');
     // The wall's board shows the four most pressing whistles; this test runs alone (browser tests
     // run one file at a time, after the rest), so whistles other files left open are cancelled.
-    await pool.query(`UPDATE whistle SET status = 'cancelled' WHERE status = 'open'`);
+    await pool.query(`UPDATE whistle SET status = 'cancelled', closed_at = now() WHERE status = 'open'`);
     const kase = (await createCase({ principal: await simulatorPrincipal(pool), db: pool }, { source: 'hotline_12345', category: 'street_vending', description: 'whistle e2e: stalls block the lane', lng: fx.site[0], lat: fx.site[1] })).case;
 
     const viewer = jsonApi(await fetchAs(server.url, pool, 'viewer'));
@@ -84,13 +84,14 @@ describe('whistle and report in Chromium', () => {
     expect([before.score(depA.code), before.score(depB.code)]).toEqual([100, 100]);
 
     // The wall, signed in by its display token.
-    const wall = await newPage({ viewport: { width: 1920, height: 1080 } });
+    const wall = await newPage({ viewport: { width: 1280, height: 720 } });
     const wallSeen = watchPage(wall, server.url);
     await wall.goto(`${server.url}/wall?display=${await testDisplayToken(pool)}&tour=0`);
     await wall.waitForSelector('[data-testid="wall-kpis"][data-state="ready"]', { timeout: 60_000 });
 
     // The commander signs in through the form /command shows and finds the case in the queue.
-    const cmd = await newPage({ viewport: { width: 1920, height: 1080 } });
+    // The tablet size: the smaller of the two the view is made for.
+    const cmd = await newPage({ viewport: { width: 1366, height: 1024 } });
     const cmdSeen = watchPage(cmd, server.url);
     await cmd.goto(`${server.url}/command`);
     await cmd.fill('input[name="username"]', commander);
@@ -134,8 +135,9 @@ describe('whistle and report in Chromium', () => {
     await expect.poll(() => call(cmd, depA.code), { timeout: 10_000 }).toBe('in_on_time');
     expect(await chip(depB.id)).toBe('wait');
 
-    // The deadline passes (it lives in the database), then B checks in 600 m away: late and outside, flagged.
-    await pool.query(`UPDATE whistle SET deadline_at = now() - interval '1 minute' WHERE id = $1`, [id]);
+    // The deadline passes (it lives in the database: the whistle is moved 20 minutes into the
+    // past), then B checks in 600 m away: late and outside, flagged.
+    await pool.query(`UPDATE whistle SET called_at = called_at - interval '20 minutes', deadline_at = deadline_at - interval '20 minutes' WHERE id = $1`, [id]);
     const far = eastOf(site, 600);
     const responderB = jsonApi(await (async () => {
       const res = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: `${depB.code.replace(/_/g, '-')}-phone`, password: TEST_PASSWORD }) });
@@ -174,5 +176,5 @@ describe('whistle and report in Chromium', () => {
     expect(cmdSeen.errors).toEqual([]);
     expect(cmdSeen.outside).toEqual([]);
     expect(wallSeen.errors).toEqual([]);
-  }, 120_000);
+  });
 });

@@ -171,7 +171,12 @@ export function CommandView() {
     setActionError(null);
   };
 
-  const casePoints = useMemo(() => cases.map((c) => ({ id: c.id, lng: c.lng, lat: c.lat, overdue: isOverdue(c, now), urgent: c.priority === 'urgent' })), [cases, Math.floor(now / 60_000)]);
+  const casePoints = useMemo(
+    () => cases.map((c) => ({ id: c.id, lng: c.lng, lat: c.lat, overdue: isOverdue(c, now), urgent: c.priority === 'urgent' })),
+    // Overdue turns by the minute on the map; the queue shows the minutes.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [cases, Math.floor(now / 60_000)],
+  );
   const whistleMarks = useMemo(
     () => board.map((w) => ({ id: w.id, lng: w.lng, lat: w.lat, radius_m: w.radius_m, late: new Date(w.deadline_at).getTime() < now, selected: w.id === selectedWhistle })),
     // Lateness turns by the minute on the map; the board shows the seconds.
@@ -182,7 +187,7 @@ export function CommandView() {
     const f = subdistricts?.features.find((x) => Number(x.properties?.id) === ownSubdistrict);
     return f ? String(f.properties?.[lang === 'en' ? 'name_en' : 'name_zh'] ?? '') : '';
   }, [subdistricts, ownSubdistrict, lang]);
-  const draftPoint = compose ? { lng: compose.lng, lat: compose.lat } : null;
+  const draftPoint = useMemo(() => (compose ? { lng: compose.lng, lat: compose.lat } : null), [compose]);
 
   return (
     <div className={`view view--command ${stale ? 'is-stale' : ''}`} data-testid="command">
