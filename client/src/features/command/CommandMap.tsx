@@ -20,6 +20,7 @@ export function CommandMap({
   draft,
   onPickCase,
   onPickPoint,
+  onMap,
   ready,
 }: {
   subdistricts: FeatureCollection | null;
@@ -30,6 +31,8 @@ export function CommandMap({
   draft: { lng: number; lat: number } | null;
   onPickCase: (id: number) => void;
   onPickPoint: (lng: number, lat: number) => void;
+  /** Hands the loaded MapLibre map to the view (the operations panel draws on it). */
+  onMap?: (map: MaplibreMap) => void;
   ready: boolean;
 }) {
   const { t } = useI18n();
@@ -53,6 +56,7 @@ export function CommandMap({
 
   const onMapLoad = (map: MaplibreMap) => {
     mapRef.current = map;
+    onMap?.(map);
     map.getCanvas().style.cursor = 'crosshair';
     map.on('click', (e: MapMouseEvent) => {
       let best: { id: number; d: number } | null = null;

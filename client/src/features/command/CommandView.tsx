@@ -12,6 +12,8 @@ import { CaseDetail } from './CaseDetail.tsx';
 import { WhistleForm, type WhistleDraft, type WhistleSite } from './WhistleForm.tsx';
 import { ArrivalBoard } from './ArrivalBoard.tsx';
 import { CommandMap } from './CommandMap.tsx';
+import { OperationsPanel } from '../operations/OperationsPanel.tsx';
+import type { Map as MaplibreMap } from 'maplibre-gl';
 import './command.css';
 
 /** The screen calls its data stale after this long without a heartbeat (three beats). */
@@ -59,6 +61,7 @@ export function CommandView() {
   const [selectedWhistle, setSelectedWhistle] = useState<number | null>(null);
   const [compose, setCompose] = useState<WhistleSite | null>(null);
   const [tab, setTab] = useState<SideTab>('whistles');
+  const [map, setMap] = useState<MaplibreMap | null>(null);
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
 
@@ -224,10 +227,13 @@ export function CommandView() {
           draft={draftPoint}
           onPickCase={setSelectedCase}
           onPickPoint={(lng, lat) => {
+            // On the operations tab a click belongs to the panel (an area's corner, a site).
+            if (tab === 'operations') return;
             setCompose({ kind: 'point', lng, lat });
             setTab('whistles');
             setActionError(null);
           }}
+          onMap={setMap}
           ready={Boolean(subdistricts) && casesLoaded}
         />
         <div className="cmd-col cmd-col--right">
@@ -264,9 +270,8 @@ export function CommandView() {
               )}
             </section>
           ) : (
-            // Clearance operations (专项整治) mount here: <OperationsPanel /> from features/operations.
             <section className="cmd-panel cmd-side" role="tabpanel" data-testid="operations-slot">
-              <p className="cmd-muted">{t('command.operations.soon')}</p>
+              <OperationsPanel map={map} />
             </section>
           )}
         </div>

@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useState } from 'react';
 import { getOperation, listOperations, type OperationDetail, type OperationSummary } from './api.ts';
+import { useLiveEvents } from '../../live/index.ts';
+import { OPERATION_EVENT_TYPES } from '../../../../server/src/realtime/events.ts';
 
 /**
  * The commander's open operations and the one selected, re-read after each action the
- * panel takes. (Live pushes of `operation.*` arrive through the view's live module, which
- * may call `reload`.)
+ * panel takes and on every `operation.*` push the page's live connection hears (another
+ * commander's change, a responder clearing a site).
  */
 export function useOperations() {
   const [operations, setOperations] = useState<OperationSummary[] | null>(null);
@@ -26,6 +28,7 @@ export function useOperations() {
   useEffect(() => {
     void reload();
   }, [reload]);
+  useLiveEvents(OPERATION_EVENT_TYPES, () => void reload());
 
   const select = useCallback((id: number | null) => {
     setSelectedId(id);

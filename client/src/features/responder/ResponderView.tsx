@@ -2,7 +2,9 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ViewHeader } from '../../app/ViewHeader.tsx';
 import { useI18n } from '../../app/i18n.tsx';
 import { useMe } from '../auth/auth.tsx';
-import { useLiveEvent } from '../../live/index.ts';
+import { useLiveEvent, useLiveEvents } from '../../live/index.ts';
+import { OPERATION_EVENT_TYPES } from '../../../../server/src/realtime/events.ts';
+import { OperationSites } from '../operations/OperationSites.tsx';
 import type { WhistleView } from '../../../../server/src/whistles/schemas.ts';
 import type { CaseSummary } from '../../../../server/src/cases/schemas.ts';
 import { useOutbox } from './use-outbox.ts';
@@ -87,6 +89,10 @@ export function ResponderView() {
     [outbox.sendNow],
   );
 
+  // The department's operation sites are read online only; any operation push re-reads them.
+  const [sitesRound, setSitesRound] = useState(0);
+  useLiveEvents(OPERATION_EVENT_TYPES, () => setSitesRound((n) => n + 1));
+
   return (
     <div className="view view--responder" data-online={online ? 'yes' : 'no'}>
       <ViewHeader titleKey="nav.responder" />
@@ -110,6 +116,7 @@ export function ResponderView() {
             <WhistleCard key={w.id} whistle={w} departmentId={departmentId} pending={pendingOf(w.id)} position={position} onAct={act} />
           ))}
         </section>
+        {online ? <OperationSites refreshKey={sitesRound} /> : null}
         <CaseList cases={cases} />
       </main>
     </div>
