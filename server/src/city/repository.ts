@@ -303,7 +303,7 @@ export async function pocketParksGeoJson(db: Db): Promise<string> {
   const { rows } = await db.query<{ fc: string }>(
     collection(
       `json_build_object('type', 'Feature', 'id', t.id, 'geometry', ST_AsGeoJSON(t.geom, 7)::json,
-         'properties', json_build_object('id', t.id, 'name', t.name, 'area_m2', t.area_m2, 'opened_on', t.opened_on, 'synthetic', t.synthetic, 'status', t.status))`,
+         'properties', json_build_object('id', t.id, 'name', t.name, 'area_m2', t.area_m2, 'opened_on', t.opened_on, 'synthetic', t.synthetic))`,
       `pocket_park t`,
     ),
   );
