@@ -60,6 +60,7 @@ export const Complaints = Described('related complaints per community beside the
   kind: Type.String(),
   threshold: Threshold,
   categories: Type.Array(Type.String()),
+  category_names: Type.Array(Type.Unknown({ description: 'code, name_zh and name_en of each category' })),
   reasons: Type.Array(Type.String()),
   window: Type.Unknown(),
   rule: Type.String(),

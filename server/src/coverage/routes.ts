@@ -44,6 +44,10 @@ const AdoptBody = Type.Object(
   { kind: kindField, lon: Lon0, lat: Lat0, name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) },
   { additionalProperties: false },
 );
+const ComplaintsQuery = Type.Object(
+  { kind: kindField, ...thresholdFields, ...plannedField, until: Type.Optional(Type.String({ format: 'date-time', description: 'end of the complaint window (default now); the window is the days of data/standards/complaint-categories.json before it' })) },
+  { additionalProperties: false },
+);
 const PlannedQuery = Type.Object({ kind: Type.Optional(kindField) }, { additionalProperties: false });
 const ThresholdQuery = Type.Object(thresholdFields, { additionalProperties: false });
 const IsochroneParams = Type.Object(
@@ -181,9 +185,9 @@ export async function coverageRoutes(app: FastifyInstance): Promise<void> {
   );
 
   /** The kind's related complaints per community beside its coverage, ranked where complaints are high and coverage low. */
-  app.get<{ Querystring: Q<typeof KindQuery> }>('/api/coverage/complaints', { config: { permission: 'coverage.read' }, schema: { querystring: KindQuery, response: { 200: R.Complaints } } }, async (req) => {
-    const { kind, ...t } = req.query;
-    return service.complaints(kind, t);
+  app.get<{ Querystring: Q<typeof ComplaintsQuery> }>('/api/coverage/complaints', { config: { permission: 'coverage.read' }, schema: { querystring: ComplaintsQuery, response: { 200: R.Complaints } } }, async (req) => {
+    const { kind, until, ...t } = req.query;
+    return service.complaints(kind, { ...t, ...(until ? { until: new Date(until) } : {}) });
   });
 
   /** The life-circle checklist per community, with a score. */

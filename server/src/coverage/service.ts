@@ -25,6 +25,7 @@ import type { Actor } from '../auth/principal.ts';
 import { appendEvents } from '../events/repository.ts';
 import { observeCoverageLoad } from '../metrics/registry.ts';
 import { greedySiting } from './siting.ts';
+import { findCategory } from '../cases/categories.ts';
 import { COMPLAINT_WINDOW_DAYS, KINDS, POCKET_PARK_KIND, complaintCategoriesOf, kindInfo, parseThreshold, type Threshold } from './standards.ts';
 
 export interface CoverageOptions {
@@ -657,6 +658,7 @@ export class CoverageService {
       kind,
       threshold: t,
       categories,
+      category_names: categories.map((c) => ({ code: c, name_zh: findCategory(c)?.name_zh ?? c, name_en: findCategory(c)?.name_en ?? c })),
       reasons,
       window: { since: since.toISOString(), until: until.toISOString(), days: COMPLAINT_WINDOW_DAYS },
       rule: 'rate = related complaints per 1,000 residents in the window; score = (rate / district rate) × (1 − coverage share); ranked by score',
