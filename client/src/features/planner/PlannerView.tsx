@@ -13,7 +13,7 @@ import { ViewHeader } from '../../app/ViewHeader.tsx';
 import { useI18n } from '../../app/i18n.tsx';
 import { useDistrict } from '../district/use-district.ts';
 import { plannerApi, type ChecklistResponse, type ComplaintsResponse, type CoverageResponse, type KindInfo, type Site, type SitingResponse, type ThresholdChoice, type UnitRow, type WhatIfResponse } from './api.ts';
-import { candidateLayers, complaintDensityLayer, gainedLayer, gapLayer, gapRadiusPx, isochroneLayers, plannedLayers, siteAreaLayer, siteLayers, unitOutlineLayer, PLANNER_COLOURS } from './layers.ts';
+import { candidateLayers, complaintDensityLayer, gainedLayer, gapLayer, gapLegendPx, isochroneLayers, plannedLayers, siteAreaLayer, siteLayers, unitOutlineLayer, PLANNER_COLOURS } from './layers.ts';
 import { download, renderReport, toCsv, toGeoJsonBlob } from './export.ts';
 import { useCoverageProgress } from './use-coverage-progress.ts';
 import { usePlannerLabels } from './use-planner-labels.ts';
@@ -28,6 +28,13 @@ type Tab = Level | 'checklist' | 'complaints';
 const GAP_LEGEND = [100, 500, 1000];
 /** The label layers whose rendered names tests and monitoring count (data-labels). */
 const COUNTED_LABELS = { subdistrict: 'label-subdistrict', community: 'label-community', street: 'label-streets' } as const;
+/** Metres per pixel of the map's canvas at its centre (Web Mercator, 512-pixel tiles). */
+function mapMetresPerPixel(map: MaplibreMap | null): number | null {
+  if (!map) return null;
+  const canvas = map.getCanvas();
+  const cssPerCanvas = canvas.clientWidth > 0 ? canvas.clientWidth / canvas.width : 1;
+  return ((40_075_016.686 * Math.cos((map.getCenter().lat * Math.PI) / 180)) / (512 * 2 ** map.getZoom())) * cssPerCanvas;
+}
 const rgba = (c: readonly number[]) => `rgba(${c[0]}, ${c[1]}, ${c[2]}, ${(c[3] ?? 255) / 255})`;
 type SortKey = 'name' | 'population' | 'population_covered' | 'uncovered' | 'share';
 
@@ -353,7 +360,7 @@ export function PlannerView() {
     if (!data || !kindInfo) return;
     const blob = await renderReport({
       title: t('planner.report.title', { kind: name(kindInfo), threshold: thresholdLabel(threshold) }),
-      subtitle: t('planner.report.subtitle', { date: new Date().toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN'), speed: data.coverage.threshold.speed, metres: Math.round(data.coverage.threshold.metres) }),
+      subtitle: `${t('planner.report.subtitle', { date: new Date().toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN'), speed: data.coverage.threshold.speed, metres: Math.round(data.coverage.threshold.metres) })} · ${t('planner.report.version', { v: data.coverage.data_version })}`,
       kpis: [
         [t('planner.kpi.share'), pct(data.coverage.district.share)],
         [t('planner.kpi.covered'), int(data.coverage.district.population_covered)],
@@ -364,9 +371,21 @@ export function PlannerView() {
       mapCanvas: mapBox.current?.querySelector('canvas.maplibregl-canvas') ?? null,
       header: [tableHeader[0]!, tableHeader[1]!, tableHeader[2]!, tableHeader[4]!],
       rows: rows.map((u) => [name(u), int(u.population), int(u.population_covered), pct(u.share)]),
+      metresPerPixel: mapMetresPerPixel(map),
+      north: t('planner.report.north'),
+      overview:
+        map && district.data
+          ? {
+              rings: district.data.features.flatMap((f) => (f.geometry.type === 'Polygon' ? [f.geometry.coordinates[0]!] : f.geometry.type === 'MultiPolygon' ? f.geometry.coordinates.map((p) => p[0]!) : [])),
+              view: map.getBounds().toArray().flat() as [number, number, number, number],
+              title: t('planner.report.overview'),
+            }
+          : null,
       legend: [
         [colour, t('planner.legend.isochrone')],
-        ['#ff4d5e', t('planner.legend.gap')],
+        ['#ff4d5e', t('planner.legend.gapSized', { sizes: GAP_LEGEND.map((n) => int(n)).join(' / ') })],
+        ...(plannedPoints.length ? [['#ffffff', t('planner.legend.planned')] as [string, string]] : []),
+        ...(show.complaints && complaints?.categories.length ? [['#be6eeb', t('planner.legend.complaints')] as [string, string]] : []),
         ...(candidate ? [['#ffd60a', t('planner.legend.candidate')] as [string, string]] : []),
         ...(siting ? [['#3ddc97', t('planner.legend.site')] as [string, string]] : []),
       ],
@@ -390,7 +409,7 @@ export function PlannerView() {
             <span><i style={{ background: colour }} />{t('planner.legend.isochrone')}</span>
             <span className="gap-sizes">
               {GAP_LEGEND.map((n) => (
-                <i key={n} className="dot" style={{ background: rgba(PLANNER_COLOURS.gap), width: 2 * gapRadiusPx(n), height: 2 * gapRadiusPx(n) }} />
+                <i key={n} className="dot" style={{ background: rgba(PLANNER_COLOURS.gap), width: 2 * gapLegendPx(n), height: 2 * gapLegendPx(n) }} />
               ))}
               {t('planner.legend.gapSized', { sizes: GAP_LEGEND.map((n) => int(n)).join(' / ') })}
             </span>

@@ -34,8 +34,15 @@ export const PLANNER_COLOURS = {
 /** The hexagons complaints are counted in, metres across the flats' half: a few blocks. */
 export const COMPLAINT_HEX_M = 220;
 
-/** A gap's radius in pixels: its area grows with the residents, so twice the people read as twice the ink. */
-export const gapRadiusPx = (population: number) => Math.min(12, Math.max(1.5, Math.sqrt(population) * 0.32));
+/**
+ * A gap's radius on the ground: its area grows with the residents, so twice the people read as
+ * twice the ink; metres, so the overview stays a map and a closer look separates the buildings.
+ */
+export const gapRadiusM = (population: number) => Math.sqrt(population) * 1.3;
+/** Pixel bounds of a gap's dot: never invisible, never a blot over its neighbours. */
+const GAP_PX = { min: 1.2, max: 14 } as const;
+/** A gap's dot in the legend, pixels: the same square-root scale, at a middle zoom. */
+export const gapLegendPx = (population: number) => Math.max(2, Math.sqrt(population) * 0.26);
 
 /** A kind's colour with the given alpha; the selection colour where a kind has none. */
 function kindColour(hex: string, alpha: number): RGBA {
@@ -106,8 +113,10 @@ export function gainedLayer(points: Array<[number, number, number]>) {
     id: 'planner-gained',
     data: points,
     getPosition: (p) => [p[0], p[1]],
-    getRadius: (p) => gapRadiusPx(p[2]),
-    radiusUnits: 'pixels',
+    getRadius: (p) => gapRadiusM(p[2]),
+    radiusUnits: 'meters',
+    radiusMinPixels: GAP_PX.min + 0.8,
+    radiusMaxPixels: GAP_PX.max,
     getFillColor: PLANNER_COLOURS.gained,
     stroked: true,
     getLineColor: [11, 18, 32, 255],
@@ -169,8 +178,10 @@ export function gapLayer(data: FeatureCollection<Point, { population: number }>)
     id: 'planner-gaps',
     data: data.features,
     getPosition: (f) => f.geometry.coordinates as [number, number],
-    getRadius: (f) => gapRadiusPx(f.properties.population),
-    radiusUnits: 'pixels',
+    getRadius: (f) => gapRadiusM(f.properties.population),
+    radiusUnits: 'meters',
+    radiusMinPixels: GAP_PX.min,
+    radiusMaxPixels: GAP_PX.max,
     getFillColor: PLANNER_COLOURS.gap,
     opacity: 0.75,
   });
