@@ -231,7 +231,7 @@ export function PlannerView() {
     (f: Feature | FeatureCollection | null | undefined) => {
       if (!map || !f) return;
       const [w, s, e, n] = turfBbox(f);
-      map.fitBounds([w, s, e, n], { padding: 70, duration: 500, maxZoom: 16 });
+      map.fitBounds([w, s, e, n], { padding: 70, duration: 500, maxZoom: 15.5 });
     },
     [map],
   );

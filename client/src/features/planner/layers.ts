@@ -40,7 +40,7 @@ export const COMPLAINT_HEX_M = 220;
  */
 export const gapRadiusM = (population: number) => Math.sqrt(population) * 1.3;
 /** Pixel bounds of a gap's dot: never invisible, never a blot over its neighbours. */
-const GAP_PX = { min: 1.2, max: 14 } as const;
+const GAP_PX = { min: 1.2, max: 9 } as const;
 /** A gap's dot in the legend, pixels: the same square-root scale, at a middle zoom. */
 export const gapLegendPx = (population: number) => Math.max(2, Math.sqrt(population) * 0.26);
 
