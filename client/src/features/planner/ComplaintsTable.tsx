@@ -19,6 +19,7 @@ export function ComplaintsTable({ data, categoryNames, selected, onSelect, int, 
   if (!data) return <p className="muted">{t('planner.loading')}</p>;
   if (data.categories.length === 0) return <p className="muted" data-testid="complaints-none">{t('planner.complaints.none')}</p>;
   const rows = data.communities.filter((c) => c.score > 0).slice(0, ROWS);
+  const top = rows[0]?.score || 1;
   return (
     <>
       <p className="muted small complaints-about">
@@ -42,7 +43,7 @@ export function ComplaintsTable({ data, categoryNames, selected, onSelect, int, 
               <td>{c.rate.toFixed(2)}</td>
               <td>{pct(c.share)}</td>
               <td data-value={c.score}>
-                <span className="bar"><i style={{ width: `${Math.min(100, c.score * 20)}%`, background: 'var(--complaint, #be6eeb)' }} /></span>
+                <span className="bar"><i style={{ width: `${(100 * c.score) / top}%`, background: 'var(--complaint, #be6eeb)' }} /></span>
                 {c.score.toFixed(2)}
               </td>
             </tr>

@@ -132,11 +132,12 @@ export function complaintDensityLayer(points: Array<[number, number]>) {
     data: points,
     getPosition: (p: [number, number]) => p,
     radius: COMPLAINT_HEX_M,
-    coverage: 0.92,
+    coverage: 0.85,
     extruded: false,
     gpuAggregation: false,
     colorRange: PLANNER_COLOURS.complaints,
-    opacity: 0.55,
+    // Light enough that streets, gaps and names read through it.
+    opacity: 0.32,
     pickable: false,
   } as never);
 }
