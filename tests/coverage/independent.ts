@@ -76,7 +76,7 @@ export async function exportCity(db: pg.Pool): Promise<CityExport> {
 
 /** Where the facilities of a kind (or the pocket parks) meet the network. */
 export async function facilityAttachments(db: pg.Pool, kind: string): Promise<Attach[]> {
-  const { rows } = await db.query<{ lon: number; lat: number }>('SELECT ST_X(geom) AS lon, ST_Y(geom) AS lat FROM facility WHERE kind = $1', [kind]);
+  const { rows } = await db.query<{ lon: number; lat: number }>("SELECT ST_X(geom) AS lon, ST_Y(geom) AS lat FROM facility WHERE kind = $1 AND status = 'open'", [kind]);
   return snapPoints(db, rows.map((r) => [r.lon, r.lat]));
 }
 

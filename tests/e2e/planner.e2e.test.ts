@@ -38,9 +38,16 @@ describe('the planner in Chromium', () => {
     await page.goto(`${server.url}/planner`);
   });
   afterAll(async () => {
+    const pool = testPool();
+    await pool.query(`DELETE FROM facility WHERE kind = $1 AND status = 'planned'`, [kind]).finally(() => pool.end());
     await browser?.close();
     await server?.close();
   });
+
+  /** The names each label layer shows now, as the map reports them: { subdistrict, community, street }. */
+  const labels = async () =>
+    Object.fromEntries(((await page.getAttribute('[data-testid="planner-map"]', 'data-labels')) ?? '').split(' ').filter(Boolean).map((p) => [p.split(':')[0], Number(p.split(':')[1])])) as Record<string, number>;
+  const view = async () => ((await page.getAttribute('.planner-map [data-view]', 'data-view')) ?? '0,0,0').split(',').map(Number) as [number, number, number];
 
   it('fills the coverage table for a chosen kind with the same figures the API gives', async () => {
     await page.waitForSelector('[data-testid="planner-kind"] option[value="kindergarten"]', { state: 'attached', timeout: 45_000 });
@@ -67,6 +74,28 @@ describe('the planner in Chromium', () => {
     await page.click('[data-testid="sort-share"]');
     const flipped = await page.$$eval('[data-testid="coverage-table"] tbody tr td[data-value]:nth-child(5)', (tds) => tds.map((td) => Number(td.getAttribute('data-value'))));
     expect(flipped).toEqual([...shares].sort((a, b) => b - a));
+  });
+
+  it('names every subdistrict on the overview, and a table row zooms to its unit, where community and street names appear', async () => {
+    await page.waitForSelector('[data-map-state="ready"]', { timeout: 30_000 });
+    const subdistricts = ((await (await planner('/api/admin-units?level=subdistrict')).json()) as { features: unknown[] }).features.length;
+    await expect.poll(async () => (await labels()).subdistrict, { timeout: 20_000 }).toBe(subdistricts);
+    const before = await view();
+    await page.click('[data-testid="tab-community"]');
+    const row = page.locator('[data-testid="coverage-table"] tbody tr').first();
+    const id = Number(await row.getAttribute('data-unit-id'));
+    await row.click();
+    await expect.poll(async () => (await view())[2], { timeout: 20_000 }).toBeGreaterThan(before[2] + 1);
+    await expect(row.getAttribute('class')).resolves.toBe('selected');
+    // The camera is on the community: its centre lies in the community's polygon.
+    const [lng, lat] = await view();
+    const pool = testPool();
+    const inside = await pool.query(`SELECT ST_Intersects(geom, ST_SetSRID(ST_MakePoint($1, $2), 4326)) AS hit FROM admin_unit WHERE id = $3`, [lng, lat, id]).finally(() => pool.end());
+    expect(inside.rows[0].hit).toBe(true);
+    await expect.poll(async () => { const l = await labels(); return l.community! > 0 && l.street! > 0; }, { timeout: 20_000 }).toBe(true);
+    await row.click();
+    await expect.poll(async () => (await view())[2], { timeout: 20_000 }).toBeCloseTo(before[2], 1);
+    await page.click('[data-testid="tab-subdistrict"]');
   });
 
   it('shows the coverage change of a candidate placed with a click, equal to the API what-if', async () => {
@@ -111,10 +140,33 @@ describe('the planner in Chromium', () => {
     expect(shown).toEqual(api.communities.map((c) => c.score).sort((a, b) => a - b));
   });
 
-  it('suggests ranked sites and loads nothing from outside the server', async () => {
+  it('suggests named sites, compares three side by side as the API what-if says, adopts one as planned, and loads nothing from outside', async () => {
     await page.click('[data-testid="suggest-sites"]');
     const items = page.locator('[data-testid="sites"] li');
     await expect.poll(() => items.count(), { timeout: 30_000 }).toBe(5);
+    // Named by street and community, never by coordinates alone.
+    await expect(page.textContent('[data-testid="site-1"] .name')).resolves.toMatch(/·/);
+    for (const r of [1, 2, 3]) await page.check(`[data-testid="compare-${r}"]`);
+    await expect(page.isDisabled('[data-testid="compare-4"]')).resolves.toBe(true);
+    const sites = (await (await planner('/api/coverage/siting', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind, minutes: 5, count: 5 }) })).json()) as { sites: Array<{ rank: number; lon: number; lat: number }> };
+    for (const s of sites.sites.slice(0, 3)) {
+      const alone = (await (await planner('/api/coverage/what-if', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind, minutes: 5, add: [{ lon: s.lon, lat: s.lat }] }) })).json()) as { delta: { population_covered: number; buildings_gained: number } };
+      await expect.poll(() => page.getAttribute(`[data-testid="compare-people-${s.rank}"]`, 'data-value'), { timeout: 30_000 }).toBe(String(alone.delta.population_covered));
+      expect(await page.getAttribute(`[data-testid="compare-buildings-${s.rank}"]`, 'data-value')).toBe(String(alone.delta.buildings_gained));
+    }
+    // Adopt the first: stored as planned, audited as the signed-in planner, left out of the figures.
+    const shareBefore = await page.textContent('[data-testid="kpi-share"]');
+    await page.click('[data-testid="adopt-1"]');
+    const adopted = page.locator('[data-testid="adopted-1"]');
+    await adopted.waitFor({ timeout: 30_000 });
+    const id = Number(await adopted.getAttribute('data-id'));
+    const pool = testPool();
+    const audit = await pool
+      .query<{ actor: string; status: string }>(`SELECT e.actor, f.status FROM event e JOIN facility f ON f.id = $1 WHERE e.type = 'facility.planned' AND e.subject = 'facility:' || $1`, [id])
+      .finally(() => pool.end());
+    expect(audit.rows).toEqual([{ actor: 'user:test-planner', status: 'planned' }]);
+    await expect.poll(() => page.getAttribute('[data-testid="planned-note"]', 'data-counted'), { timeout: 30_000 }).toBe('false');
+    expect(await page.textContent('[data-testid="kpi-share"]')).toBe(shareBefore);
     expect(seen.errors).toEqual([]);
     expect(seen.outside).toEqual([]);
   });

@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { LAYER_IDS, parseWallSettings } from '../../client/src/features/wall/settings.ts';
 
 describe('wall URL settings', () => {
-  it('shows every layer, tours, and waits 15 s for a heartbeat by default', () => {
+  it('shows every live layer (the planner\'s complaint gaps only when asked), tours, and waits 15 s for a heartbeat by default', () => {
     const s = parseWallSettings('');
-    expect([...s.layers]).toEqual([...LAYER_IDS]);
+    expect([...s.layers]).toEqual(LAYER_IDS.filter((l) => l !== 'complaints'));
+    expect(s.gapKind).toBe('elderly_day_care');
+    expect([...parseWallSettings('?layers=complaints,heat&gapkind=public_toilet').layers].sort()).toEqual(['complaints', 'heat']);
+    expect(parseWallSettings('?gapkind=Robert%27);DROP').gapKind).toBe('elderly_day_care');
     expect(s.tour).toBe(true);
     expect(s.staleAfterMs).toBe(15_000);
     expect(s.window).toBe('today');

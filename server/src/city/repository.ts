@@ -291,7 +291,7 @@ export async function facilitiesGeoJson(db: Db, kind?: string): Promise<string> 
     collection(
       `json_build_object('type', 'Feature', 'id', t.id, 'geometry', ST_AsGeoJSON(t.geom, 7)::json,
          'properties', json_build_object('id', t.id, 'kind', t.kind, 'name', t.name, 'capacity', t.capacity,
-                                         'opened_on', t.opened_on, 'synthetic', t.synthetic))`,
+                                         'opened_on', t.opened_on, 'synthetic', t.synthetic, 'status', t.status))`,
       `facility t WHERE ($1::text IS NULL OR t.kind = $1)`,
     ),
     [kind ?? null],

@@ -61,6 +61,8 @@ export interface Facility {
   name: string;
   lon: number;
   lat: number;
+  /** An adopted site not built yet: left out of coverage unless a request counts planned ones. */
+  planned?: boolean;
   /** Nearest edge index, or −1 when none lies within the snapping limit. */
   edge: number;
   frac: number;

@@ -120,6 +120,8 @@ export interface FacilityRow {
   name: string;
   lon: number;
   lat: number;
+  /** `planned` for an adopted site not yet built; pocket parks are always open. */
+  status: 'open' | 'planned';
   snap: Snap;
 }
 
@@ -130,13 +132,13 @@ export interface FacilityRow {
 export async function loadFacilities(db: Db, snapLimit: number): Promise<FacilityRow[]> {
   const { rows } = await db.query<Omit<FacilityRow, 'snap'> & { edge_id: string | null; frac: number | null; snap_m: number | null }>(
     `WITH f AS (
-       SELECT id, 'facility' AS source, kind, name, geom FROM facility
+       SELECT id, 'facility' AS source, kind, name, status, geom FROM facility
        UNION ALL
-       SELECT p.id, 'pocket_park', 'pocket_park', p.name, ST_PointOnSurface(p.geom) FROM pocket_park p
+       SELECT p.id, 'pocket_park', 'pocket_park', p.name, 'open', ST_PointOnSurface(p.geom) FROM pocket_park p
         -- A park already listed as a facility of kind pocket_park (within ~50 m) counts once.
-        WHERE NOT EXISTS (SELECT 1 FROM facility f WHERE f.kind = 'pocket_park' AND ST_DWithin(f.geom, p.geom, 0.0005))
+        WHERE NOT EXISTS (SELECT 1 FROM facility f WHERE f.kind = 'pocket_park' AND f.status = 'open' AND ST_DWithin(f.geom, p.geom, 0.0005))
      )
-     SELECT f.id, f.source, f.kind, f.name, ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat, nn.edge_id, nn.frac, nn.snap_m
+     SELECT f.id, f.source, f.kind, f.name, f.status, ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat, nn.edge_id, nn.frac, nn.snap_m
        FROM f LEFT JOIN LATERAL (${NEAREST_EDGE('f.geom', '$1::float8')}) nn ON true
       ORDER BY f.source, f.id`,
     [snapLimit],
@@ -214,10 +216,10 @@ export async function nodePositions(db: Db, ids: number[]): Promise<Map<number, 
   return new Map(rows.map((r) => [Number(r.id), [r.lon, r.lat]]));
 }
 
-export async function insertFacility(db: Db, kind: string, name: string, lon: number, lat: number): Promise<number> {
+export async function insertFacility(db: Db, kind: string, name: string, lon: number, lat: number, status: 'open' | 'planned' = 'open'): Promise<number> {
   const { rows } = await db.query<{ id: number }>(
-    `INSERT INTO facility (kind, name, geom) VALUES ($1, $2, ST_SetSRID(ST_MakePoint($3::float8, $4::float8), 4326)) RETURNING id`,
-    [kind, name, lon, lat],
+    `INSERT INTO facility (kind, name, geom, status) VALUES ($1, $2, ST_SetSRID(ST_MakePoint($3::float8, $4::float8), 4326), $5) RETURNING id`,
+    [kind, name, lon, lat, status],
   );
   return rows[0]!.id;
 }
@@ -258,4 +260,99 @@ export async function drivingDistance(db: Db, startIds: number[], distance: numb
     [startIds, distance],
   );
   return new Map(rows.map((r) => [Number(r.node), r.agg_cost]));
+}
+
+/** Where a proposed site lies, in words: the nearest named street and the community and subdistrict around it. */
+export interface SiteContext {
+  street: string | null;
+  community_id: number | null;
+  community_zh: string | null;
+  community_en: string | null;
+  subdistrict_zh: string | null;
+  subdistrict_en: string | null;
+}
+
+/**
+ * Names for points: the nearest named street within 300 m (a site on an unnamed lane is named
+ * by the street a visitor would look for) and the community and subdistrict that contain it.
+ */
+export async function siteContexts(db: Db, points: Array<{ lon: number; lat: number }>): Promise<SiteContext[]> {
+  if (points.length === 0) return [];
+  const { rows } = await db.query<SiteContext & { i: string }>(
+    `WITH p AS (SELECT i, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS g FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS u(lon, lat, i))
+     SELECT p.i, st.name AS street, c.id AS community_id, c.name_zh AS community_zh, c.name_en AS community_en,
+            s.name_zh AS subdistrict_zh, s.name_en AS subdistrict_en
+       FROM p
+       LEFT JOIN LATERAL (
+         SELECT e.name FROM walk_edge e
+          WHERE e.name IS NOT NULL AND e.name <> '' AND ST_DWithin(e.geom::geography, p.g::geography, 300)
+          ORDER BY e.geom <-> p.g LIMIT 1
+       ) st ON true
+       LEFT JOIN admin_unit c ON c.level = 'community' AND ST_Intersects(c.geom, p.g)
+       LEFT JOIN admin_unit s ON s.id = c.parent_id
+      ORDER BY p.i`,
+    [points.map((p) => p.lon), points.map((p) => p.lat)],
+  );
+  // A point on a community border would appear twice: keep the first row per point.
+  const byIndex = new Map<number, SiteContext>();
+  for (const { i, ...r } of rows) if (!byIndex.has(Number(i))) byIndex.set(Number(i), r);
+  return points.map((_, k) => byIndex.get(k + 1) ?? { street: null, community_id: null, community_zh: null, community_en: null, subdistrict_zh: null, subdistrict_en: null });
+}
+
+export interface PlannedFacilityRow {
+  id: number;
+  kind: string;
+  name: string;
+  lon: number;
+  lat: number;
+  /** When it was adopted and by whom, from the event log. */
+  planned_at: string | null;
+  planned_by: string | null;
+}
+
+/** Planned facilities (of one kind, or all), with who adopted each and when from the event log. */
+export async function plannedFacilities(db: Db, kind?: string): Promise<PlannedFacilityRow[]> {
+  const { rows } = await db.query<PlannedFacilityRow>(
+    `SELECT f.id, f.kind, f.name, ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat, ev.at AS planned_at, ev.actor AS planned_by
+       FROM facility f
+       LEFT JOIN LATERAL (
+         SELECT e.at, e.actor FROM event e WHERE e.type = 'facility.planned' AND e.subject = 'facility:' || f.id ORDER BY e.seq DESC LIMIT 1
+       ) ev ON true
+      WHERE f.status = 'planned' AND ($1::text IS NULL OR f.kind = $1)
+      ORDER BY f.id`,
+    [kind ?? null],
+  );
+  return rows;
+}
+
+export interface CommunityComplaints {
+  community_id: number;
+  complaints: number;
+}
+
+/**
+ * Cases of the given categories reported in the window, per community (the case's own
+ * community, assigned at intake by point in polygon).
+ */
+export async function complaintsByCommunity(db: Db, categories: readonly string[], since: Date, until: Date): Promise<CommunityComplaints[]> {
+  if (categories.length === 0) return [];
+  const { rows } = await db.query<{ community_id: number; complaints: string }>(
+    `SELECT community_id, count(*) AS complaints FROM cases
+      WHERE category = ANY($1::text[]) AND reported_at >= $2 AND reported_at < $3 AND community_id IS NOT NULL
+      GROUP BY community_id`,
+    [categories, since, until],
+  );
+  return rows.map((r) => ({ community_id: r.community_id, complaints: Number(r.complaints) }));
+}
+
+/** The places of those cases, for a density layer. */
+export async function complaintPoints(db: Db, categories: readonly string[], since: Date, until: Date): Promise<Array<[number, number]>> {
+  if (categories.length === 0) return [];
+  const { rows } = await db.query<{ lon: number; lat: number }>(
+    `SELECT round(ST_X(geom)::numeric, 6)::float8 AS lon, round(ST_Y(geom)::numeric, 6)::float8 AS lat FROM cases
+      WHERE category = ANY($1::text[]) AND reported_at >= $2 AND reported_at < $3 AND geom IS NOT NULL
+      ORDER BY id`,
+    [categories, since, until],
+  );
+  return rows.map((r) => [r.lon, r.lat]);
 }

@@ -46,3 +46,25 @@ export const Siting = Described('proposed sites by greedy maximum coverage', {
   sites: Type.Array(Type.Unknown()),
 });
 export const Checklist = Described('the life-circle checklist per community', { rule: Type.String(), communities: Type.Array(Type.Unknown()) });
+export const Adopted = Described('the planned facility as stored', {
+  id: Type.Number(),
+  kind: Type.String(),
+  name: Type.String(),
+  lon: Type.Number(),
+  lat: Type.Number(),
+  status: Type.Literal('planned'),
+  place: Type.Unknown({ description: 'the nearest named street and the community around the site' }),
+});
+export const Planned = Described('planned facilities with who adopted each and when', { facilities: Type.Array(Type.Unknown()) });
+export const Complaints = Described('related complaints per community beside the coverage, ranked by score', {
+  kind: Type.String(),
+  threshold: Threshold,
+  categories: Type.Array(Type.String()),
+  category_names: Type.Array(Type.Unknown({ description: 'code, name_zh and name_en of each category' })),
+  reasons: Type.Array(Type.String()),
+  window: Type.Unknown(),
+  rule: Type.String(),
+  district: Type.Unknown(),
+  communities: Type.Array(Type.Unknown()),
+  points: Type.Array(Type.Unknown({ description: '[lon, lat] of each related complaint' })),
+});

@@ -15,34 +15,49 @@ const thresholdFields = {
   metres: Type.Optional(Type.Number({ minimum: THRESHOLD_LIMITS.metres.min, maximum: THRESHOLD_LIMITS.metres.max, description: 'walking distance (300, 500, 1000 in GB 50180-2018)' })),
   speed: Type.Optional(Type.Number({ minimum: THRESHOLD_LIMITS.speed.min, maximum: THRESHOLD_LIMITS.speed.max, description: 'walking speed, m/s' })),
 };
+/** Count planned facilities as if open; by default they serve nobody yet. */
+const plannedField = { planned: Type.Optional(Type.Boolean({ description: 'count planned facilities as if they were open (default false)' })) };
 const kindField = Type.String({ minLength: 1, maxLength: 64, description: 'life-circle kind' });
 /** The socket id that receives `coverage.progress` events, and the job id they carry. */
 const progressFields = {
   progress_to: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })),
   job: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' })),
 };
+const Lon0 = Type.Number({ minimum: -180, maximum: 180 });
+const Lat0 = Type.Number({ minimum: -90, maximum: 90 });
+const Lon = Lon0;
+const Lat = Lat0;
 const LEVELS = ['subdistrict', 'community', 'grid'] as const;
 
 const CoverageQuery = Type.Object(
   {
     kind: kindField,
     ...thresholdFields,
+    ...plannedField,
     level: Type.Optional(Type.Array(Type.Union(LEVELS.map((l) => Type.Literal(l))), { maxItems: 3, description: 'breakdown levels (default subdistrict and community)' })),
   },
   { additionalProperties: false },
 );
-const KindQuery = Type.Object({ kind: kindField, ...thresholdFields }, { additionalProperties: false });
+const KindQuery = Type.Object({ kind: kindField, ...thresholdFields, ...plannedField }, { additionalProperties: false });
+const AdoptBody = Type.Object(
+  { kind: kindField, lon: Lon0, lat: Lat0, name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) },
+  { additionalProperties: false },
+);
+const ComplaintsQuery = Type.Object(
+  { kind: kindField, ...thresholdFields, ...plannedField, until: Type.Optional(Type.String({ format: 'date-time', description: 'end of the complaint window (default now); the window is the days of data/standards/complaint-categories.json before it' })) },
+  { additionalProperties: false },
+);
+const PlannedQuery = Type.Object({ kind: Type.Optional(kindField) }, { additionalProperties: false });
 const ThresholdQuery = Type.Object(thresholdFields, { additionalProperties: false });
 const IsochroneParams = Type.Object(
   { source: Type.Union([Type.Literal('facility'), Type.Literal('pocket_park')]), id: Type.Integer({ minimum: 1 }) },
   { additionalProperties: false },
 );
-const Lon = Type.Number({ minimum: -180, maximum: 180 });
-const Lat = Type.Number({ minimum: -90, maximum: 90 });
 const WhatIfBody = Type.Object(
   {
     kind: kindField,
     ...thresholdFields,
+    ...plannedField,
     add: Type.Optional(Type.Array(Type.Object({ lon: Lon, lat: Lat, name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }, { additionalProperties: false }), { maxItems: 20 })),
     move: Type.Optional(Type.Array(Type.Object({ id: Type.Integer({ minimum: 1 }), lon: Lon, lat: Lat }, { additionalProperties: false }), { maxItems: 20 })),
     remove: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 50 })),
@@ -51,7 +66,7 @@ const WhatIfBody = Type.Object(
   { additionalProperties: false },
 );
 const SitingBody = Type.Object(
-  { kind: kindField, ...thresholdFields, count: Type.Integer({ minimum: 1, maximum: 20 }), ...progressFields },
+  { kind: kindField, ...thresholdFields, ...plannedField, count: Type.Integer({ minimum: 1, maximum: 20 }), ...progressFields },
   { additionalProperties: false },
 );
 const ReachQuery = Type.Object({ node: Type.Integer({ minimum: 1, description: 'walk node id' }), ...thresholdFields }, { additionalProperties: false });
@@ -152,6 +167,25 @@ export async function coverageRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Body: Q<typeof SitingBody> }>('/api/coverage/siting', { config: { permission: 'coverage.read', heavy: true }, schema: { body: SitingBody, response: { 200: R.Siting } } }, async (req) => {
     const { kind, count, progress_to, job, ...t } = req.body;
     return service.siting(kind, { ...t, count }, progressFor(req, { progress_to, job }));
+  });
+
+  /**
+   * Adopts a site (a suggestion, or any point on the network) as a planned facility: stored
+   * with status planned, audited with the principal as actor, shown as planned on the wall.
+   */
+  app.post<{ Body: Q<typeof AdoptBody> }>('/api/coverage/planned', { config: { permission: 'coverage.edit' }, schema: { body: AdoptBody, response: { 201: R.Adopted } } }, async (req, reply) =>
+    reply.code(201).send(await service.adopt(req.body, actorOf(req.principal))),
+  );
+
+  /** Planned facilities (of one kind, or all), with who adopted each and when. */
+  app.get<{ Querystring: Q<typeof PlannedQuery> }>('/api/coverage/planned', { config: { permission: 'coverage.read' }, schema: { querystring: PlannedQuery, response: { 200: R.Planned } } }, async (req) =>
+    service.planned(req.query.kind),
+  );
+
+  /** The kind's related complaints per community beside its coverage, ranked where complaints are high and coverage low. */
+  app.get<{ Querystring: Q<typeof ComplaintsQuery> }>('/api/coverage/complaints', { config: { permission: 'coverage.read' }, schema: { querystring: ComplaintsQuery, response: { 200: R.Complaints } } }, async (req) => {
+    const { kind, until, ...t } = req.query;
+    return service.complaints(kind, { ...t, ...(until ? { until: new Date(until) } : {}) });
   });
 
   /** The life-circle checklist per community, with a score. */

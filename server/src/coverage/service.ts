@@ -25,7 +25,8 @@ import type { Actor } from '../auth/principal.ts';
 import { appendEvents } from '../events/repository.ts';
 import { observeCoverageLoad } from '../metrics/registry.ts';
 import { greedySiting } from './siting.ts';
-import { KINDS, POCKET_PARK_KIND, kindInfo, parseThreshold, type Threshold } from './standards.ts';
+import { findCategory } from '../cases/categories.ts';
+import { COMPLAINT_WINDOW_DAYS, KINDS, POCKET_PARK_KIND, complaintCategoriesOf, kindInfo, parseThreshold, type Threshold } from './standards.ts';
 
 export interface CoverageOptions {
   /** Default walking speed, m/s. */
@@ -53,12 +54,19 @@ export interface ThresholdInput {
   minutes?: number;
   metres?: number;
   speed?: number;
+  /** Count planned facilities as if they were open (default false: they serve nobody yet). */
+  planned?: boolean;
 }
 
 export interface CoverageResult {
   kind: string;
   threshold: Threshold;
   facilities: number;
+  /** Planned facilities of the kind; counted in `facilities` and the figures only when asked. */
+  planned: number;
+  planned_counted: boolean;
+  /** The data version the figures were computed at (network and facility counters). */
+  data_version: string;
   /** Facilities of the kind farther than the snapping limit from every walk node (left out). */
   facilities_off_network: number;
   district: CoverageFigures;
@@ -164,7 +172,7 @@ export class CoverageService {
     const m = model;
     model = {
       ...m,
-      facilities: facilities.map((f) => ({ id: f.id, source: f.source, kind: f.kind, name: f.name, lon: f.lon, lat: f.lat, ...anchorOf(m.edgeIndex, m.reversed, f.snap) })),
+      facilities: facilities.map((f) => ({ id: f.id, source: f.source, kind: f.kind, name: f.name, lon: f.lon, lat: f.lat, planned: f.status === 'planned', ...anchorOf(m.edgeIndex, m.reversed, f.snap) })),
     };
     this.masks.clear();
     // Polygons are keyed by what they are drawn from (node, snap, budget), so only a network change voids them.
@@ -222,16 +230,23 @@ export class CoverageService {
     return parseThreshold(input, this.options.walkSpeed);
   }
 
-  facilitiesOf(model: CityModel, kind: string): Facility[] {
-    return model.facilities.filter((f) => f.kind === kind);
+  /** A kind's facilities: the open ones, and the planned ones too when asked. */
+  facilitiesOf(model: CityModel, kind: string, withPlanned = false): Facility[] {
+    return model.facilities.filter((f) => f.kind === kind && (withPlanned || !f.planned));
+  }
+
+  /** The data version of the loaded model, as the figures carry it. */
+  get dataVersion(): string {
+    const v = this.loadedVersion;
+    return v ? `${v.network}.${v.facilities}` : '0.0';
   }
 
   /** The covered mask of a kind at a threshold, cached for the current data version. */
-  private kindMask(model: CityModel, kind: string, t: Threshold): { mask: Uint8Array; reach: AnchoredReach; summary?: ReturnType<typeof summarize> } {
-    const key = `${kind}|${t.metres}`;
+  private kindMask(model: CityModel, kind: string, t: Threshold, withPlanned = false): { mask: Uint8Array; reach: AnchoredReach; summary?: ReturnType<typeof summarize> } {
+    const key = `${kind}|${t.metres}|${withPlanned ? 'planned' : 'open'}`;
     let hit = this.masks.get(key);
     if (!hit) {
-      const reach = reachFrom(model, this.facilitiesOf(model, kind), t.metres);
+      const reach = reachFrom(model, this.facilitiesOf(model, kind, withPlanned), t.metres);
       hit = { mask: coveredMask(model, reach), reach };
       // Thresholds are free numbers: bound the cache so varied requests cannot grow it without end.
       if (this.masks.size >= 300) this.masks.clear();
@@ -244,10 +259,21 @@ export class CoverageService {
     kindInfo(kind);
     const t = this.threshold(input);
     const model = await this.current();
-    const facilities = this.facilitiesOf(model, kind);
-    const { mask } = this.kindMask(model, kind, t);
+    const withPlanned = input.planned === true;
+    const facilities = this.facilitiesOf(model, kind, withPlanned);
+    const { mask } = this.kindMask(model, kind, t, withPlanned);
     const { district, units } = summarize(model, mask, levels);
-    return { kind, threshold: t, facilities: facilities.length, facilities_off_network: facilities.filter((f) => f.edge < 0).length, district, units };
+    return {
+      kind,
+      threshold: t,
+      facilities: facilities.length,
+      planned: model.facilities.filter((f) => f.kind === kind && f.planned).length,
+      planned_counted: withPlanned,
+      data_version: this.dataVersion,
+      facilities_off_network: facilities.filter((f) => f.edge < 0).length,
+      district,
+      units,
+    };
   }
 
   /** Buildings a kind does not reach within the threshold, as GeoJSON points weighted by population. */
@@ -255,7 +281,7 @@ export class CoverageService {
     kindInfo(kind);
     const t = this.threshold(input);
     const model = await this.current();
-    const { mask } = this.kindMask(model, kind, t);
+    const { mask } = this.kindMask(model, kind, t, input.planned === true);
     const b = model.buildings;
     const features: GeoJSON.Feature<GeoJSON.Point>[] = [];
     for (let i = 0; i < mask.length; i++) {
@@ -324,17 +350,19 @@ export class CoverageService {
     kindInfo(kind);
     const t = this.threshold(input);
     const model = await this.current();
-    const facilities = this.facilitiesOf(model, kind).filter((f) => f.edge >= 0);
-    const { reach } = this.kindMask(model, kind, t);
+    const withPlanned = input.planned === true;
+    const facilities = this.facilitiesOf(model, kind, withPlanned).filter((f) => f.edge >= 0);
+    const { reach } = this.kindMask(model, kind, t, withPlanned);
     const key = anchorKey(facilities);
     const geometry = facilities.length ? this.polygonOf(model, key, reach) : null;
     const features: GeoJSON.Feature[] = [];
     if (geometry) features.push({ type: 'Feature', geometry, properties: { role: 'isochrone', kind, threshold: t.key, metres: t.metres } });
-    for (const f of this.facilitiesOf(model, kind)) {
+    // Planned facilities are always listed (the map marks them apart), whether counted or not.
+    for (const f of this.facilitiesOf(model, kind, true)) {
       features.push({
         type: 'Feature',
         geometry: { type: 'Point', coordinates: [round6(f.lon), round6(f.lat)] },
-        properties: { role: 'facility', kind, source: f.source, id: f.id, name: f.name, on_network: f.edge >= 0 },
+        properties: { role: f.planned ? 'planned' : 'facility', kind, source: f.source, id: f.id, name: f.name, on_network: f.edge >= 0 },
       });
     }
     return { type: 'FeatureCollection', features };
@@ -361,7 +389,8 @@ export class CoverageService {
     const model = await this.atVersion(version);
     const moveSnaps = snaps.slice(0, input.move?.length ?? 0);
     const addSnaps = snaps.slice(input.move?.length ?? 0);
-    const existing = this.facilitiesOf(model, input.kind);
+    const withPlanned = input.planned === true;
+    const existing = this.facilitiesOf(model, input.kind, withPlanned);
     // Ids name facility rows; a pocket park known only from its own table is named by its park id.
     const byId = new Map<number, Facility>();
     for (const f of existing) if (f.source === 'pocket_park') byId.set(f.id, f);
@@ -384,7 +413,7 @@ export class CoverageService {
       added.push({ ...this.checkPlaced(model, p, addSnaps[i]!, `add.${i}`), lon: p.lon, lat: p.lat, name: p.name ?? `${info.name_zh}（规划）` });
     }
     const after = [...existing.filter((f) => !removed.has(f)).map((f) => (moved.has(f) ? { ...f, ...moved.get(f)! } : f)), ...added];
-    const before = this.kindMask(model, input.kind, t);
+    const before = this.kindMask(model, input.kind, t, withPlanned);
     // Adding only: the nearest facility afterwards is the nearer of today's nearest and the new
     // ones, so a search from the new ones alone suffices. Moving or removing needs a full search.
     const addOnly = removed.size === 0 && moved.size === 0;
@@ -399,6 +428,8 @@ export class CoverageService {
     let deltaPopulation = 0;
     let gained = 0;
     let lost = 0;
+    /** The buildings the change newly covers, so the planner can highlight them. */
+    const gainedPoints: Array<[number, number, number]> = [];
     const a: Anchor = { edge: -1, frac: 0, snap: 0 };
     for (const i of buildingsNear(model, changed, t.metres)) {
       a.edge = b.edge[i]!;
@@ -409,8 +440,10 @@ export class CoverageService {
       if (now === was) continue;
       const d = now ? b.population[i]! : -b.population[i]!;
       deltaPopulation += d;
-      if (now) gained++;
-      else lost++;
+      if (now) {
+        gained++;
+        gainedPoints.push([round6(b.lon[i]!), round6(b.lat[i]!), b.population[i]!]);
+      } else lost++;
       for (const u of [b.subdistrict[i]!, b.community[i]!, b.grid[i]!]) if (u > 0) unitChange.set(u, (unitChange.get(u) ?? 0) + d);
     }
     const afterDistrict = {
@@ -454,6 +487,7 @@ export class CoverageService {
       },
       units: unitDelta,
       candidates: { type: 'FeatureCollection' as const, features: candidates },
+      gained: gainedPoints,
       saved,
     };
   }
@@ -482,7 +516,7 @@ export class CoverageService {
     kindInfo(kind);
     const t = this.threshold(input);
     const model = await this.current();
-    const { mask } = this.kindMask(model, kind, t);
+    const { mask } = this.kindMask(model, kind, t, input.planned === true);
     const base = summarize(model, mask, []).district;
     const sites = await greedySiting({
       graph: model.graph,
@@ -500,6 +534,8 @@ export class CoverageService {
       },
     });
     progress?.('siting', 1, 1);
+    const points = sites.map((x) => ({ lon: round6(model.nodeLon[x.node]!), lat: round6(model.nodeLat[x.node]!) }));
+    const places = await repo.siteContexts(this.db, points);
     return {
       kind,
       threshold: t,
@@ -508,8 +544,9 @@ export class CoverageService {
       sites: sites.map((s, i) => ({
         rank: i + 1,
         node_id: model.graph.nodeIds[s.node]!,
-        lon: round6(model.nodeLon[s.node]!),
-        lat: round6(model.nodeLat[s.node]!),
+        ...points[i]!,
+        // Named the way a planner says where it is: the street, in which community.
+        place: places[i]!,
         added_population: s.added_population,
         added_buildings: s.added_buildings,
         cumulative_population: s.cumulative_population,
@@ -555,6 +592,79 @@ export class CoverageService {
           items,
         };
       }),
+    };
+  }
+
+  /**
+   * Adopts a site as a planned facility of a kind: stored with status planned (so coverage
+   * leaves it out until a request counts planned ones) and audited with the principal as actor.
+   */
+  async adopt(input: { kind: string; lon: number; lat: number; name?: string }, actor: Actor) {
+    const info = kindInfo(input.kind);
+    const { version, snaps } = await repo.snapPointsWithVersion(this.db, [input], this.options.snapLimit);
+    const model = await this.atVersion(version);
+    this.checkPlaced(model, input, snaps[0]!, 'site');
+    const [place] = await repo.siteContexts(this.db, [input]);
+    const where = place?.street ?? place?.community_zh ?? null;
+    const name = input.name ?? `${info.name_zh}（规划${where ? `·${where}` : ''}）`;
+    const id = await withTransaction(this.db, async (client) => {
+      const id = await repo.insertFacility(client, input.kind, name, input.lon, input.lat, 'planned');
+      await appendEvents(client, [{ ...actor, type: 'facility.planned', subject: `facility:${id}`, payload: { kind: input.kind, name, lon: input.lon, lat: input.lat, status: 'planned', rooms: [] } }]);
+      return id;
+    });
+    return { id, kind: input.kind, name, lon: input.lon, lat: input.lat, status: 'planned' as const, place: place ?? null };
+  }
+
+  /** Planned facilities, with who adopted each and when. */
+  async planned(kind?: string) {
+    if (kind !== undefined) kindInfo(kind);
+    return { facilities: await repo.plannedFacilities(this.db, kind) };
+  }
+
+  /**
+   * Complaints beside coverage: for a kind, the related complaint categories' cases in the
+   * window per community, beside the community's coverage, ranked by where complaints are high
+   * and coverage low.
+   *
+   * rate = related complaints per 1,000 residents in the window; district_rate the same over
+   * the district; score = (rate / district_rate) × (1 − share): a community with twice the
+   * district's complaint rate and half its residents uncovered scores 1; one fully covered, or
+   * without complaints, scores 0. Communities without residents have no rate and are left out.
+   */
+  async complaints(kind: string, input: ThresholdInput & { until?: Date }) {
+    kindInfo(kind);
+    const t = this.threshold(input);
+    const model = await this.current();
+    const { mask } = this.kindMask(model, kind, t, input.planned === true);
+    const { units } = summarize(model, mask, ['community']);
+    const { categories, reasons } = complaintCategoriesOf(kind);
+    const until = input.until ?? new Date();
+    const since = new Date(until.getTime() - COMPLAINT_WINDOW_DAYS * 86_400_000);
+    const [counts, points] = await Promise.all([repo.complaintsByCommunity(this.db, categories, since, until), repo.complaintPoints(this.db, categories, since, until)]);
+    const byCommunity = new Map(counts.map((c) => [c.community_id, c.complaints]));
+    const inhabited = units.filter((u) => u.population > 0);
+    const totalComplaints = inhabited.reduce((s, u) => s + (byCommunity.get(u.id) ?? 0), 0);
+    const totalPopulation = inhabited.reduce((s, u) => s + u.population, 0);
+    const districtRate = totalPopulation > 0 ? (1000 * totalComplaints) / totalPopulation : 0;
+    const communities = inhabited
+      .map((u) => {
+        const complaints = byCommunity.get(u.id) ?? 0;
+        const rate = (1000 * complaints) / u.population;
+        const score = districtRate > 0 ? (rate / districtRate) * (1 - u.share) : 0;
+        return { ...pickUnit(u), population: u.population, share: u.share, complaints, rate, score };
+      })
+      .sort((a, b) => b.score - a.score || b.complaints - a.complaints || a.id - b.id);
+    return {
+      kind,
+      threshold: t,
+      categories,
+      category_names: categories.map((c) => ({ code: c, name_zh: findCategory(c)?.name_zh ?? c, name_en: findCategory(c)?.name_en ?? c })),
+      reasons,
+      window: { since: since.toISOString(), until: until.toISOString(), days: COMPLAINT_WINDOW_DAYS },
+      rule: 'rate = related complaints per 1,000 residents in the window; score = (rate / district rate) × (1 − coverage share); ranked by score',
+      district: { complaints: totalComplaints, population: totalPopulation, rate: districtRate },
+      communities,
+      points,
     };
   }
 

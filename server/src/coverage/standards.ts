@@ -97,3 +97,15 @@ export function parseThreshold(input: { minutes?: number; metres?: number; speed
   }
   return { metres: m * 60 * speed, minutes: m, speed, key: `${m}min@${speed}` };
 }
+
+const RELATIONS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../data/standards/complaint-categories.json');
+const relations = JSON.parse(readFileSync(RELATIONS_FILE, 'utf8')) as { window_days: number; relations: Array<{ categories: string[]; kinds: string[]; reason: string }> };
+
+/** How far back complaints beside coverage are counted, days. */
+export const COMPLAINT_WINDOW_DAYS = relations.window_days;
+
+/** The complaint categories related to a kind, and why (data/standards/complaint-categories.json). */
+export function complaintCategoriesOf(kind: string): { categories: string[]; reasons: string[] } {
+  const hits = relations.relations.filter((r) => r.kinds.includes(kind));
+  return { categories: [...new Set(hits.flatMap((r) => r.categories))], reasons: hits.map((r) => r.reason) };
+}

@@ -1,22 +1,41 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { FeatureCollection, Point } from 'geojson';
+import type { Feature, FeatureCollection, Point } from 'geojson';
 import type { Map as MaplibreMap } from 'maplibre-gl';
+import type { Layer } from '@deck.gl/core';
+import { bbox as turfBbox } from '@turf/turf';
 import { MapView } from '../../map/MapView.tsx';
-import { wallStyle } from '../../map/style.ts';
+import { FIRST_LABEL_LAYER, wallStyle } from '../../map/style.ts';
+import { useMe } from '../auth/auth.tsx';
 import { districtOutlineLayer } from '../../map/admin-layers.ts';
 import { featureCollectionBounds } from '../../lib/bbox.ts';
 import { getJson } from '../../lib/api.ts';
 import { ViewHeader } from '../../app/ViewHeader.tsx';
 import { useI18n } from '../../app/i18n.tsx';
 import { useDistrict } from '../district/use-district.ts';
-import { plannerApi, type ChecklistResponse, type CoverageResponse, type KindInfo, type SitingResponse, type ThresholdChoice, type UnitRow, type WhatIfResponse } from './api.ts';
-import { candidateLayers, gapLayer, isochroneLayers, siteLayers, unitOutlineLayer } from './layers.ts';
+import { plannerApi, type ChecklistResponse, type ComplaintsResponse, type CoverageResponse, type KindInfo, type Site, type SitingResponse, type ThresholdChoice, type UnitRow, type WhatIfResponse } from './api.ts';
+import { candidateLayers, complaintDensityLayer, gainedLayer, gapLayer, gapLegendPx, isochroneLayers, plannedLayers, siteAreaLayer, siteLayers, unitOutlineLayer, PLANNER_COLOURS } from './layers.ts';
 import { download, renderReport, toCsv, toGeoJsonBlob } from './export.ts';
 import { useCoverageProgress } from './use-coverage-progress.ts';
+import { usePlannerLabels } from './use-planner-labels.ts';
+import { COMPARE_MAX, SitesCard, siteName } from './SitesCard.tsx';
+import { ComparePanel } from './ComparePanel.tsx';
+import { ComplaintsTable } from './ComplaintsTable.tsx';
 import './planner.css';
 
 type Level = 'subdistrict' | 'community';
-type Tab = Level | 'checklist';
+type Tab = Level | 'checklist' | 'complaints';
+/** The gap sizes the legend shows, residents per building. */
+const GAP_LEGEND = [100, 500, 1000];
+/** The label layers whose rendered names tests and monitoring count (data-labels). */
+const COUNTED_LABELS = { subdistrict: 'label-subdistrict', community: 'label-community', street: 'label-streets' } as const;
+/** Metres per pixel of the map's canvas at its centre (Web Mercator, 512-pixel tiles). */
+function mapMetresPerPixel(map: MaplibreMap | null): number | null {
+  if (!map) return null;
+  const canvas = map.getCanvas();
+  const cssPerCanvas = canvas.clientWidth > 0 ? canvas.clientWidth / canvas.width : 1;
+  return ((40_075_016.686 * Math.cos((map.getCenter().lat * Math.PI) / 180)) / (512 * 2 ** map.getZoom())) * cssPerCanvas;
+}
+const rgba = (c: readonly number[]) => `rgba(${c[0]}, ${c[1]}, ${c[2]}, ${(c[3] ?? 255) / 255})`;
 type SortKey = 'name' | 'population' | 'population_covered' | 'uncovered' | 'share';
 
 const THRESHOLDS: ThresholdChoice[] = [
@@ -48,7 +67,7 @@ export function PlannerView() {
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [tab, setTab] = useState<Tab>('subdistrict');
-  const level: Level = tab === 'checklist' ? 'community' : tab;
+  const level: Level = tab === 'subdistrict' ? 'subdistrict' : 'community';
   const [checklist, setChecklist] = useState<ChecklistResponse | null>(null);
   const [checklistBusy, setChecklistBusy] = useState(false);
   const [checkSortDesc, setCheckSortDesc] = useState(false);
@@ -61,7 +80,20 @@ export function PlannerView() {
   const [siteCount, setSiteCount] = useState(5);
   const [siting, setSiting] = useState<SitingResponse | null>(null);
   const [sitingBusy, setSitingBusy] = useState(false);
-  const [show, setShow] = useState({ isochrone: true, gaps: true });
+  const [show, setShow] = useState({ isochrone: true, gaps: true, complaints: false });
+  const [map, setMap] = useState<MaplibreMap | null>(null);
+  /** Planned facilities count in the figures only when the planner says so. */
+  const [countPlanned, setCountPlanned] = useState(false);
+  /** Bumped after an adoption: the figures and planned facilities are read again. */
+  const [reload, setReload] = useState(0);
+  const [siteEvals, setSiteEvals] = useState<Map<number, WhatIfResponse>>(new Map());
+  const [focusedSite, setFocusedSite] = useState<number | null>(null);
+  const [compared, setCompared] = useState<number[]>([]);
+  const [adopted, setAdopted] = useState<Map<number, number>>(new Map());
+  const [adopting, setAdopting] = useState<number | null>(null);
+  const [complaints, setComplaints] = useState<ComplaintsResponse | null>(null);
+  const me = useMe();
+  const canAdopt = Boolean(me?.permissions.includes('coverage.edit'));
   const mapBox = useRef<HTMLDivElement>(null);
   const name = useCallback((u: { name_zh: string; name_en: string }) => (lang === 'en' ? u.name_en : u.name_zh), [lang]);
 
@@ -104,16 +136,47 @@ export function PlannerView() {
     let alive = true;
     setLoading(true);
     setError(null);
-    Promise.all([plannerApi.coverage(kind, threshold), plannerApi.isochrones(kind, threshold), plannerApi.gaps(kind, threshold)])
+    Promise.all([plannerApi.coverage(kind, threshold, countPlanned), plannerApi.isochrones(kind, threshold, countPlanned), plannerApi.gaps(kind, threshold, countPlanned)])
       .then(([coverage, isochrones, gaps]) => alive && setData({ coverage, isochrones, gaps }))
       .catch((e: Error) => alive && setError(e.message))
       .finally(() => alive && setLoading(false));
-    setWhatIf(null);
-    setSiting(null);
+    setComplaints(null);
+    plannerApi
+      .complaints(kind, threshold, countPlanned)
+      .then((c) => alive && setComplaints(c))
+      .catch(() => {});
     return () => {
       alive = false;
     };
-  }, [kind, threshold]);
+  }, [kind, threshold, countPlanned, reload]);
+
+  // A new question voids the answers to the old one (an adoption does not: its sites stay).
+  useEffect(() => {
+    setWhatIf(null);
+    setSiting(null);
+    setSiteEvals(new Map());
+    setFocusedSite(null);
+    setCompared([]);
+    setAdopted(new Map());
+  }, [kind, threshold, countPlanned]);
+
+  // Each suggested site alone against today's coverage: its walking area, the buildings it
+  // newly covers and the units that gain, for the map and the compare panel.
+  useEffect(() => {
+    if (!kind || !siting) return;
+    let alive = true;
+    void (async () => {
+      for (const s of siting.sites) {
+        const r = await plannerApi.whatIf(kind, threshold, [{ lon: s.lon, lat: s.lat }], countPlanned).catch(() => null);
+        if (!alive) return;
+        if (r) setSiteEvals((m) => new Map(m).set(s.rank, r));
+      }
+    })();
+    return () => {
+      alive = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [siting]);
 
   // Re-run the what-if for the candidate whenever it, the kind or the threshold changes.
   useEffect(() => {
@@ -121,7 +184,7 @@ export function PlannerView() {
     let alive = true;
     setWhatIfError(null);
     plannerApi
-      .whatIf(kind, threshold, [{ lon: candidate[0], lat: candidate[1] }])
+      .whatIf(kind, threshold, [{ lon: candidate[0], lat: candidate[1] }], countPlanned)
       .then((r) => alive && setWhatIf(r))
       .catch((e: Error) => {
         if (!alive) return;
@@ -131,7 +194,7 @@ export function PlannerView() {
     return () => {
       alive = false;
     };
-  }, [kind, threshold, candidate]);
+  }, [kind, threshold, candidate, countPlanned]);
 
   const kindInfo = kinds?.find((k) => k.kind === kind) ?? null;
   const colour = kindInfo?.colour ?? '#5ac8ff';
@@ -151,21 +214,104 @@ export function PlannerView() {
   // The project's own vector basemap (streets, water, buildings), so isochrones read against the streets they follow.
   const mapStyle = useMemo(() => wallStyle(), []);
   /** A click anywhere on the map places the candidate there; the server refuses spots off the district or the streets. */
-  const onMapLoad = useCallback((map: MaplibreMap) => {
-    map.getCanvas().style.cursor = 'crosshair';
-    map.on('click', (e) => setCandidate([e.lngLat.lng, e.lngLat.lat]));
+  const onMapLoad = useCallback((m: MaplibreMap) => {
+    m.getCanvas().style.cursor = 'crosshair';
+    m.on('click', (e) => setCandidate([e.lngLat.lng, e.lngLat.lat]));
+    // How many names each label layer shows, for tests and monitoring: "subdistrict:15 community:0 street:9".
+    m.on('idle', () => {
+      const counts = Object.entries(COUNTED_LABELS).map(([k, id]) => `${k}:${m.getLayer(id) && m.getLayoutProperty(id, 'visibility') === 'visible' ? m.queryRenderedFeatures({ layers: [id] }).length : 0}`);
+      mapBox.current?.setAttribute('data-labels', counts.join(' '));
+    });
+    setMap(m);
   }, []);
+  const labelsReady = usePlannerLabels(map, units.subdistrict, lang);
+
+  /** Moves the camera to a feature's extent (a unit from the table, a site's walking area). */
+  const zoomTo = useCallback(
+    (f: Feature | FeatureCollection | null | undefined) => {
+      if (!map || !f) return;
+      const [w, s, e, n] = turfBbox(f);
+      map.fitBounds([w, s, e, n], { padding: 70, duration: 500, maxZoom: 15.5 });
+    },
+    [map],
+  );
+  /** A table row: select its unit, highlight it and zoom to it; a second click clears the selection and goes back. */
+  const selectUnit = (id: number, unitLevel: Level) => {
+    if (selected === id) {
+      setSelected(null);
+      if (bounds && map) map.fitBounds(bounds, { padding: 40, duration: 500 });
+      return;
+    }
+    setSelected(id);
+    zoomTo(units[unitLevel]?.features.find((f) => f.properties?.id === id));
+  };
+  // The community layer is needed by the checklist and complaint tables too.
+  useEffect(() => {
+    if (units.community || (tab !== 'checklist' && tab !== 'complaints')) return;
+    getJson<FeatureCollection>('/api/admin-units?level=community')
+      .then((fc) => setUnits((u) => ({ ...u, community: fc })))
+      .catch(() => {});
+  }, [tab, units.community]);
   const bounds = useMemo(() => (district.data ? featureCollectionBounds(district.data) : null), [district.data]);
+  const plannedPoints = useMemo(
+    () =>
+      (data?.isochrones.features ?? [])
+        .filter((f) => f.properties?.role === 'planned' && f.geometry.type === 'Point')
+        .map((f) => ({ lon: (f.geometry as Point).coordinates[0]!, lat: (f.geometry as Point).coordinates[1]!, name: String(f.properties?.name ?? '') })),
+    [data],
+  );
+  const siteAreas = useMemo<FeatureCollection>(
+    () => ({
+      type: 'FeatureCollection',
+      features: [...siteEvals.entries()].flatMap(([rank, r]) => r.candidates.features.filter((f) => f.geometry.type !== ('GeometryCollection' as string)).map((f) => ({ ...f, properties: { ...f.properties, rank } }))),
+    }),
+    [siteEvals],
+  );
+  // The buildings newly covered: by the focused site, else by every site being compared.
+  const gained = useMemo(() => {
+    const ranks = focusedSite !== null ? [focusedSite] : compared;
+    return ranks.flatMap((r) => siteEvals.get(r)?.gained ?? []);
+  }, [focusedSite, compared, siteEvals]);
   const layers = useMemo(() => {
     const list = [];
     if (district.data) list.push(districtOutlineLayer(district.data));
     if (units[level]) list.push(unitOutlineLayer(units[level]!, selected));
+    if (complaints && show.complaints && complaints.points.length) list.push(complaintDensityLayer(complaints.points));
     if (data && show.isochrone) list.push(...isochroneLayers(data.isochrones, colour));
+    if (siteAreas.features.length) list.push(siteAreaLayer(siteAreas, focusedSite));
     if (data && show.gaps) list.push(gapLayer(data.gaps));
+    if (gained.length) list.push(gainedLayer(gained));
+    if (plannedPoints.length) list.push(...plannedLayers(plannedPoints));
     list.push(...candidateLayers(whatIf?.candidates ?? null, candidate));
     if (siting) list.push(...siteLayers(siting.sites));
-    return list.filter(Boolean);
-  }, [district.data, units, level, selected, data, show, colour, whatIf, candidate, siting]);
+    // Under the basemap's labels, so names stay readable over the data.
+    return list.filter(Boolean).map((l) => (l as Layer).clone({ beforeId: FIRST_LABEL_LAYER } as never));
+  }, [district.data, units, level, selected, data, show, colour, whatIf, candidate, siting, complaints, siteAreas, focusedSite, gained, plannedPoints]);
+
+  const focusSite = (rank: number) => {
+    const next = focusedSite === rank ? null : rank;
+    setFocusedSite(next);
+    if (next !== null) {
+      const area = siteAreas.features.filter((f) => f.properties?.rank === next);
+      zoomTo(area.length ? { type: 'FeatureCollection', features: area } : null);
+    }
+  };
+  const toggleCompare = (rank: number) =>
+    setCompared((c) => (c.includes(rank) ? c.filter((r) => r !== rank) : c.length >= COMPARE_MAX ? c : [...c, rank]));
+  const adopt = async (site: Site) => {
+    if (!kind || !kindInfo) return;
+    setAdopting(site.rank);
+    try {
+      const where = siteName(site.place, 'zh-CN', '');
+      const planned = await plannerApi.adopt(kind, { lon: site.lon, lat: site.lat, name: `${kindInfo.name_zh}（规划${where ? `·${where}` : ''}）`.slice(0, 100) });
+      setAdopted((m) => new Map(m).set(site.rank, planned.id));
+      setReload((n) => n + 1);
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setAdopting(null);
+    }
+  };
 
   const suggest = async () => {
     if (!kind) return;
@@ -214,7 +360,7 @@ export function PlannerView() {
     if (!data || !kindInfo) return;
     const blob = await renderReport({
       title: t('planner.report.title', { kind: name(kindInfo), threshold: thresholdLabel(threshold) }),
-      subtitle: t('planner.report.subtitle', { date: new Date().toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN'), speed: data.coverage.threshold.speed, metres: Math.round(data.coverage.threshold.metres) }),
+      subtitle: `${t('planner.report.subtitle', { date: new Date().toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN'), speed: data.coverage.threshold.speed, metres: Math.round(data.coverage.threshold.metres) })} · ${t('planner.report.version', { v: data.coverage.data_version })}`,
       kpis: [
         [t('planner.kpi.share'), pct(data.coverage.district.share)],
         [t('planner.kpi.covered'), int(data.coverage.district.population_covered)],
@@ -225,9 +371,21 @@ export function PlannerView() {
       mapCanvas: mapBox.current?.querySelector('canvas.maplibregl-canvas') ?? null,
       header: [tableHeader[0]!, tableHeader[1]!, tableHeader[2]!, tableHeader[4]!],
       rows: rows.map((u) => [name(u), int(u.population), int(u.population_covered), pct(u.share)]),
+      metresPerPixel: mapMetresPerPixel(map),
+      north: t('planner.report.north'),
+      overview:
+        map && district.data
+          ? {
+              rings: district.data.features.flatMap((f) => (f.geometry.type === 'Polygon' ? [f.geometry.coordinates[0]!] : f.geometry.type === 'MultiPolygon' ? f.geometry.coordinates.map((p) => p[0]!) : [])),
+              view: map.getBounds().toArray().flat() as [number, number, number, number],
+              title: t('planner.report.overview'),
+            }
+          : null,
       legend: [
         [colour, t('planner.legend.isochrone')],
-        ['#ff4d5e', t('planner.legend.gap')],
+        ['#ff4d5e', t('planner.legend.gapSized', { sizes: GAP_LEGEND.map((n) => int(n)).join(' / ') })],
+        ...(plannedPoints.length ? [['#ffffff', t('planner.legend.planned')] as [string, string]] : []),
+        ...(show.complaints && complaints?.categories.length ? [['#be6eeb', t('planner.legend.complaints')] as [string, string]] : []),
         ...(candidate ? [['#ffd60a', t('planner.legend.candidate')] as [string, string]] : []),
         ...(siting ? [['#3ddc97', t('planner.legend.site')] as [string, string]] : []),
       ],
@@ -245,14 +403,32 @@ export function PlannerView() {
     <div className="view view--planner">
       <ViewHeader titleKey="nav.planner" />
       <div className="planner">
-        <div className="planner-map map-frame" ref={mapBox}>
-          <MapView layers={layers} fitBounds={bounds} ready={Boolean(district.data && data && !loading)} mapStyle={mapStyle} onMapLoad={onMapLoad} />
-          <div className="planner-legend">
+        <div className="planner-map map-frame" ref={mapBox} data-testid="planner-map">
+          <MapView layers={layers} fitBounds={bounds} ready={Boolean(district.data && data && !loading && labelsReady)} mapStyle={mapStyle} onMapLoad={onMapLoad} />
+          <div className="planner-legend" data-testid="planner-legend">
             <span><i style={{ background: colour }} />{t('planner.legend.isochrone')}</span>
-            <span><i style={{ background: '#ff4d5e', borderRadius: '50%' }} />{t('planner.legend.gap')}</span>
-            <span><i style={{ background: '#ffd60a', borderRadius: '50%' }} />{t('planner.legend.candidate')}</span>
+            <span className="gap-sizes">
+              {GAP_LEGEND.map((n) => (
+                <i key={n} className="dot" style={{ background: rgba(PLANNER_COLOURS.gap), width: 2 * gapLegendPx(n), height: 2 * gapLegendPx(n) }} />
+              ))}
+              {t('planner.legend.gapSized', { sizes: GAP_LEGEND.map((n) => int(n)).join(' / ') })}
+            </span>
+            {plannedPoints.length > 0 && <span><i className="planned-mark">+</i>{t('planner.legend.planned')}</span>}
+            {show.complaints && complaints && complaints.categories.length > 0 && (
+              <span><i style={{ background: `linear-gradient(90deg, ${PLANNER_COLOURS.complaints.map((c) => rgba(c)).join(', ')})`, width: '2.2rem' }} />{t('planner.legend.complaints')}</span>
+            )}
+            {candidate && <span><i style={{ background: '#ffd60a', borderRadius: '50%' }} />{t('planner.legend.candidate')}</span>}
             {siting && <span><i style={{ background: '#3ddc97', borderRadius: '50%' }} />{t('planner.legend.site')}</span>}
+            {gained.length > 0 && <span><i style={{ background: rgba(PLANNER_COLOURS.gained), borderRadius: '50%' }} />{t('planner.legend.gained')}</span>}
           </div>
+          {siting && compared.length > 0 && (
+            <ComparePanel
+              candidates={compared.map((r) => ({ site: siting.sites.find((x) => x.rank === r)!, result: siteEvals.get(r) })).filter((c) => c.site)}
+              onClose={() => setCompared([])}
+              int={int}
+              pct={pct}
+            />
+          )}
           <div className="planner-hint">{t('planner.hint.click')}</div>
           {loading && <div className="map-status">{t('planner.loading')}</div>}
           {error && <div className="map-status map-status--error">{error}</div>}
@@ -299,6 +475,8 @@ export function PlannerView() {
             <div className="planner-toggles">
               <label><input type="checkbox" checked={show.isochrone} onChange={(e) => setShow((s) => ({ ...s, isochrone: e.target.checked }))} />{t('planner.layer.isochrone')}</label>
               <label><input type="checkbox" checked={show.gaps} onChange={(e) => setShow((s) => ({ ...s, gaps: e.target.checked }))} />{t('planner.layer.gaps')}</label>
+              <label><input type="checkbox" checked={show.complaints} data-testid="layer-complaints" onChange={(e) => setShow((s) => ({ ...s, complaints: e.target.checked }))} />{t('planner.layer.complaints')}</label>
+              <label title={t('planner.planned.hint')}><input type="checkbox" checked={countPlanned} data-testid="count-planned" onChange={(e) => setCountPlanned(e.target.checked)} />{t('planner.planned.count')}</label>
             </div>
           </section>
 
@@ -309,6 +487,11 @@ export function PlannerView() {
               <div><b>{int(data.coverage.district.population - data.coverage.district.population_covered)}</b><span>{t('planner.kpi.uncovered')}</span></div>
               <div><b>{int(data.coverage.facilities)}</b><span>{t('planner.kpi.facilities')}</span></div>
             </section>
+          )}
+          {data && data.coverage.planned > 0 && (
+            <p className={`planner-planned-note ${data.coverage.planned_counted ? 'counted' : ''}`} data-testid="planned-note" data-planned={data.coverage.planned} data-counted={data.coverage.planned_counted}>
+              {t(data.coverage.planned_counted ? 'planner.planned.counted' : 'planner.planned.excluded', { n: data.coverage.planned })}
+            </p>
           )}
 
           <section className="planner-card planner-whatif" data-testid="planner-whatif">
@@ -366,24 +549,27 @@ export function PlannerView() {
               </div>
             )}
             {siting && (
-              <ol className="sites" data-testid="sites">
-                {siting.sites.map((s) => (
-                  <li key={s.rank}>
-                    <span className="rank">{s.rank}</span>
-                    <span>{t('planner.siting.adds', { n: int(s.added_population) })}</span>
-                    <span className="muted">{t('planner.siting.after', { share: pct(s.share_after) })}</span>
-                  </li>
-                ))}
-                {siting.sites.length === 0 && <li className="muted">{t('planner.siting.none')}</li>}
-              </ol>
+              <SitesCard
+                sites={siting.sites}
+                evals={siteEvals}
+                focused={focusedSite}
+                compared={compared}
+                adopted={adopted}
+                canAdopt={canAdopt}
+                adopting={adopting}
+                onFocus={focusSite}
+                onCompare={toggleCompare}
+                onAdopt={adopt}
+                int={int}
+              />
             )}
-            <p className="muted small">{t('planner.siting.method')}</p>
+            <p className="muted small">{siting ? t('planner.siting.help') : t('planner.siting.method')}</p>
           </section>
 
           <section className="planner-card planner-table-card">
             <div className="table-head">
               <div className="tabs" role="tablist">
-                {(['subdistrict', 'community', 'checklist'] as const).map((l) => (
+                {(['subdistrict', 'community', 'checklist', 'complaints'] as const).map((l) => (
                   <button type="button" key={l} role="tab" aria-selected={tab === l} data-testid={`tab-${l}`} className={tab === l ? 'on' : ''} onClick={() => { setTab(l); setSelected(null); }}>
                     {t(`planner.level.${l}`)}
                   </button>
@@ -395,7 +581,18 @@ export function PlannerView() {
                 <button type="button" onClick={exportReport} disabled={!data} data-testid="export-report">{t('planner.export.report')}</button>
               </div>
             </div>
-            {tab === 'checklist' ? (
+            {tab === 'complaints' ? (
+              <div className="table-scroll">
+                <ComplaintsTable
+                  data={complaints}
+                  categoryNames={(complaints?.category_names ?? []).map((c) => (lang === 'en' ? c.name_en : c.name_zh))}
+                  selected={selected}
+                  onSelect={(id) => selectUnit(id, 'community')}
+                  int={int}
+                  pct={pct}
+                />
+              </div>
+            ) : tab === 'checklist' ? (
               <div className="table-scroll">
                 {checklistBusy && (
                   <div className="progress" data-testid="checklist-progress">
@@ -427,7 +624,7 @@ export function PlannerView() {
                       {[...checklist.communities]
                         .sort((a, b) => (checkSortDesc ? b.score - a.score : a.score - b.score))
                         .map((c) => (
-                          <tr key={c.id} className={selected === c.id ? 'selected' : ''} onClick={() => setSelected(selected === c.id ? null : c.id)}
+                          <tr key={c.id} data-unit-id={c.id} className={selected === c.id ? 'selected' : ''} onClick={() => selectUnit(c.id, 'community')}
                             title={c.items.filter((i) => !i.met).map((i) => { const k = kinds?.find((x) => x.kind === i.kind); return k ? name(k) : i.kind; }).join('、')}>
                             <td>{name(c)}</td>
                             <td>{int(c.population)}</td>
@@ -457,7 +654,7 @@ export function PlannerView() {
                 </thead>
                 <tbody>
                   {rows.map((u) => (
-                    <tr key={u.id} data-unit-id={u.id} className={selected === u.id ? 'selected' : ''} onClick={() => setSelected(selected === u.id ? null : u.id)}>
+                    <tr key={u.id} data-unit-id={u.id} className={selected === u.id ? 'selected' : ''} onClick={() => selectUnit(u.id, level)}>
                       <td>{name(u)}</td>
                       <td data-value={u.population}>{int(u.population)}</td>
                       <td data-value={u.population_covered}>{int(u.population_covered)}</td>

@@ -2,6 +2,7 @@ import { useI18n } from '../../app/i18n.tsx';
 import { WALL_LAYER_COLORS, circleColor } from '../../map/wall-layers.ts';
 import { LAYER_IDS, type HeatWindow, type WallLayerId } from './settings.ts';
 import type { ServiceArea } from './use-map-data.ts';
+import { PLANNING_COLORS } from './planning-layers.ts';
 
 const rgb = (c: readonly number[] | undefined, a = 1) => !c ? 'transparent' : `rgba(${c[0]}, ${c[1]}, ${c[2]}, ${a})`;
 
@@ -13,7 +14,7 @@ export interface OperationTotals {
   verified: number;
 }
 
-export function Legend({ layers, onToggle, areas, window, heatMax, detail, operations }: { layers: Set<WallLayerId>; onToggle: (id: WallLayerId) => void; areas: ServiceArea[]; window: HeatWindow; heatMax: number; detail: boolean; operations: OperationTotals }) {
+export function Legend({ layers, onToggle, areas, window, heatMax, detail, operations, planned = 0 }: { layers: Set<WallLayerId>; onToggle: (id: WallLayerId) => void; areas: ServiceArea[]; window: HeatWindow; heatMax: number; detail: boolean; operations: OperationTotals; planned?: number }) {
   const { t, lang } = useI18n();
   const heat = WALL_LAYER_COLORS.heat.slice(1).map((c) => rgb(c, 1)).join(', ');
   const swatch: Record<WallLayerId, React.ReactNode> = {
@@ -37,6 +38,7 @@ export function Legend({ layers, onToggle, areas, window, heatMax, detail, opera
         <i style={{ background: rgb(WALL_LAYER_COLORS.operation) }} />
       </span>
     ),
+    complaints: <span className="sw sw--square" style={{ background: rgb(PLANNING_COLORS.complaintGap, 0.45), borderColor: rgb(PLANNING_COLORS.complaintGap) }} />,
   };
   return (
     <aside className="wall-legend" data-testid="wall-legend">
@@ -57,6 +59,8 @@ export function Legend({ layers, onToggle, areas, window, heatMax, detail, opera
               </div>
             )}
             {id === 'cases' && layers.has(id) && <div className="wall-legend__sub">{t('wall.legend.casesSub')}</div>}
+            {id === 'circles' && layers.has(id) && planned > 0 && <div className="wall-legend__sub" data-testid="wall-legend-planned">{t('wall.legend.planned', { n: planned })}</div>}
+            {id === 'complaints' && layers.has(id) && <div className="wall-legend__sub">{t('wall.legend.complaintsSub')}</div>}
             {(id === 'renovation' || id === 'circles') && layers.has(id) && !detail && <div className="wall-legend__sub">{t('wall.legend.zoomIn')}</div>}
             {id === 'renovation' && layers.has(id) && detail && <div className="wall-legend__sub">{t('wall.legend.renovationSub')}</div>}
             {id === 'operations' && layers.has(id) && (

@@ -23,6 +23,7 @@ import {
 import { featureCollectionBounds } from '../../lib/bbox.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import { parseWallSettings, layersToUrl, type WallLayerId } from './settings.ts';
+import { complaintGapLayer, plannedFacilityLayers, useComplaintGaps } from './planning-layers.ts';
 import { useWallLive, type LiveArrival, type WallCase } from './use-wall-live.ts';
 import { useWallMapData } from './use-map-data.ts';
 import { cacheGet, cachePut } from './cache.ts';
@@ -334,9 +335,11 @@ export function WallView() {
     [summary?.operations],
   );
 
+  const complaintGaps = useComplaintGaps(layers.has('complaints'), settings.gapKind);
   const deckLayers = useMemo<LayersList>(() => {
     const out: LayersList = [];
     if (layers.has('circles') && detail) out.push(...serviceAreaLayers(mapData.areas.map((a, i) => ({ ...a, color: circleColor(i) })), scale));
+    if (layers.has('complaints') && complaintGaps) out.push(complaintGapLayer(complaintGaps, scale));
     if (layers.has('parks') && mapData.parks) out.push(pocketParkLayer(mapData.parks, scale));
     if (layers.has('heat') && live.heat && live.heat.points.length) out.push(heatLayer(live.heat.points, scale, { zoom: zoom1080, max: heatMax }));
     out.push(focusAreaLayer(stop?.id ? (subFeatures.get(stop.id) as Feature | undefined) ?? null : null, scale));
@@ -346,10 +349,11 @@ export function WallView() {
       out.push(...newCaseLayers(pulsing, clock, scale).slice(1));
     }
     if (layers.has('operations')) out.push(...operationLayers(operationSites, scale));
+    if (layers.has('circles') && mapData.planned.length) out.push(...plannedFacilityLayers(mapData.planned, scale));
     if (layers.has('whistles')) out.push(...whistleLayers(whistleMarks, clock, scale));
     // Under the map's labels, so names stay readable over the data.
     return out.map((l) => (l ? (l as Layer).clone({ beforeId: FIRST_LABEL_LAYER } as never) : l));
-  }, [layers, mapData, live.heat, heatMax, zoom1080, detail, summary, pulsing, clock, stop, subFeatures, whistleMarks, operationSites, scale]);
+  }, [layers, mapData, live.heat, heatMax, zoom1080, detail, summary, pulsing, clock, stop, subFeatures, whistleMarks, operationSites, scale, complaintGaps]);
 
   // Labels are MapLibre symbol layers (collision-free): their data, size and visibility.
   useEffect(() => {
@@ -463,7 +467,7 @@ export function WallView() {
           {inset.current && (
             <CaseInset kase={inset.current.kase} alarm={alarming} queued={inset.queue.length} summary={summary} subdistricts={live.subdistricts} />
           )}
-          <Legend layers={layers} onToggle={toggle} areas={mapData.areas} window={settings.window} heatMax={heatMax} detail={detail} operations={operationTotals} />
+          <Legend layers={layers} onToggle={toggle} areas={mapData.areas} window={settings.window} heatMax={heatMax} detail={detail} operations={operationTotals} planned={mapData.planned.length} />
         </div>
         <div className="wall-col wall-col--right">
           <Panel title={t('wall.panel.trend')} className="wall-panel--trend">

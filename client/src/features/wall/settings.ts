@@ -1,11 +1,14 @@
 import { DEFAULT_POLICY } from './camera.ts';
+import { DEFAULT_GAP_KIND } from './planning-layers.ts';
 
 /**
  * A wall is configured by its URL alone (nobody has a keyboard at a video wall):
  *
  *   /wall?lang=en&layers=heat,cases,whistles&tour=0&focus=110102003&window=7d&stale=15
  *
- * - `layers`: the map layers shown, any of LAYER_IDS (default: all);
+ * - `layers`: the map layers shown, any of LAYER_IDS (default: all but `complaints`, the planner's
+ *   communities where complaints are high and coverage low);
+ * - `gapkind`: the facility kind of the `complaints` layer (default elderly_day_care);
  * - `tour`: `0` keeps the camera still on the district, `1` (default) visits hotspots and
  *   returns to the district after each (see camera.ts for the policy);
  * - `focus`: a subdistrict (code, id, or Chinese or English name) to frame instead of touring;
@@ -20,8 +23,11 @@ import { DEFAULT_POLICY } from './camera.ts';
  * - `langswitch=1`: show the language button (a wall normally has nobody to press it);
  * - `lang`: handled by the i18n provider.
  */
-export const LAYER_IDS = ['heat', 'cases', 'circles', 'parks', 'renovation', 'whistles', 'operations'] as const;
+export const LAYER_IDS = ['heat', 'cases', 'circles', 'parks', 'renovation', 'whistles', 'operations', 'complaints'] as const;
 export type WallLayerId = (typeof LAYER_IDS)[number];
+/** Layers a wall shows only when its URL or a toggle asks: the planner's analysis is not live operations. */
+const OPT_IN_LAYERS: readonly WallLayerId[] = ['complaints'];
+const DEFAULT_LAYERS = LAYER_IDS.filter((l) => !OPT_IN_LAYERS.includes(l));
 export const HEAT_WINDOWS = ['1h', 'today', '7d'] as const;
 export type HeatWindow = (typeof HEAT_WINDOWS)[number];
 
@@ -37,6 +43,7 @@ export interface WallSettings {
   interruptGapMs: number;
   testClock: boolean;
   langSwitch: boolean;
+  gapKind: string;
 }
 
 export const DEFAULT_STALE_S = 15;
@@ -45,7 +52,7 @@ export function parseWallSettings(search: string): WallSettings {
   const q = new URLSearchParams(search);
   const layerList = q.get('layers');
   const layers = new Set<WallLayerId>(
-    layerList === null ? LAYER_IDS : (layerList.split(',').filter((l) => (LAYER_IDS as readonly string[]).includes(l)) as WallLayerId[]),
+    layerList === null ? DEFAULT_LAYERS : (layerList.split(',').filter((l) => (LAYER_IDS as readonly string[]).includes(l)) as WallLayerId[]),
   );
   const num = (name: string, fallback: number, min: number, max: number) => {
     const v = Number(q.get(name));
@@ -65,13 +72,14 @@ export function parseWallSettings(search: string): WallSettings {
     interruptGapMs: num('gap', DEFAULT_POLICY.interruptGapMs / 1000, 10, 3600) * 1000,
     testClock: q.get('clock') === 'test',
     langSwitch: q.get('langswitch') === '1',
+    gapKind: /^[a-z_]{1,64}$/.test(q.get('gapkind') ?? '') ? q.get('gapkind')! : DEFAULT_GAP_KIND,
   };
 }
 
 /** Writes the layer toggles back into the URL so a reload (or a copied link) keeps them. */
 export function layersToUrl(layers: Set<WallLayerId>): void {
   const url = new URL(window.location.href);
-  if (layers.size === LAYER_IDS.length) url.searchParams.delete('layers');
+  if (layers.size === DEFAULT_LAYERS.length && DEFAULT_LAYERS.every((l) => layers.has(l))) url.searchParams.delete('layers');
   else url.searchParams.set('layers', LAYER_IDS.filter((l) => layers.has(l)).join(','));
   window.history.replaceState(null, '', url);
 }

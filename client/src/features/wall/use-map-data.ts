@@ -4,6 +4,7 @@ import { getJson } from '../../lib/api.ts';
 import { cacheGet, cachePut } from './cache.ts';
 import type { RenovationSite } from '../../map/wall-layers.ts';
 import { hexToRgba } from '../../map/colour.ts';
+import type { PlannedPoint } from './planning-layers.ts';
 
 /** A facility kind's 15-minute service area: the walking isochrone when coverage serves it, else 1,000 m circles. */
 export interface ServiceArea {
@@ -27,6 +28,8 @@ interface CoverageKind {
 
 export interface WallMapData {
   parks: FeatureCollection | null;
+  /** Facilities planned but not built: they serve nobody yet, so they draw no service area. */
+  planned: PlannedPoint[];
   renovation: RenovationSite[];
   areas: ServiceArea[];
   /** False until the server answered (or failed to) for every layer. */
@@ -42,14 +45,20 @@ const ISOCHRONE_TIMEOUT_MS = 60_000;
  * Facilities of the 15-minute circle's required kinds (from the coverage API's list, when it
  * is served), as 1,000 m circles: the fallback until each kind's isochrone arrives.
  */
-async function loadCircles(): Promise<ServiceArea[]> {
+async function loadCircles(): Promise<{ areas: ServiceArea[]; planned: PlannedPoint[] }> {
   const [facilities, kinds] = await Promise.all([
     getJson<FeatureCollection>('/api/facilities').catch(() => null),
     getJson<{ kinds: CoverageKind[] }>('/api/coverage/kinds').then((r) => r.kinds).catch(() => [] as CoverageKind[]),
   ]);
   const byKind = new Map<string, [number, number][]>();
+  const planned: PlannedPoint[] = [];
   for (const f of facilities?.features ?? []) {
     if (f.geometry?.type !== 'Point') continue;
+    if (f.properties?.status === 'planned') {
+      const [lng, lat] = (f.geometry as Point).coordinates as [number, number];
+      planned.push({ lng, lat, name: String(f.properties?.name ?? '') });
+      continue;
+    }
     const kind = String(f.properties?.kind ?? 'facility');
     if (!byKind.has(kind)) byKind.set(kind, []);
     byKind.get(kind)!.push((f.geometry as Point).coordinates.slice(0, 2) as [number, number]);
@@ -58,7 +67,7 @@ async function loadCircles(): Promise<ServiceArea[]> {
   const list = chosen.length
     ? chosen
     : [...byKind.keys()].map((kind): CoverageKind => ({ kind, name_zh: kind, name_en: kind, circle: 15, provision: 'required' }));
-  return list.slice(0, CIRCLE_KINDS_MAX).map((k) => ({
+  const areas = list.slice(0, CIRCLE_KINDS_MAX).map((k) => ({
     kind: k.kind,
     name_zh: k.name_zh,
     name_en: k.name_en,
@@ -66,6 +75,7 @@ async function loadCircles(): Promise<ServiceArea[]> {
     points: byKind.get(k.kind) ?? [],
     color: hexToRgba(k.colour),
   }));
+  return { areas, planned };
 }
 
 /** The walking isochrone of a kind from the coverage API, or null when it is not served (in time). */
@@ -102,18 +112,18 @@ function toSites(fc: FeatureCollection | null): RenovationSite[] {
 
 /** The wall's slow-changing map layers: cached, then refreshed from the server once. */
 export function useWallMapData(): WallMapData {
-  const [data, setData] = useState<WallMapData>({ parks: null, renovation: [], areas: [], loaded: false });
+  const [data, setData] = useState<WallMapData>({ parks: null, planned: [], renovation: [], areas: [], loaded: false });
   useEffect(() => {
     let alive = true;
-    void cacheGet<WallMapData>('map-data').then((d) => alive && d && setData((prev) => (prev.loaded ? prev : { ...d, loaded: false })));
+    void cacheGet<WallMapData>('map-data').then((d) => alive && d && setData((prev) => (prev.loaded ? prev : { ...d, planned: d.planned ?? [], loaded: false })));
     void (async () => {
-      const [parks, renovation, areas] = await Promise.all([
+      const [parks, renovation, { areas, planned }] = await Promise.all([
         getJson<FeatureCollection>('/api/pocket-parks').catch(() => null),
         getJson<FeatureCollection>('/api/renovation-projects').catch(() => null),
-        loadCircles().catch(() => []),
+        loadCircles().catch(() => ({ areas: [] as ServiceArea[], planned: [] as PlannedPoint[] })),
       ]);
       if (!alive) return;
-      const next = { parks, renovation: toSites(renovation), areas, loaded: true };
+      const next = { parks, planned, renovation: toSites(renovation), areas, loaded: true };
       setData(next);
       void cachePut('map-data', next);
       // Then upgrade the circles to walking isochrones, all at once: each redraw of the map
