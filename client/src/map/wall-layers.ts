@@ -2,6 +2,7 @@ import { GeoJsonLayer, ScatterplotLayer } from '@deck.gl/layers';
 import { HexagonLayer } from '@deck.gl/aggregation-layers';
 import type { Feature, FeatureCollection } from 'geojson';
 import type { RGBA } from './colour.ts';
+import { FONT_FAMILY } from '../app/font.ts';
 
 /**
  * deck.gl layer factories of the wall, each with a fixed id. Colours are module constants so
@@ -60,7 +61,7 @@ export function circleColor(index: number): Color {
   return CIRCLE_PALETTE[index % CIRCLE_PALETTE.length]!;
 }
 
-export const WALL_FONT = 'Noto Sans SC';
+export const WALL_FONT = FONT_FAMILY;
 
 /**
  * The live case heat from binary [lng, lat, weight] triplets, binned into 120 m hexagons
