@@ -45,6 +45,17 @@ export const WALL_LAYER_COLORS = {
   label: [220, 232, 250, 235] as Color,
   labelHalo: [6, 11, 22, 230] as Color,
   subdistrictFocus: [90, 200, 255, 255] as Color,
+  /**
+   * The subdistrict choropleth: one neutral ramp, lighter is more. No hue, so it is read by
+   * lightness alone and takes no colour from a symbol drawn over it.
+   */
+  choropleth: [
+    [120, 132, 155, 40],
+    [150, 162, 185, 70],
+    [180, 190, 210, 100],
+    [210, 218, 232, 130],
+    [240, 244, 250, 160],
+  ] as Color[],
 } as const;
 
 /** Below this zoom (the district overview) facilities' service areas and renovation sites are hidden. */
@@ -302,6 +313,21 @@ export function whistleLayers(whistles: WhistleMark[], now: number, scale: numbe
       updateTriggers: { getFillColor: phase },
     }),
   ];
+}
+
+/** Subdistricts filled by the class of their figure (choropleth.ts), under every symbol. */
+export function choroplethLayer(features: Feature[], classOf: (id: number) => number | null, version: string) {
+  return new GeoJsonLayer({
+    id: 'wall-choropleth',
+    data: { type: 'FeatureCollection', features },
+    filled: true,
+    stroked: false,
+    getFillColor: (f: Feature) => {
+      const k = classOf(Number(f.properties?.id ?? f.id));
+      return k === null ? [0, 0, 0, 0] : WALL_LAYER_COLORS.choropleth[k]!;
+    },
+    updateTriggers: { getFillColor: version },
+  });
 }
 
 /** The outline of the subdistrict the tour (or the URL) is showing. */

@@ -2,11 +2,21 @@ import { useI18n } from '../../app/i18n.tsx';
 import { WALL_LAYER_COLORS, circleColor } from '../../map/wall-layers.ts';
 import { LAYER_IDS, type HeatWindow, type WallLayerId } from './settings.ts';
 import type { ServiceArea } from './use-map-data.ts';
+import { classRange, type ChoroplethMeasure } from './choropleth.ts';
 
 const rgb = (c: readonly number[] | undefined, a = 1) => !c ? 'transparent' : `rgba(${c[0]}, ${c[1]}, ${c[2]}, ${a})`;
 
 /** One entry per map layer, each a toggle; the swatches use the layers' own colours. */
-export function Legend({ layers, onToggle, areas, window, heatMax, detail }: { layers: Set<WallLayerId>; onToggle: (id: WallLayerId) => void; areas: ServiceArea[]; window: HeatWindow; heatMax: number; detail: boolean }) {
+export function Legend({ layers, onToggle, areas, window, heatMax, detail, choropleth }: {
+  layers: Set<WallLayerId>;
+  onToggle: (id: WallLayerId) => void;
+  areas: ServiceArea[];
+  window: HeatWindow;
+  heatMax: number;
+  detail: boolean;
+  /** The subdistrict choropleth's measure and class bounds, when it is on. */
+  choropleth: { measure: ChoroplethMeasure; breaks: number[]; days: number } | null;
+}) {
   const { t, lang } = useI18n();
   const heat = WALL_LAYER_COLORS.heat.slice(1).map((c) => rgb(c, 1)).join(', ');
   const swatch: Record<WallLayerId, React.ReactNode> = {
@@ -29,6 +39,23 @@ export function Legend({ layers, onToggle, areas, window, heatMax, detail }: { l
   return (
     <aside className="wall-legend" data-testid="wall-legend">
       <h2>{t('wall.legend.title')}</h2>
+      {choropleth && (
+        <div className="wall-legend__choropleth" data-testid="wall-choropleth-legend" data-measure={choropleth.measure}>
+          <div className="wall-legend__label">{t(`wall.legend.choropleth.${choropleth.measure}`)}</div>
+          <ol>
+            {choropleth.breaks.map((_, i) => {
+              const r = classRange(choropleth.breaks, i, choropleth.measure);
+              return (
+                <li key={i} data-class={i}>
+                  <span className="sw sw--square" style={{ background: rgb(WALL_LAYER_COLORS.choropleth[i], Math.min(1, WALL_LAYER_COLORS.choropleth[i]![3] / 160)) }} />
+                  <span>{r.to === null ? t('wall.legend.choropleth.atLeast', { from: r.from }) : `${r.from}–${r.to}`}</span>
+                </li>
+              );
+            })}
+          </ol>
+          <em>{t(`wall.legend.choropleth.${choropleth.measure}Unit`, { days: choropleth.days })}</em>
+        </div>
+      )}
       <ul>
         {LAYER_IDS.map((id) => (
           <li key={id}>

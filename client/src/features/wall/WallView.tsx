@@ -18,7 +18,9 @@ import {
   WALL_FONT,
   DETAIL_MINZOOM,
   heatScaleMax,
+  choroplethLayer,
 } from '../../map/wall-layers.ts';
+import { choroplethBreaks, choroplethClass } from './choropleth.ts';
 import { featureCollectionBounds } from '../../lib/bbox.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import { parseWallSettings, layersToUrl, type WallLayerId } from './settings.ts';
@@ -323,8 +325,21 @@ export function WallView() {
     [summary?.whistles, minuteClock, t],
   );
 
+  // The optional subdistrict choropleth (choropleth.ts): classes from the summary's figures.
+  const choropleth = useMemo(() => {
+    const measure = settings.choropleth;
+    if (!measure || !summary?.subdistricts.length) return null;
+    const value = new Map(summary.subdistricts.map((s) => [s.id, measure === 'overdue' ? s.overdue : s.score]));
+    const breaks = choroplethBreaks([...value.values()], measure);
+    return { measure, breaks, value, days: summary.score_period_days ?? 30, version: [...value].join(';') };
+  }, [settings.choropleth, summary]);
+
   const deckLayers = useMemo<LayersList>(() => {
     const out: LayersList = [];
+    if (choropleth && live.subdistricts) {
+      const { value, breaks } = choropleth;
+      out.push(choroplethLayer(live.subdistricts.features, (id) => (value.has(id) ? choroplethClass(value.get(id)!, breaks) : null), choropleth.version));
+    }
     if (layers.has('circles') && detail) out.push(...serviceAreaLayers(mapData.areas.map((a, i) => ({ ...a, color: circleColor(i) })), scale));
     if (layers.has('parks') && mapData.parks) out.push(pocketParkLayer(mapData.parks, scale));
     if (layers.has('heat') && live.heat && live.heat.points.length) out.push(heatLayer(live.heat.points, scale, { zoom: zoom1080, max: heatMax }));
@@ -337,7 +352,7 @@ export function WallView() {
     if (layers.has('whistles')) out.push(...whistleLayers(whistleMarks, clock, scale));
     // Under the map's labels, so names stay readable over the data.
     return out.map((l) => (l ? (l as Layer).clone({ beforeId: FIRST_LABEL_LAYER } as never) : l));
-  }, [layers, mapData, live.heat, heatMax, zoom1080, detail, summary, pulsing, clock, stop, subFeatures, whistleMarks, scale]);
+  }, [layers, mapData, live.heat, heatMax, zoom1080, detail, summary, pulsing, clock, stop, subFeatures, whistleMarks, scale, choropleth, live.subdistricts]);
 
   // Labels are MapLibre symbol layers (collision-free): their data, size and visibility.
   useEffect(() => {
@@ -451,7 +466,7 @@ export function WallView() {
           {inset.current && (
             <CaseInset kase={inset.current.kase} alarm={alarming} queued={inset.queue.length} summary={summary} subdistricts={live.subdistricts} />
           )}
-          <Legend layers={layers} onToggle={toggle} areas={mapData.areas} window={settings.window} heatMax={heatMax} detail={detail} />
+          <Legend layers={layers} onToggle={toggle} areas={mapData.areas} window={settings.window} heatMax={heatMax} detail={detail} choropleth={choropleth} />
         </div>
         <div className="wall-col wall-col--right">
           <Panel title={t('wall.panel.trend')} className="wall-panel--trend">
