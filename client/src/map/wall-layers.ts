@@ -50,11 +50,11 @@ export const WALL_LAYER_COLORS = {
    * lightness alone and takes no colour from a symbol drawn over it.
    */
   choropleth: [
-    [120, 132, 155, 40],
-    [150, 162, 185, 70],
-    [180, 190, 210, 100],
-    [210, 218, 232, 130],
-    [240, 244, 250, 160],
+    [120, 132, 155, 30],
+    [150, 162, 185, 55],
+    [180, 190, 210, 80],
+    [210, 218, 232, 105],
+    [240, 244, 250, 135],
   ] as Color[],
 } as const;
 

@@ -108,10 +108,10 @@ export class LiveSimulator {
   }
 
   /** Simulated milliseconds since `since`: real time before the start, `speed` times real time after it. */
-  simulatedSince(since: Date, now = Date.now()): number {
+  simulatedSince(since: Date, now = Date.now(), speed = this.opts.speed): number {
     const t = since.getTime();
     const before = Math.max(0, Math.min(now, this.started) - t);
-    const after = Math.max(0, now - Math.max(t, this.started)) * this.opts.speed;
+    const after = Math.max(0, now - Math.max(t, this.started)) * speed;
     return before + after;
   }
 
@@ -199,7 +199,11 @@ export class LiveSimulator {
       const category = findCategory(c.category);
       if (!category) continue;
       const step = nextStep(c, category);
-      if (!step || this.simulatedSince(c.updated_at, now) < step.hours * H) continue;
+      // Only cases reported since the start are worked faster than real time: the history's open
+      // backlog goes on at its own pace, or it would all close within the first hour and that
+      // hour's bar would flatten the day's chart.
+      const speed = c.reported_at.getTime() >= this.started ? this.opts.speed : 1;
+      if (!step || this.simulatedSince(c.updated_at, now, speed) < step.hours * H) continue;
       try {
         await transitionCase(this.ctx(), c.id, { action: step.action, ...step.body });
         this.stats.transitions++;

@@ -161,6 +161,7 @@ export interface OpenSimCase {
   reopen_count: number;
   late: boolean;
   subdistrict_id: number | null;
+  reported_at: Date;
 }
 
 /**
@@ -170,7 +171,7 @@ export interface OpenSimCase {
 export async function simulatedCasesToWork(db: Db, limit: number, ratingWindowHours: number): Promise<OpenSimCase[]> {
   const { rows } = await db.query<OpenSimCase>(
     `SELECT id::int AS id, status, category, updated_at, return_count, reopen_count,
-            COALESCE(closed_at > close_due_at, false) AS late, subdistrict_id::int AS subdistrict_id
+            COALESCE(closed_at > close_due_at, false) AS late, subdistrict_id::int AS subdistrict_id, reported_at
      FROM cases
      WHERE external_id LIKE 'sim-%'
        AND (status NOT IN ('closed', 'evaluated', 'rejected')

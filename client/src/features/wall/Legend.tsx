@@ -47,7 +47,7 @@ export function Legend({ layers, onToggle, areas, window, heatMax, detail, choro
               const r = classRange(choropleth.breaks, i, choropleth.measure);
               return (
                 <li key={i} data-class={i}>
-                  <span className="sw sw--square" style={{ background: rgb(WALL_LAYER_COLORS.choropleth[i], Math.min(1, WALL_LAYER_COLORS.choropleth[i]![3] / 160)) }} />
+                  <span className="sw sw--square" style={{ background: rgb(WALL_LAYER_COLORS.choropleth[i], WALL_LAYER_COLORS.choropleth[i]![3] / WALL_LAYER_COLORS.choropleth.at(-1)![3]) }} />
                   <span>{r.to === null ? t('wall.legend.choropleth.atLeast', { from: r.from }) : `${r.from}–${r.to}`}</span>
                 </li>
               );
