@@ -1,7 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import '@fontsource/noto-sans-sc/400.css';
-import '@fontsource/noto-sans-sc/700.css';
+import '@fontsource-variable/noto-sans-sc/wght.css';
 import './app/theme.css';
 import { App } from './app/App.tsx';
 

@@ -34,7 +34,7 @@ function fmtValue(v: number | null, r: BenchResult): string {
 function verdict(r: BenchResult): string {
   const ratio = ratioOf(r);
   const fails: string[] = [];
-  if (r.target !== undefined && !r.higherIsBetter && r.value > r.target) fails.push(`over ${r.target} ms`);
+  if (r.target !== undefined && !r.higherIsBetter && r.value > r.target) fails.push(`over ${r.target} ${r.unit ?? "ms"}`);
   if (r.target !== undefined && r.higherIsBetter && r.value < r.target) fails.push(`under ${r.target} ${r.unit ?? ''}`.trim());
   if (r.minRatio !== undefined && ratio !== null && ratio < r.minRatio) fails.push(`under ${Number(r.minRatio.toFixed(2))}×`);
   return fails.length ? `MISS (${fails.join(', ')})` : r.target !== undefined || r.minRatio !== undefined ? 'ok' : '';

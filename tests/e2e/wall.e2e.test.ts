@@ -70,6 +70,11 @@ describe('the wall in Chromium', () => {
   it('draws the basemap, the layers and the KPIs at 3840×2160, then shows a new case, goes stale when the server dies and catches up when it returns', async () => {
     const page = await browser.newPage({ viewport: { width: 3840, height: 2160 } });
     const seen = watchPage(page, server.url);
+    // Every request the page makes until it is complete (below): the wall, its code, fonts, data and tiles.
+    const requests: string[] = [];
+    page.on('request', (r) => {
+      if (/^https?:/.test(r.url())) requests.push(new URL(r.url()).pathname);
+    });
     await openWall(page, `stale=${STALE_S}&tour=0`);
 
     // Layers: every layer has loaded its data (a count, not "none"), and the legend has an entry per layer.
@@ -90,6 +95,18 @@ describe('the wall in Chromium', () => {
     });
     expect(smallest).toBeGreaterThanOrEqual(28);
     await settle(page);
+
+    // A complete 4K wall (map drawn, every layer loaded, every font file its text needs) takes
+    // fewer than 100 requests: one variable font, one composite tile per z/x/y, one summary.
+    expect(await page.evaluate(() => document.fonts.ready.then(() => document.fonts.status))).toBe('loaded');
+    const byKind = new Map<string, number>();
+    for (const p of requests) {
+      const kind = p.includes('noto-sans-sc') ? 'font' : p.startsWith('/tiles/') ? 'tile' : p.startsWith('/assets/') ? 'code' : p;
+      byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+    }
+    expect(requests.length, JSON.stringify([...byKind])).toBeLessThan(100);
+    expect(byKind.get('font') ?? 0, 'font files').toBeGreaterThan(0);
+    expect(byKind.get('tile') ?? 0, 'basemap tiles').toBeGreaterThan(0);
 
     // A case created through the API reaches the ticker and the map within 2 s. The page
     // notes when each appears (a software-rendered 4K frame can hold up the test's own polling

@@ -4,6 +4,7 @@ import { MapboxOverlay } from '@deck.gl/mapbox';
 import type { LayersList } from '@deck.gl/core';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { BASE_STYLE, INITIAL_VIEW } from './style.ts';
+import { FONT_FAMILY } from '../app/font.ts';
 
 export interface MapViewProps {
   /** deck.gl layers drawn interleaved with the MapLibre layers. */
@@ -62,7 +63,7 @@ export function MapView({ layers, fitBounds, fitPadding, ready, className, mapSt
       zoom: INITIAL_VIEW.zoom,
       attributionControl: false,
       // CJK text, should any MapLibre layer draw it, comes from the bundled web font, never from a glyph server.
-      localIdeographFontFamily: "'Noto Sans SC', sans-serif",
+      localIdeographFontFamily: `'${FONT_FAMILY}', sans-serif`,
       // Screenshots and pixel checks read the canvas after the frame.
       canvasContextAttributes: { preserveDrawingBuffer: preserveDrawingBuffer ?? true, antialias: antialias ?? true },
       fadeDuration: fadeDuration ?? 300,

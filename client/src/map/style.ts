@@ -1,4 +1,5 @@
 import type { StyleSpecification } from 'maplibre-gl';
+import { FONT_FAMILY } from '../app/font.ts';
 
 /** Colours of the dark command-center theme, shared by the map style and deck.gl layers. */
 export const COLORS = {
@@ -51,7 +52,7 @@ export const WALL_COLORS = {
 /** The id of the lowest label layer: the wall's deck.gl layers are drawn below it. */
 export const FIRST_LABEL_LAYER = 'label-water';
 /** The page's own web font; MapLibre draws label glyphs with it locally (the style has no `glyphs`). */
-export const LABEL_FONT = ['Noto Sans SC'];
+export const LABEL_FONT = [FONT_FAMILY];
 
 /**
  * The wall's basemap: the project's own composite vector tiles (`/tiles/v/{version}/base/{z}/{x}/{y}.mvt`) in a

@@ -2,6 +2,7 @@ import { GeoJsonLayer, ScatterplotLayer } from '@deck.gl/layers';
 import { HexagonLayer } from '@deck.gl/aggregation-layers';
 import type { Feature, FeatureCollection } from 'geojson';
 import type { RGBA } from './colour.ts';
+import { FONT_FAMILY } from '../app/font.ts';
 
 /**
  * deck.gl layer factories of the wall, each with a fixed id. Colours are module constants so
@@ -47,6 +48,17 @@ export const WALL_LAYER_COLORS = {
   label: [220, 232, 250, 235] as Color,
   labelHalo: [6, 11, 22, 230] as Color,
   subdistrictFocus: [90, 200, 255, 255] as Color,
+  /**
+   * The subdistrict choropleth: one neutral ramp, lighter is more. No hue, so it is read by
+   * lightness alone and takes no colour from a symbol drawn over it.
+   */
+  choropleth: [
+    [120, 132, 155, 30],
+    [150, 162, 185, 55],
+    [180, 190, 210, 80],
+    [210, 218, 232, 105],
+    [240, 244, 250, 135],
+  ] as Color[],
 } as const;
 
 /** Below this zoom (the district overview) facilities' service areas and renovation sites are hidden. */
@@ -63,7 +75,7 @@ export function circleColor(index: number): Color {
   return CIRCLE_PALETTE[index % CIRCLE_PALETTE.length]!;
 }
 
-export const WALL_FONT = 'Noto Sans SC';
+export const WALL_FONT = FONT_FAMILY;
 
 /**
  * The live case heat from binary [lng, lat, weight] triplets, binned into 120 m hexagons
@@ -304,6 +316,21 @@ export function whistleLayers(whistles: WhistleMark[], now: number, scale: numbe
       updateTriggers: { getFillColor: phase },
     }),
   ];
+}
+
+/** Subdistricts filled by the class of their figure (choropleth.ts), under every symbol. */
+export function choroplethLayer(features: Feature[], classOf: (id: number) => number | null, version: string) {
+  return new GeoJsonLayer({
+    id: 'wall-choropleth',
+    data: { type: 'FeatureCollection', features },
+    filled: true,
+    stroked: false,
+    getFillColor: (f: Feature) => {
+      const k = classOf(Number(f.properties?.id ?? f.id));
+      return k === null ? [0, 0, 0, 0] : WALL_LAYER_COLORS.choropleth[k]!;
+    },
+    updateTriggers: { getFillColor: version },
+  });
 }
 
 /** The outline of the subdistrict the tour (or the URL) is showing. */

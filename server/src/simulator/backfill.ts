@@ -13,7 +13,7 @@ import type pg from 'pg';
 import { dueTimes, type CaseCategory } from '../cases/categories.ts';
 import { appendEvents } from '../events/repository.ts';
 import type { CaseStatus } from '../cases/state-machine.ts';
-import { callbackAnswers, callbackDelayHours, CALLBACK_SHARE, categoryPicker, descriptionFor, hash01, pickSource, poisson, prng, rhythmAt, satisfactionFor, stageHours } from './model.ts';
+import { callbackAnswers, callbackDelayHours, CALLBACK_SHARE, categoryPicker, descriptionFor, hash01, pickSource, poisson, prng, rhythmAt, satisfactionFor, sentBackShare, lateShare, stageHours, unitStrain } from './model.ts';
 import { hasCases, insertHistoricCallbacks, insertHistoricCases, type HistoricCallback, samplePlaces, stagePlaces, type HistoricCase, type Place, type PlaceKind } from './repository.ts';
 
 export interface BackfillOptions {
@@ -57,7 +57,7 @@ export function pickPlace(pool: PlacePool, category: CaseCategory, rand: () => n
 }
 
 /** One case's life, cut off at `now`: the stages it reached, its status and its rating. */
-export function historicCase(category: CaseCategory, reportedAt: Date, now: Date, rand: () => number): Omit<HistoricCase, 'place' | 'source' | 'external_id'> {
+export function historicCase(category: CaseCategory, reportedAt: Date, now: Date, rand: () => number, strain = 0.5): Omit<HistoricCase, 'place' | 'source' | 'external_id'> {
   const due = dueTimes(category, reportedAt);
   const t: HistoricCase['times'] = {
     reported_at: reportedAt,
@@ -91,7 +91,10 @@ export function historicCase(category: CaseCategory, reportedAt: Date, now: Date
     status = next;
     return true;
   };
-  const hours = (stage: Parameters<typeof stageHours>[1]) => stageHours(category, stage, rand(), rand());
+  // The units serving the place work at their own pace (model.ts `unitStrain`).
+  const late = lateShare(strain);
+  const back = sentBackShare(strain);
+  const hours = (stage: Parameters<typeof stageHours>[1]) => stageHours(category, stage, rand(), rand(), late);
   (() => {
     if (rand() < 0.03) {
       if (step(hours('register'), 'rejected_at', 'rejected')) note = '重复件或不属于受理范围（模拟）';
@@ -99,7 +102,7 @@ export function historicCase(category: CaseCategory, reportedAt: Date, now: Date
     }
     if (!step(hours('register'), 'registered_at', 'registered')) return;
     if (!step(hours('dispatch'), 'dispatched_at', 'dispatched')) return;
-    if (rand() < 0.05) {
+    if (rand() < back) {
       // Returned by the first department and dispatched again.
       returns = 1;
       at += hours('dispatch') * H;
@@ -113,7 +116,7 @@ export function historicCase(category: CaseCategory, reportedAt: Date, now: Date
     }
     if (!step(hours('respond'), 'accepted_at', 'accepted')) return;
     if (!step(hours('handle'), 'handled_at', 'handled')) return;
-    if (rand() < 0.05) {
+    if (rand() < back) {
       reopens = 1;
       // Sent back after a failed check, and (maybe) handled again.
       if (!step(hours('handle') * 0.5, 'handled_at', 'handled')) {
@@ -191,11 +194,12 @@ export async function backfillDemoCases(client: pg.ClientBase, opts: BackfillOpt
           const reportedAt = new Date(hourStart + rand() * H);
           if (reportedAt >= now) continue;
           const category = pick(rand);
+          const place = pickPlace(pool, category, rand);
           rows.push({
-            place: pickPlace(pool, category, rand) + 1,
+            place: place + 1,
             source: pickSource(rand),
             external_id: `sim-${opts.seed}-${n++}`,
-            ...historicCase(category, reportedAt, now, rand),
+            ...historicCase(category, reportedAt, now, rand, unitStrain(pool.all[place]!.unit)),
           });
         }
       }

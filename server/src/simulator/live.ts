@@ -12,13 +12,13 @@
 import { actorOf, type Ctx, type Principal } from '../auth/principal.ts';
 import { simulatorPrincipal } from '../auth/demo.ts';
 import type { Pool } from '../db/pool.ts';
-import { findCategory, type CaseCategory } from '../cases/categories.ts';
+import { findCategory, type CaseCategory, type SlaStage } from '../cases/categories.ts';
 import { createCases, normalizeCase, transitionCase } from '../cases/service.ts';
 import type { TransitionInput } from '../cases/schemas.ts';
 import { HttpError } from '../lib/errors.ts';
 import { pickPlace, placePool, type PlacePool } from './backfill.ts';
 import { recordCallback } from '../callbacks/service.ts';
-import { callbackAnswers, callbackDelayHours, CALLBACK_SHARE, categoryPicker, descriptionFor, hash01, pickSource, poisson, prng, rhythmAt, satisfactionFor, stageHours } from './model.ts';
+import { callbackAnswers, callbackDelayHours, CALLBACK_SHARE, categoryPicker, descriptionFor, hash01, pickSource, poisson, prng, rhythmAt, satisfactionFor, sentBackShare, lateShare, stageHours as stageHoursAt, unitStrain } from './model.ts';
 import { simulatedCasesToCallBack, simulatedCasesToWork, type OpenSimCase } from './repository.ts';
 import { historyRateAt } from './calibrate.ts';
 
@@ -56,6 +56,11 @@ export function nextStep(c: OpenSimCase, category: CaseCategory): Step | undefin
   const u = hash01(`${key}:u`);
   const v = hash01(`${key}:v`);
   const w = hash01(`${key}:w`);
+  // Each subdistrict's units work at their own pace (model.ts), so the demo's rates spread.
+  const strain = unitStrain(c.subdistrict_id);
+  const late = lateShare(strain);
+  const back = sentBackShare(strain);
+  const stageHours = (cat: CaseCategory, stage: SlaStage, a: number, b: number) => stageHoursAt(cat, stage, a, b, late);
   switch (c.status) {
     case 'reported':
       return w < 0.03
@@ -64,13 +69,13 @@ export function nextStep(c: OpenSimCase, category: CaseCategory): Step | undefin
     case 'registered':
       return { action: 'dispatch', hours: stageHours(category, 'dispatch', u, v) };
     case 'dispatched':
-      return c.return_count === 0 && w < 0.05
+      return c.return_count === 0 && w < back
         ? { action: 'return', hours: stageHours(category, 'respond', u, v) * 0.5, body: { note: '不属于本部门职责（模拟）' } }
         : { action: 'accept', hours: stageHours(category, 'respond', u, v) };
     case 'accepted':
       return { action: 'handle', hours: stageHours(category, 'handle', u, v), body: { note: '已现场处置（模拟）' } };
     case 'handled':
-      return c.reopen_count === 0 && w < 0.05
+      return c.reopen_count === 0 && w < back
         ? { action: 'reopen', hours: stageHours(category, 'verify', u, v) * 0.6, body: { note: '核查未通过，退回重办（模拟）' } }
         : { action: 'verify', hours: stageHours(category, 'verify', u, v) * 0.6 };
     case 'verified':
@@ -103,10 +108,10 @@ export class LiveSimulator {
   }
 
   /** Simulated milliseconds since `since`: real time before the start, `speed` times real time after it. */
-  simulatedSince(since: Date, now = Date.now()): number {
+  simulatedSince(since: Date, now = Date.now(), speed = this.opts.speed): number {
     const t = since.getTime();
     const before = Math.max(0, Math.min(now, this.started) - t);
-    const after = Math.max(0, now - Math.max(t, this.started)) * this.opts.speed;
+    const after = Math.max(0, now - Math.max(t, this.started)) * speed;
     return before + after;
   }
 
@@ -194,7 +199,11 @@ export class LiveSimulator {
       const category = findCategory(c.category);
       if (!category) continue;
       const step = nextStep(c, category);
-      if (!step || this.simulatedSince(c.updated_at, now) < step.hours * H) continue;
+      // Only cases reported since the start are worked faster than real time: the history's open
+      // backlog goes on at its own pace, or it would all close within the first hour and that
+      // hour's bar would flatten the day's chart.
+      const speed = c.reported_at.getTime() >= this.started ? this.opts.speed : 1;
+      if (!step || this.simulatedSince(c.updated_at, now, speed) < step.hours * H) continue;
       try {
         await transitionCase(this.ctx(), c.id, { action: step.action, ...step.body });
         this.stats.transitions++;

@@ -87,12 +87,26 @@ export function categoryPicker(at: Date): (rand: () => number) => CaseCategory {
 }
 
 /**
- * How long a stage takes, in hours, as a share of its SLA: most within it (a skewed draw
- * between 10 % and 90 %), about one in twelve late by up to three times.
+ * How hard-pressed the units serving a subdistrict are, in [0, 1): 0 works smoothly, 1
+ * struggles. Real districts' units differ (staffing, old housing, backlog), so their rates
+ * and scores spread; a stable draw per subdistrict id gives the demo the same spread every run.
  */
-export function stageHours(category: CaseCategory, stage: SlaStage, u: number, v: number): number {
+export function unitStrain(subdistrictId: number | null | undefined): number {
+  return subdistrictId == null ? 0.5 : hash01(`unit-strain:${subdistrictId}`);
+}
+
+/** The share of stages done late under a strain: from 2 % (smooth) to 16 % (struggling). */
+export const lateShare = (strain: number): number => 0.02 + 0.14 * strain;
+/** The share of cases a department hands back, or the center sends back after its check: 2 % to 10 %. */
+export const sentBackShare = (strain: number): number => 0.02 + 0.08 * strain;
+
+/**
+ * How long a stage takes, in hours, as a share of its SLA: most within it (a skewed draw
+ * between 10 % and 90 %), a `late` share (one in twelve by default) late by up to three times.
+ */
+export function stageHours(category: CaseCategory, stage: SlaStage, u: number, v: number, late = 0.08): number {
   const sla = category.sla_hours[stage];
-  const share = u < 0.08 ? 1.05 + v * 2 : 0.1 + 0.8 * v * v;
+  const share = u < late ? 1.05 + v * 2 : 0.1 + 0.8 * v * v;
   return sla * share;
 }
 

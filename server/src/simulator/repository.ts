@@ -7,6 +7,8 @@ export type PlaceKind = 'old_compound' | 'street' | 'any';
 export interface Place {
   lng: number;
   lat: number;
+  /** The subdistrict the place lies in (null outside every one): its units' pace shapes the case. */
+  unit: number | null;
 }
 
 /**
@@ -18,17 +20,18 @@ export interface Place {
 export async function samplePlaces(db: Db, seed: number, n: number): Promise<Record<PlaceKind, Place[]>> {
   const q = async (sql: string) => (await db.query<Place>(sql, [String(seed), n])).rows;
   // One after another: the caller may hand a single client.
-  const old = await q(`SELECT ST_X(centroid) AS lng, ST_Y(centroid) AS lat FROM building
+  const unit = (p: string) => `(SELECT a.id::int FROM admin_unit a WHERE a.level = 'subdistrict' AND ST_Intersects(a.geom, ${p}) ORDER BY a.id LIMIT 1) AS unit`;
+  const old = await q(`SELECT ST_X(centroid) AS lng, ST_Y(centroid) AS lat, ${unit('centroid')} FROM building
        WHERE built_year < 1990 ORDER BY md5(id::text || $1) LIMIT $2`);
-  const street = await q(`SELECT ST_X(p) AS lng, ST_Y(p) AS lat FROM (
+  const street = await q(`SELECT ST_X(p) AS lng, ST_Y(p) AS lat, ${unit('p')} FROM (
          SELECT ST_LineInterpolatePoint(geom, 0.5) AS p, id FROM walk_edge WHERE kind IN ('arterial', 'secondary')
          ORDER BY md5(id::text || $1) LIMIT $2) s`);
-  const any = await q(`SELECT ST_X(centroid) AS lng, ST_Y(centroid) AS lat FROM building ORDER BY md5(id::text || $1) LIMIT $2`);
+  const any = await q(`SELECT ST_X(centroid) AS lng, ST_Y(centroid) AS lat, ${unit('centroid')} FROM building ORDER BY md5(id::text || $1) LIMIT $2`);
   let fallback: Place[] = [];
   if (!old.length || !street.length || !any.length) {
     fallback = (
       await db.query<Place>(
-        `SELECT ST_X(d.geom) AS lng, ST_Y(d.geom) AS lat
+        `SELECT ST_X(d.geom) AS lng, ST_Y(d.geom) AS lat, ${unit('d.geom')}
          FROM ST_Dump(ST_GeneratePoints((SELECT geom FROM admin_unit WHERE level = 'district' LIMIT 1), $2, $1::int)) d`,
         [seed % 2_000_000_000, n],
       )
@@ -157,6 +160,8 @@ export interface OpenSimCase {
   return_count: number;
   reopen_count: number;
   late: boolean;
+  subdistrict_id: number | null;
+  reported_at: Date;
 }
 
 /**
@@ -166,7 +171,7 @@ export interface OpenSimCase {
 export async function simulatedCasesToWork(db: Db, limit: number, ratingWindowHours: number): Promise<OpenSimCase[]> {
   const { rows } = await db.query<OpenSimCase>(
     `SELECT id::int AS id, status, category, updated_at, return_count, reopen_count,
-            COALESCE(closed_at > close_due_at, false) AS late
+            COALESCE(closed_at > close_due_at, false) AS late, subdistrict_id::int AS subdistrict_id, reported_at
      FROM cases
      WHERE external_id LIKE 'sim-%'
        AND (status NOT IN ('closed', 'evaluated', 'rejected')

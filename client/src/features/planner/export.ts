@@ -1,3 +1,5 @@
+import { FONT_FAMILY } from '../../app/font.ts';
+
 /** Downloads a Blob under a file name (an anchor click, so nothing leaves the page). */
 export function download(blob: Blob, filename: string): void {
   const url = URL.createObjectURL(blob);
@@ -132,7 +134,7 @@ function drawOverview(ctx: CanvasRenderingContext2D, box: { x: number; y: number
   ctx.strokeRect(x0, y0, Math.max(3, x1 - x0), Math.max(3, y1 - y0));
 }
 
-const FONT = "'Noto Sans SC', 'Noto Sans CJK SC', sans-serif";
+const FONT = `'${FONT_FAMILY}', 'Noto Sans CJK SC', sans-serif`;
 
 /**
  * The one-page report as a PNG: the map as drawn (MapLibre keeps its drawing buffer) beside the
@@ -142,7 +144,7 @@ export async function renderReport(input: ReportInput): Promise<Blob> {
   // The CJK web font comes in unicode-range slices loaded on demand; a canvas does not ask for
   // them, so load the slices this report's text needs first, or rare characters draw as boxes.
   const text = [input.title, input.subtitle, input.footer, ...input.kpis.flat(), ...input.header, ...input.rows.flat(), ...input.legend.map((l) => l[1])].join('');
-  await Promise.all([400, 700].map((w) => document.fonts.load(`${w} 20px 'Noto Sans SC'`, text).catch(() => [])));
+  await Promise.all([400, 700].map((w) => document.fonts.load(`${w} 20px '${FONT_FAMILY}'`, text).catch(() => [])));
   const W = 1754; // A4 landscape at 150 dpi
   const H = 1240;
   const canvas = document.createElement('canvas');

@@ -3,6 +3,7 @@ import { WALL_LAYER_COLORS, circleColor } from '../../map/wall-layers.ts';
 import { LAYER_IDS, type HeatWindow, type WallLayerId } from './settings.ts';
 import type { ServiceArea } from './use-map-data.ts';
 import { PLANNING_COLORS } from './planning-layers.ts';
+import { classRange, type ChoroplethMeasure } from './choropleth.ts';
 
 const rgb = (c: readonly number[] | undefined, a = 1) => !c ? 'transparent' : `rgba(${c[0]}, ${c[1]}, ${c[2]}, ${a})`;
 
@@ -14,7 +15,18 @@ export interface OperationTotals {
   verified: number;
 }
 
-export function Legend({ layers, onToggle, areas, window, heatMax, detail, operations, planned = 0 }: { layers: Set<WallLayerId>; onToggle: (id: WallLayerId) => void; areas: ServiceArea[]; window: HeatWindow; heatMax: number; detail: boolean; operations: OperationTotals; planned?: number }) {
+export function Legend({ layers, onToggle, areas, window, heatMax, detail, operations, planned = 0, choropleth }: {
+  layers: Set<WallLayerId>;
+  onToggle: (id: WallLayerId) => void;
+  areas: ServiceArea[];
+  window: HeatWindow;
+  heatMax: number;
+  detail: boolean;
+  operations: OperationTotals;
+  planned?: number;
+  /** The subdistrict choropleth's measure and class bounds, when it is on. */
+  choropleth: { measure: ChoroplethMeasure; breaks: number[]; days: number } | null;
+}) {
   const { t, lang } = useI18n();
   const heat = WALL_LAYER_COLORS.heat.slice(1).map((c) => rgb(c, 1)).join(', ');
   const swatch: Record<WallLayerId, React.ReactNode> = {
@@ -43,6 +55,23 @@ export function Legend({ layers, onToggle, areas, window, heatMax, detail, opera
   return (
     <aside className="wall-legend" data-testid="wall-legend">
       <h2>{t('wall.legend.title')}</h2>
+      {choropleth && (
+        <div className="wall-legend__choropleth" data-testid="wall-choropleth-legend" data-measure={choropleth.measure}>
+          <div className="wall-legend__label">{t(`wall.legend.choropleth.${choropleth.measure}`)}</div>
+          <ol>
+            {choropleth.breaks.map((_, i) => {
+              const r = classRange(choropleth.breaks, i, choropleth.measure);
+              return (
+                <li key={i} data-class={i}>
+                  <span className="sw sw--square" style={{ background: rgb(WALL_LAYER_COLORS.choropleth[i], WALL_LAYER_COLORS.choropleth[i]![3] / WALL_LAYER_COLORS.choropleth.at(-1)![3]) }} />
+                  <span>{r.to === null ? t('wall.legend.choropleth.atLeast', { from: r.from }) : `${r.from}–${r.to}`}</span>
+                </li>
+              );
+            })}
+          </ol>
+          <em>{t(`wall.legend.choropleth.${choropleth.measure}Unit`, { days: choropleth.days })}</em>
+        </div>
+      )}
       <ul>
         {LAYER_IDS.map((id) => (
           <li key={id}>

@@ -19,7 +19,9 @@ import {
   WALL_FONT,
   DETAIL_MINZOOM,
   heatScaleMax,
+  choroplethLayer,
 } from '../../map/wall-layers.ts';
+import { choroplethBreaks, choroplethClass } from './choropleth.ts';
 import { featureCollectionBounds } from '../../lib/bbox.ts';
 import { useI18n } from '../../app/i18n.tsx';
 import { parseWallSettings, layersToUrl, type WallLayerId } from './settings.ts';
@@ -233,9 +235,10 @@ export function WallView() {
     if (!summary) return [];
     return [...summary.subdistricts].sort((a, b) => b.overdue * 3 + b.cases - (a.overdue * 3 + a.cases)).filter((s) => s.cases > 0).slice(0, 5);
   }, [summary]);
-  const tourStart = useRef<number | null>(null);
-  if (tourStart.current === null && map && districtBounds && hotspots.length) tourStart.current = policyNow;
-  const target = tourTarget(tourStart.current === null ? -1 : policyNow - tourStart.current, hotspots.length, policy);
+  // The beats count from the policy clock's origin (the page's start), never from when the
+  // summary arrived or a flight ended: a stop whose beat comes before the hotspots are known is
+  // spent at home, and the next beat is still on time.
+  const target = tourTarget(policyNow, hotspots.length, policy);
   const stopOf = useRef(new Map<number, number>());
   if (target.kind === 'stop' && !stopOf.current.has(target.segment)) stopOf.current.set(target.segment, hotspots[target.turn % hotspots.length]!.id);
   const targetKey = target.kind === 'home' ? 'home' : `stop:${stopOf.current.get(target.segment)}:${target.segment}`;
@@ -336,8 +339,21 @@ export function WallView() {
   );
 
   const complaintGaps = useComplaintGaps(layers.has('complaints'), settings.gapKind);
+  // The optional subdistrict choropleth (choropleth.ts): classes from the summary's figures.
+  const choropleth = useMemo(() => {
+    const measure = settings.choropleth;
+    if (!measure || !summary?.subdistricts.length) return null;
+    const value = new Map(summary.subdistricts.map((s) => [s.id, measure === 'overdue' ? s.overdue : s.score]));
+    const breaks = choroplethBreaks([...value.values()], measure);
+    return { measure, breaks, value, days: summary.score_period_days ?? 30, version: [...value].join(';') };
+  }, [settings.choropleth, summary]);
+
   const deckLayers = useMemo<LayersList>(() => {
     const out: LayersList = [];
+    if (choropleth && live.subdistricts) {
+      const { value, breaks } = choropleth;
+      out.push(choroplethLayer(live.subdistricts.features, (id) => (value.has(id) ? choroplethClass(value.get(id)!, breaks) : null), choropleth.version));
+    }
     if (layers.has('circles') && detail) out.push(...serviceAreaLayers(mapData.areas.map((a, i) => ({ ...a, color: circleColor(i) })), scale));
     if (layers.has('complaints') && complaintGaps) out.push(complaintGapLayer(complaintGaps, scale));
     if (layers.has('parks') && mapData.parks) out.push(pocketParkLayer(mapData.parks, scale));
@@ -353,7 +369,7 @@ export function WallView() {
     if (layers.has('whistles')) out.push(...whistleLayers(whistleMarks, clock, scale));
     // Under the map's labels, so names stay readable over the data.
     return out.map((l) => (l ? (l as Layer).clone({ beforeId: FIRST_LABEL_LAYER } as never) : l));
-  }, [layers, mapData, live.heat, heatMax, zoom1080, detail, summary, pulsing, clock, stop, subFeatures, whistleMarks, operationSites, scale, complaintGaps]);
+  }, [layers, mapData, live.heat, heatMax, zoom1080, detail, summary, pulsing, clock, stop, subFeatures, whistleMarks, operationSites, scale, complaintGaps, choropleth, live.subdistricts]);
 
   // Labels are MapLibre symbol layers (collision-free): their data, size and visibility.
   useEffect(() => {
@@ -444,6 +460,7 @@ export function WallView() {
           data-new-cases={[...newIds].join(',')}
           data-camera={settings.tour ? targetKey.replace(/:\d+$/, '') : focusId !== null ? `focus:${focusId}` : 'home'}
           data-inset-shown={inset.shown.join(',')}
+          data-clock={settings.testClock ? policyNow : undefined}
           data-testid="wall-map"
         >
           {style && <MapView
@@ -467,7 +484,7 @@ export function WallView() {
           {inset.current && (
             <CaseInset kase={inset.current.kase} alarm={alarming} queued={inset.queue.length} summary={summary} subdistricts={live.subdistricts} />
           )}
-          <Legend layers={layers} onToggle={toggle} areas={mapData.areas} window={settings.window} heatMax={heatMax} detail={detail} operations={operationTotals} planned={mapData.planned.length} />
+          <Legend layers={layers} onToggle={toggle} areas={mapData.areas} window={settings.window} heatMax={heatMax} detail={detail} operations={operationTotals} planned={mapData.planned.length} choropleth={choropleth} />
         </div>
         <div className="wall-col wall-col--right">
           <Panel title={t('wall.panel.trend')} className="wall-panel--trend">

@@ -1,3 +1,4 @@
+import { rankScale } from './rank-scale.ts';
 import type { ReactNode } from 'react';
 import { useI18n } from '../../app/i18n.tsx';
 import type { WallCase, WallSummary } from './use-wall-live.ts';
@@ -73,13 +74,14 @@ export function Ranking({ summary, focusId }: { summary: WallSummary | null; foc
   const { t, lang } = useI18n();
   const rows = summary?.subdistricts ?? [];
   if (!rows.length) return <div className="wall-empty">{summary ? t('wall.noSubdistricts') : t('wall.loading')}</div>;
-  const max = Math.max(...rows.map((r) => r.score), 1);
+  const { lo, hi } = rankScale(rows.map((r) => r.score));
+  const share = (score: number) => Math.min(100, Math.max(0, ((score - lo) / (hi - lo)) * 100));
   return (
     <ol className="rank-list" data-testid="wall-ranking">
       <li className="rank-row rank-row--head" aria-hidden>
         <span className="rank-row__pos">#</span>
         <span className="rank-row__name">{t('wall.rank.unit')}</span>
-        <span className="rank-row__bar" />
+        <span className="rank-row__axis" data-testid="wall-rank-axis"><span>{lo}</span><span>{hi}</span></span>
         <span className="rank-row__score">{t('wall.rank.score')}</span>
         <span className="rank-row__overdue">{t('wall.rank.overdue')}</span>
       </li>
@@ -87,7 +89,7 @@ export function Ranking({ summary, focusId }: { summary: WallSummary | null; foc
         <li key={r.id} className={`rank-row ${r.id === focusId ? 'rank-row--focus' : ''} ${i >= rows.length - 3 ? 'rank-row--tail' : ''}`}>
           <span className="rank-row__pos">{i + 1}</span>
           <span className="rank-row__name">{nameOf(r, lang)}</span>
-          <span className="rank-row__bar"><span style={{ width: `${(r.score / max) * 100}%` }} /></span>
+          <span className="rank-row__bar"><span style={{ width: `${share(r.score)}%` }} /></span>
           <span className="rank-row__score">{r.score.toFixed(1)}</span>
           <span className={`rank-row__overdue ${r.overdue ? 'is-hot' : ''}`}>{r.overdue}</span>
         </li>

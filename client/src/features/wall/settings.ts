@@ -1,5 +1,6 @@
 import { DEFAULT_POLICY } from './camera.ts';
 import { DEFAULT_GAP_KIND } from './planning-layers.ts';
+import { CHOROPLETH_MEASURES, type ChoroplethMeasure } from './choropleth.ts';
 
 /**
  * A wall is configured by its URL alone (nobody has a keyboard at a video wall):
@@ -20,6 +21,8 @@ import { DEFAULT_GAP_KIND } from './planning-layers.ts';
  * - `gap`: least seconds between two alarms of the inset (default 180);
  * - `clock=test`: the camera policy's clock only moves when a test advances it
  *   (`window.__wallClock.advance(ms)`), so a test of the cadence never depends on timing;
+ * - `choropleth`: `overdue` or `score` fills each subdistrict by its open overdue cases or its
+ *   composite score (then the heat is off unless `layers` names it: both would colour the area);
  * - `langswitch=1`: show the language button (a wall normally has nobody to press it);
  * - `lang`: handled by the i18n provider.
  */
@@ -44,6 +47,7 @@ export interface WallSettings {
   testClock: boolean;
   langSwitch: boolean;
   gapKind: string;
+  choropleth: ChoroplethMeasure | null;
 }
 
 export const DEFAULT_STALE_S = 15;
@@ -60,6 +64,8 @@ export function parseWallSettings(search: string): WallSettings {
   };
   const window = q.get('window');
   const focus = q.get('focus');
+  const choropleth = (CHOROPLETH_MEASURES as readonly string[]).includes(q.get('choropleth') ?? '') ? (q.get('choropleth') as ChoroplethMeasure) : null;
+  if (choropleth && layerList === null) layers.delete('heat');
   return {
     layers,
     tour: q.get('tour') !== '0' && !focus,
@@ -73,6 +79,7 @@ export function parseWallSettings(search: string): WallSettings {
     testClock: q.get('clock') === 'test',
     langSwitch: q.get('langswitch') === '1',
     gapKind: /^[a-z_]{1,64}$/.test(q.get('gapkind') ?? '') ? q.get('gapkind')! : DEFAULT_GAP_KIND,
+    choropleth,
   };
 }
 
