@@ -235,10 +235,9 @@ export function WallView() {
     if (!summary) return [];
     return [...summary.subdistricts].sort((a, b) => b.overdue * 3 + b.cases - (a.overdue * 3 + a.cases)).filter((s) => s.cases > 0).slice(0, 5);
   }, [summary]);
-  // The beats count from the policy clock's origin (the page's start), never from when the
-  // summary arrived or a flight ended: a stop whose beat comes before the hotspots are known is
-  // spent at home, and the next beat is still on time.
-  const target = tourTarget(policyNow, hotspots.length, policy);
+  const tourStart = useRef<number | null>(null);
+  if (tourStart.current === null && map && districtBounds && hotspots.length) tourStart.current = policyNow;
+  const target = tourTarget(tourStart.current === null ? -1 : policyNow - tourStart.current, hotspots.length, policy);
   const stopOf = useRef(new Map<number, number>());
   if (target.kind === 'stop' && !stopOf.current.has(target.segment)) stopOf.current.set(target.segment, hotspots[target.turn % hotspots.length]!.id);
   const targetKey = target.kind === 'home' ? 'home' : `stop:${stopOf.current.get(target.segment)}:${target.segment}`;
@@ -460,7 +459,6 @@ export function WallView() {
           data-new-cases={[...newIds].join(',')}
           data-camera={settings.tour ? targetKey.replace(/:\d+$/, '') : focusId !== null ? `focus:${focusId}` : 'home'}
           data-inset-shown={inset.shown.join(',')}
-          data-clock={settings.testClock ? policyNow : undefined}
           data-testid="wall-map"
         >
           {style && <MapView
