@@ -46,7 +46,10 @@ new Gauge({
   labelNames: ['quantile'] as const,
   registers: [processRegistry],
   collect() {
-    const s = (ns: number) => (Number.isFinite(ns) ? ns / 1e9 : 0);
+    // An empty histogram (no sample since the last scrape) reports its lowest bucket as every
+    // percentile but 0 as its max; say 0 for all three instead.
+    const empty = loopDelay.count === 0;
+    const s = (ns: number) => (!empty && Number.isFinite(ns) ? ns / 1e9 : 0);
     this.set({ quantile: '0.5' }, s(loopDelay.percentile(50)));
     this.set({ quantile: '0.99' }, s(loopDelay.percentile(99)));
     this.set({ quantile: 'max' }, s(loopDelay.max));
