@@ -180,7 +180,12 @@ function labelLayers(): StyleSpecification['layers'] {
     },
     {
       id: 'label-subdistrict', type: 'symbol', source: 'wall-places',
-      layout: { ...hidden, 'text-field': ['get', 'name'], 'text-font': LABEL_FONT, 'text-size': 16, 'text-padding': 4, 'text-max-width': 8 },
+      // Every subdistrict keeps its name at the overview: a name that would collide with a
+      // neighbour's moves to a free side of its anchor instead of disappearing.
+      layout: {
+        ...hidden, 'text-field': ['get', 'name'], 'text-font': LABEL_FONT, 'text-size': 16, 'text-padding': 2, 'text-max-width': 8,
+        'text-variable-anchor': ['center', 'top', 'bottom', 'left', 'right'], 'text-radial-offset': 0.8,
+      },
       paint: { 'text-color': c.placeLabel, 'text-halo-color': HALO, 'text-halo-width': 2 },
     },
     {
