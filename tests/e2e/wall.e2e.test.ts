@@ -80,7 +80,7 @@ describe('the wall in Chromium', () => {
     // Layers: every layer has loaded its data (a count, not "none"), and the legend has an entry per layer.
     await expect.poll(() => page.getAttribute('[data-testid="wall-map"]', 'data-layers'), { timeout: 20_000 }).not.toContain('loading');
     expect(await page.$$eval('[data-testid="wall-legend"] button[data-layer]', (b) => b.map((x) => x.getAttribute('data-layer')))).toEqual([
-      'heat', 'cases', 'circles', 'parks', 'renovation', 'whistles', 'operations',
+      'heat', 'cases', 'circles', 'parks', 'renovation', 'whistles', 'operations', 'complaints',
     ]);
     expect(await page.textContent('[data-testid="wall-asof"]')).toMatch(/\d\d:\d\d:\d\d/);
     // Readable from 5 m: no text on the wall under 28 px at 4K.
