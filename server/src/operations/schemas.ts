@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { OPERATION_STATUSES, PHOTO_STAGES, SITE_STATUSES, SITE_TRANSITIONS } from './workflow.ts';
+import { PHOTO_FIELDS } from '../photos/schemas.ts';
 
 const NullableString = Type.Union([Type.String(), Type.Null()]);
 const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
@@ -108,19 +109,10 @@ export const OperationSummary = Type.Object({
 export type OperationSummary = Static<typeof OperationSummary>;
 
 export const SitePhoto = Type.Object({
-  id: Type.Integer(),
-  url: Type.String(),
+  ...PHOTO_FIELDS,
   stage: literals(PHOTO_STAGES),
   uploaded_by: Type.String(),
   uploaded_at: Type.String(),
-  mime: Type.String(),
-  bytes: Type.Integer(),
-  width: Type.Union([Type.Integer(), Type.Null()]),
-  height: Type.Union([Type.Integer(), Type.Null()]),
-  exif_taken_at: NullableString,
-  exif_distance_m: NullableNumber,
-  exif_mismatch: Type.Boolean(),
-  exif_issues: Type.Array(Type.String()),
 });
 
 export const SiteView = Type.Object({

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CALL_STATES } from './workflow.ts';
+import { PHOTO_FIELDS } from '../photos/schemas.ts';
 
 const NullableString = Type.Union([Type.String(), Type.Null()]);
 const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
@@ -74,18 +75,7 @@ export const WhistleView = Type.Object({
 });
 export type WhistleView = Static<typeof WhistleView>;
 
-export const PhotoView = Type.Object({
-  id: Type.Integer(),
-  url: Type.String(),
-  mime: Type.String(),
-  bytes: Type.Integer(),
-  width: Type.Union([Type.Integer(), Type.Null()]),
-  height: Type.Union([Type.Integer(), Type.Null()]),
-  exif_taken_at: NullableString,
-  exif_distance_m: NullableNumber,
-  exif_mismatch: Type.Boolean(),
-  exif_issues: Type.Array(Type.String()),
-});
+export const PhotoView = Type.Object(PHOTO_FIELDS);
 
 export const ReportView = Type.Object({
   id: Type.Integer(),
