@@ -61,7 +61,9 @@ describe('exports', () => {
   });
 
   it('downloads the KPI tables and rankings as a workbook with one ranked sheet per grouping', async () => {
-    const res = await as(`/api/kpis/export.xlsx?window=30d`);
+    // Asked as of one instant, so cases other tests add meanwhile change neither the workbook nor the API's answer.
+    const asOf = new Date().toISOString();
+    const res = await as(`/api/kpis/export.xlsx?window=30d&as_of=${asOf}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="cityops-kpis-30d-\d{12}\.xlsx"$/);
@@ -81,11 +83,14 @@ describe('exports', () => {
     expect(ws.getRow(2).getCell(1).value).toBe('排名 Rank');
     expect(ws.getRow(2).getCell(4).value).toBe('案件 Cases');
     expect(ws.getColumn(5).numFmt).toBe('0.0%');
-    const api = (await (await as(`/api/kpis?window=30d&group=subdistrict`)).json()) as { rows: { rank: number; name_zh: string; cases: number }[] };
+    expect(ws.getRow(1).getCell(3).value).toBe(`至 To: ${asOf}`);
+    const api = (await (await as(`/api/kpis?window=30d&group=subdistrict&as_of=${asOf}`)).json()) as { from: string; rows: { rank: number; name_zh: string; cases: number }[] };
     const sheetRows = ws.getSheetValues().slice(3).filter(Boolean) as unknown[][];
     expect(sheetRows.map((r) => [r[1], r[2], r[4]])).toEqual(api.rows.map((r) => [r.rank, r.name_zh, r.cases]));
     // The district sheet's case count is the number of in-area, not rejected cases of the window, from SQL.
-    const n = (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM cases WHERE NOT out_of_area AND status <> 'rejected' AND reported_at >= now() - interval '30 days'`)).rows[0]!.n;
+    const n = (
+      await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM cases WHERE NOT out_of_area AND status <> 'rejected' AND reported_at >= $1 AND reported_at < $2`, [api.from, asOf])
+    ).rows[0]!.n;
     expect(n).toBeGreaterThanOrEqual(3);
     expect(wb.getWorksheet('全区 District')!.getRow(3).getCell(4).value).toBe(n);
   });

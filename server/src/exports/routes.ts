@@ -2,8 +2,7 @@ import { ctxOf } from '../auth/plugin.ts';
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { CaseListQuery } from '../cases/schemas.ts';
-import { KPI_WINDOWS, type KpiWindow } from '../kpis/schemas.ts';
-import { lit } from '../cases/schemas.ts';
+import { KpiQuery, type KpiWindow } from '../kpis/schemas.ts';
 import { Binary, GeoJsonFeatureCollection } from '../lib/response-schemas.ts';
 import { EXPORT_LIMIT, casesCsv, casesGeoJson, exportCases, kpiWorkbook, type CaseExportQuery } from './service.ts';
 
@@ -11,10 +10,11 @@ const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 
 /** The case list's filters without its paging: an export has every matching case. */
 const CaseExportQuerySchema = Type.Omit(CaseListQuery, ['limit', 'offset'], { additionalProperties: false });
-const KpiExportQuery = Type.Object({ window: Type.Optional(lit(KPI_WINDOWS)) }, { additionalProperties: false });
+/** A workbook is the KPI tables of one window as of one instant, so it can be checked against `/api/kpis` asked for the same instant. */
+const KpiExportQuery = Type.Pick(KpiQuery, ['window', 'as_of'], { additionalProperties: false });
 
-function stamp(): string {
-  return new Date().toISOString().slice(0, 16).replace(/[-:T]/g, '');
+function stamp(at = new Date()): string {
+  return at.toISOString().slice(0, 16).replace(/[-:T]/g, '');
 }
 
 /** Downloads: the KPI tables and rankings as XLSX, the case list as CSV or GeoJSON. */
@@ -30,10 +30,10 @@ export async function exportRoutes(app: FastifyInstance): Promise<void> {
     },
     async (req, reply) => {
       const window: KpiWindow = req.query.window ?? '30d';
-      const file = await kpiWorkbook(app.db, window);
+      const { file, asOf } = await kpiWorkbook(app.db, window, req.query.as_of);
       return reply
         .type(XLSX)
-        .header('content-disposition', `attachment; filename="cityops-kpis-${window}-${stamp()}.xlsx"`)
+        .header('content-disposition', `attachment; filename="cityops-kpis-${window}-${stamp(asOf)}.xlsx"`)
         .send(file);
     },
   );

@@ -95,13 +95,14 @@ const KPI_COLUMNS: { header: string; value: (r: KpiRow) => unknown; numFmt?: str
  * The KPI tables and rankings of one window as an Excel workbook: one sheet per grouping,
  * ranked as the API ranks them, with the window and time of the figures above each table.
  */
-export async function kpiWorkbook(db: Pool, window: KpiWindow): Promise<Buffer> {
+export async function kpiWorkbook(db: Pool, window: KpiWindow, asOfRaw?: string): Promise<{ file: Buffer; asOf: Date }> {
   const wb = new ExcelJS.Workbook();
   wb.creator = 'cityops';
-  const asOf = new Date().toISOString();
-  wb.created = new Date(asOf);
+  // Every sheet is read as of the same instant (the one asked for, or the first sheet's "now").
+  let asOf = asOfRaw;
   for (const sheet of KPI_SHEETS) {
     const data = await kpis(db, { window, group: sheet.group, as_of: asOf });
+    asOf = data.as_of;
     const ws = wb.addWorksheet(sheet.name, { views: [{ state: 'frozen', ySplit: 2 }] });
     ws.addRow([`窗口 Window: ${data.window}`, `自 From: ${data.from}`, `至 To: ${data.to}`]);
     const header = ws.addRow(KPI_COLUMNS.map((c) => c.header));
@@ -114,5 +115,6 @@ export async function kpiWorkbook(db: Pool, window: KpiWindow): Promise<Buffer> 
     for (const r of data.rows) ws.addRow(KPI_COLUMNS.map((c) => c.value(r) ?? null));
     ws.autoFilter = { from: { row: 2, column: 1 }, to: { row: 2, column: KPI_COLUMNS.length } };
   }
-  return Buffer.from(await wb.xlsx.writeBuffer());
+  wb.created = new Date(asOf!);
+  return { file: Buffer.from(await wb.xlsx.writeBuffer()), asOf: wb.created };
 }
