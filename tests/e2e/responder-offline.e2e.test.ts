@@ -129,7 +129,7 @@ describe('the responder app offline', () => {
     expect(reports.rows[0]!.exif_distance_m).toBeCloseTo(metresBetween(site, eastOf(site, 20)), 0);
     expect(reports.rows[0]!.exif_mismatch).toBe(false);
     // Three idempotency keys, one per action.
-    const keys = await pool.query<{ action: string }>(`SELECT action FROM whistle_action_key WHERE whistle_id = $1 ORDER BY created_at`, [whistleId]);
+    const keys = await pool.query<{ action: string }>(`SELECT action FROM action_key WHERE target = $1 ORDER BY created_at`, [`whistle:${whistleId}`]);
     expect(keys.rows.map((k) => k.action).sort()).toEqual(['accept', 'check_in', 'report']);
     expect(seen.errors).toEqual([]);
     expect(seen.outside).toEqual([]);

@@ -291,6 +291,34 @@ describe('clearance operations', () => {
     expect(verified.operation.progress).toMatchObject({ total: 1, verified: 1, progress: 1 });
   });
 
+  it('answers a repeated Idempotency-Key on a photo upload or a site action with the first result, acting once, and keeps the phone\'s time', async () => {
+    const op = await open();
+    const site = (await addSite(op.id)).id;
+    const keyed = (path: string, body: unknown, key: string) =>
+      responder.f(path, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(body) });
+    const photoKey = `k-site-${site}-before-${Date.now()}`;
+    const p1 = await keyed(`/api/operations/${op.id}/sites/${site}/photos`, { stage: 'before', photos: [photo], client_at: '2026-01-01T08:00:00.000Z' }, photoKey);
+    const p2 = await keyed(`/api/operations/${op.id}/sites/${site}/photos`, { stage: 'before', photos: [photo], client_at: '2026-01-01T08:00:00.000Z' }, photoKey);
+    expect([p1.status, p2.status]).toEqual([201, 201]);
+    expect(await p2.json()).toEqual(await p1.json());
+    expect((await pool.query('SELECT count(*)::int AS n FROM operation_photo WHERE site_id = $1', [site])).rows[0].n).toBe(1);
+
+    const startKey = `k-site-${site}-start-${Date.now()}`;
+    const s1 = await keyed(`/api/operations/${op.id}/sites/${site}/transitions`, { action: 'start', client_at: '2026-01-01T08:01:00.000Z' }, startKey);
+    // Sent again after the answer was lost: the first result, not a 409 for a site already in progress.
+    const s2 = await keyed(`/api/operations/${op.id}/sites/${site}/transitions`, { action: 'start', client_at: '2026-01-01T08:01:00.000Z' }, startKey);
+    expect([s1.status, s2.status]).toEqual([200, 200]);
+    expect(await s2.json()).toEqual(await s1.json());
+    const logged = (await events(op.id)).filter((e) => e.type === 'operation.site_changed' && (e.payload.site as { id: number }).id === site);
+    expect(logged.map((e) => [e.payload.action, e.payload.client_at])).toEqual([
+      ['photo_before', '2026-01-01T08:00:00.000Z'],
+      ['start', '2026-01-01T08:01:00.000Z'],
+    ]);
+    // The same key for another action, or by someone else, is a client bug, said so.
+    expect((await keyed(`/api/operations/${op.id}/sites/${site}/transitions`, { action: 'clear' }, startKey)).status).toBe(422);
+    expect((await responder.post(`/api/operations/${op.id}/sites/${site}/transitions`, { action: 'clear', client_at: 'yesterday' })).status).toBe(400);
+  });
+
   it('keeps sites to the commander\'s subdistrict and the involved departments, in SQL', async () => {
     const op = await open();
     const site = await siteAt(op.id, 'pending');

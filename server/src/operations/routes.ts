@@ -4,6 +4,7 @@ import { ctxOf } from '../auth/plugin.ts';
 import { scopeOf } from '../auth/principal.ts';
 import { notFound } from '../lib/errors.ts';
 import { PHOTO_RESPONSE, sendPhoto } from '../photos/photos.ts';
+import { IdempotencyHeaders } from '../lib/idempotency.ts';
 import { ensureDemoOperations } from './demo.ts';
 import * as repo from './repository.ts';
 import * as service from './service.ts';
@@ -77,21 +78,22 @@ export async function operationRoutes(app: FastifyInstance): Promise<void> {
 
   // Start and clear are the responders', verify and send back the commander's: one permission,
   // held by both, and the workflow table decides who takes which action (as for cases).
-  app.post<{ Params: Static<typeof SiteParams>; Body: TransitionInput }>(
+  // Both take an Idempotency-Key: the responder's phone queues them offline and may send one twice.
+  app.post<{ Params: Static<typeof SiteParams>; Body: TransitionInput; Headers: Static<typeof IdempotencyHeaders> }>(
     '/api/operations/:id/sites/:siteId/transitions',
-    { config: { permission: 'operations.transition' }, schema: { params: SiteParams, body: TransitionInput, response: { 200: SiteChange } } },
-    async (req) => service.transition(ctxOf(app, req), req.params.id, req.params.siteId, req.body),
+    { config: { permission: 'operations.transition' }, schema: { params: SiteParams, headers: IdempotencyHeaders, body: TransitionInput, response: { 200: SiteChange } } },
+    async (req) => service.transition(ctxOf(app, req), req.params.id, req.params.siteId, req.body, req.headers['idempotency-key']),
   );
 
-  app.post<{ Params: Static<typeof SiteParams>; Body: PhotoInput }>(
+  app.post<{ Params: Static<typeof SiteParams>; Body: PhotoInput; Headers: Static<typeof IdempotencyHeaders> }>(
     '/api/operations/:id/sites/:siteId/photos',
     {
       config: { permission: 'operations.transition' },
       // Up to six photos, each at most the configured size, as base64 (4/3 of the bytes).
       bodyLimit: Math.ceil(settings.photoMaxBytes * 6 * 1.4) + 64 * 1024,
-      schema: { params: SiteParams, body: PhotoInput, response: { 201: SiteChange } },
+      schema: { params: SiteParams, headers: IdempotencyHeaders, body: PhotoInput, response: { 201: SiteChange } },
     },
-    async (req, reply) => reply.status(201).send(await service.addPhotos(ctxOf(app, req), req.params.id, req.params.siteId, req.body, settings)),
+    async (req, reply) => reply.status(201).send(await service.addPhotos(ctxOf(app, req), req.params.id, req.params.siteId, req.body, settings, req.headers['idempotency-key'])),
   );
 
   app.post<{ Params: Static<typeof IdParams>; Body: CloseOperationInput }>(

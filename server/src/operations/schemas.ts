@@ -52,8 +52,11 @@ export const ImportInput = Type.Object(
 );
 export type ImportInput = Static<typeof ImportInput>;
 
+/** The phone's time when the responder acted; an action queued offline reaches the server later. */
+const ClientAt = Type.Optional(Type.String({ format: 'date-time', maxLength: 40, description: "the phone's time when the action was taken" }));
+
 export const TransitionInput = Type.Object(
-  { action: literals(SITE_TRANSITIONS), note: Type.Optional(Type.String({ maxLength: 2000 })), department_code: Type.Optional(Code) },
+  { action: literals(SITE_TRANSITIONS), note: Type.Optional(Type.String({ maxLength: 2000 })), department_code: Type.Optional(Code), client_at: ClientAt },
   { additionalProperties: false },
 );
 export type TransitionInput = Static<typeof TransitionInput>;
@@ -64,6 +67,7 @@ export const PhotoInput = Type.Object(
     /** Base64 (optionally a data: URL) of each photo; the type is judged from the bytes. */
     photos: Type.Array(Type.String({ maxLength: 30_000_000 }), { minItems: 1, maxItems: 6 }),
     department_code: Type.Optional(Code),
+    client_at: ClientAt,
   },
   { additionalProperties: false },
 );

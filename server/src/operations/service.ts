@@ -3,6 +3,7 @@ import { actorOf, forbidden, scopeOf, type Ctx, type Principal } from '../auth/p
 import { appendEvents, eventsOfSubject, type NewEvent } from '../events/repository.ts';
 import { badRequest, HttpError, notFound } from '../lib/errors.ts';
 import { scopedRooms } from '../realtime/rooms.ts';
+import { oncePerKey } from '../lib/idempotency.ts';
 import { judgeExif, processPhoto, removePhotos, writePhotos, type ProcessedPhoto } from '../photos/photos.ts';
 import { departmentsByCodes } from '../whistles/repository.ts';
 import * as repo from './repository.ts';
@@ -259,12 +260,12 @@ async function actingDepartment(client: PoolClient, p: Principal, operationId: n
 }
 
 /** Moves a site along the workflow (start, clear, verify, send back). */
-export async function transition(ctx: Ctx, id: number, siteId: number, input: TransitionInput): Promise<SiteChange> {
+export async function transition(ctx: Ctx, id: number, siteId: number, input: TransitionInput, key?: string): Promise<SiteChange> {
   const action = input.action;
   mayTakeSite(ctx.principal, action);
   if (needsNote(action) && !input.note?.trim()) throw badRequest(`${action.replace('_', ' ')} needs a note saying why`, { field: 'body.note', rule: 'required' });
   const who = actorOf(ctx.principal).actor;
-  return withTransaction(ctx.db, async (client) => {
+  return withTransaction(ctx.db, (client) => oncePerKey(client, key, { actor: who, action, target: `site:${siteId}` }, async () => {
     const op = await repo.lockOperation(client, id, scopeOf(ctx.principal));
     if (!op) throw notFound(`operation ${id} does not exist`);
     if (op.status !== 'open') throw illegal(`site ${siteId}`, action, `operation ${id} is ${op.status}`, { current: op.status });
@@ -278,14 +279,14 @@ export async function transition(ctx: Ctx, id: number, siteId: number, input: Tr
     const now = withUrls((await repo.siteById(client, siteId))!);
     const summaryNow = await summary(client, id);
     await appendEvents(client, [
-      event(ctx.principal, 'operation.site_changed', summaryNow, { action, from: site.status, to, note: input.note?.trim() || null, department_code: dep?.code ?? null, site: siteLite(now) }),
+      event(ctx.principal, 'operation.site_changed', summaryNow, { action, from: site.status, to, note: input.note?.trim() || null, department_code: dep?.code ?? null, client_at: input.client_at ?? null, site: siteLite(now) }),
     ]);
     return { site: now, operation: summaryNow };
-  });
+  }));
 }
 
 /** Adds before or after photos to a site: checked, EXIF read and compared with the site, stripped, stored. */
-export async function addPhotos(ctx: Ctx, id: number, siteId: number, input: PhotoInput, settings: OperationSettings): Promise<SiteChange> {
+export async function addPhotos(ctx: Ctx, id: number, siteId: number, input: PhotoInput, settings: OperationSettings, key?: string): Promise<SiteChange> {
   const action = photoAction(input.stage);
   mayTakeSite(ctx.principal, action);
   // Decode, check and strip the photos before the transaction; files are written only once all pass.
@@ -294,7 +295,7 @@ export async function addPhotos(ctx: Ctx, id: number, siteId: number, input: Pho
   const who = actorOf(ctx.principal).actor;
   let written = false;
   try {
-    return await withTransaction(ctx.db, async (client) => {
+    return await withTransaction(ctx.db, (client) => oncePerKey(client, key, { actor: who, action, target: `site:${siteId}` }, async () => {
       const op = await repo.lockOperation(client, id, scopeOf(ctx.principal));
       if (!op) throw notFound(`operation ${id} does not exist`);
       if (op.status !== 'open') throw illegal(`site ${siteId}`, action, `operation ${id} is ${op.status}`, { current: op.status });
@@ -324,11 +325,12 @@ export async function addPhotos(ctx: Ctx, id: number, siteId: number, input: Pho
           department_code: dep?.code ?? null,
           photos: photos.length,
           exif_mismatch: mismatch,
+          client_at: input.client_at ?? null,
           site: siteLite(after),
         }),
       ]);
       return { site: after, operation: summaryNow };
-    });
+    }));
   } catch (err) {
     if (written) await removePhotos(settings.uploadDir, photos);
     throw err;

@@ -418,24 +418,6 @@ export async function setGrades(client: PoolClient, whistleId: number, grades: {
   );
 }
 
-/** Claims an idempotency key; answers the stored result when another request already used it. */
-export async function claimKey(client: PoolClient, key: string, actor: string, action: string, whistleId: number): Promise<{ status_code: number; result: unknown; actor: string; action: string; whistle_id: number } | null> {
-  const ins = await client.query(
-    `INSERT INTO whistle_action_key (key, actor, action, whistle_id, status_code, result) VALUES ($1, $2, $3, $4, 0, 'null') ON CONFLICT (key) DO NOTHING`,
-    [key, actor, action, whistleId],
-  );
-  if (ins.rowCount) return null;
-  const { rows } = await client.query<{ status_code: number; result: unknown; actor: string; action: string; whistle_id: number }>(
-    `SELECT status_code, result, actor, action, whistle_id FROM whistle_action_key WHERE key = $1`,
-    [key],
-  );
-  return rows[0]!;
-}
-
-export async function storeKeyResult(client: PoolClient, key: string, statusCode: number, result: unknown): Promise<void> {
-  await client.query(`UPDATE whistle_action_key SET status_code = $2, result = $3 WHERE key = $1`, [key, statusCode, JSON.stringify(result)]);
-}
-
 /**
  * The sweep: records as missing every call of an open whistle whose deadline passed without
  * a check-in, and escalates every open whistle past its escalation time that still has a

@@ -16,7 +16,6 @@ import {
   CloseInput,
   Department,
   DepartmentRanking,
-  IdempotencyHeaders,
   IdParams,
   PhotoParams,
   ReportInput,
@@ -25,6 +24,7 @@ import {
   WhistleListQuery,
   WhistleView,
 } from './schemas.ts';
+import { IdempotencyHeaders } from '../lib/idempotency.ts';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 

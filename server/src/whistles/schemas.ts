@@ -138,7 +138,6 @@ export type CloseInput = Static<typeof CloseInput>;
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 export const PhotoParams = Type.Object({ id: Type.Integer({ minimum: 1 }), photoId: Type.Integer({ minimum: 1 }) });
 /** `Idempotency-Key`: an offline queue resending the same action gets the first answer again. */
-export const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 8, maxLength: 100, pattern: '^[A-Za-z0-9_.:-]+$' })) });
 
 const NullableRate = Type.Union([Type.Number(), Type.Null()]);
 export const DepartmentRanking = Type.Object({

@@ -4,6 +4,7 @@ import { actorOf, forbidden, scopeOf, systemPrincipal, type Ctx, type Principal 
 import { appendEvents, eventsOfSubject, type NewEvent } from '../events/repository.ts';
 import { badRequest, HttpError, notFound } from '../lib/errors.ts';
 import { scopedRooms } from '../realtime/rooms.ts';
+import { oncePerKey } from '../lib/idempotency.ts';
 import * as repo from './repository.ts';
 import { judgeExif, processPhoto, removePhotos, writePhotos, type ProcessedPhoto } from '../photos/photos.ts';
 import type { AcceptCheckInInput, AcceptInput, CheckInInput, CloseInput, ReportInput, WhistleDetail, WhistleInput, WhistleListQuery, WhistleView } from './schemas.ts';
@@ -143,22 +144,13 @@ function departmentOf(p: Principal, code: string | undefined, deps: { id: number
 async function act<T>(ctx: Ctx, id: number, action: WhistleActionName, key: string | undefined, fn: (client: PoolClient, w: NonNullable<Awaited<ReturnType<typeof repo.lockWhistle>>>) => Promise<T>): Promise<T> {
   mayTake(ctx.principal, action);
   const who = actorOf(ctx.principal).actor;
-  return withTransaction(ctx.db, async (client) => {
-    if (key) {
-      const seen = await repo.claimKey(client, key, who, action, id);
-      if (seen) {
-        if (seen.actor !== who || seen.action !== action || seen.whistle_id !== id) {
-          throw new HttpError(422, 'idempotency_key_reused', `the Idempotency-Key ${key} was already used for another request; send a new key for each action`, { field: 'headers.idempotency-key' });
-        }
-        return seen.result as T;
-      }
-    }
-    const w = await repo.lockWhistle(client, id, scopeOf(ctx.principal));
-    if (!w) throw notFound(`whistle ${id} does not exist`);
-    const result = await fn(client, w);
-    if (key) await repo.storeKeyResult(client, key, 200, result);
-    return result;
-  });
+  return withTransaction(ctx.db, (client) =>
+    oncePerKey(client, key, { actor: who, action, target: `whistle:${id}` }, async () => {
+      const w = await repo.lockWhistle(client, id, scopeOf(ctx.principal));
+      if (!w) throw notFound(`whistle ${id} does not exist`);
+      return fn(client, w);
+    }),
+  );
 }
 
 async function callFor(client: PoolClient, ctx: Ctx, whistleId: number, action: CallActionName, code: string | undefined) {
