@@ -20,7 +20,9 @@ export const transitionSite = (id: number, siteId: number, action: SiteTransitio
   postJson<SiteChange>(`/api/operations/${id}/sites/${siteId}/transitions`, { action, ...(note ? { note } : {}) });
 export const uploadPhotos = (id: number, siteId: number, stage: 'before' | 'after', photos: string[]) => postJson<SiteChange>(`/api/operations/${id}/sites/${siteId}/photos`, { stage, photos });
 export const closeOperation = (id: number, note?: string) => postJson<OperationSummary>(`/api/operations/${id}/close`, note ? { note } : {});
-export const listMySites = () => getJson<{ sites: (SiteView & { operation_title: string })[] }>('/api/operations/sites').then((r) => r.sites);
+/** A site as a responder's list shows it: the site and its operation's title. */
+export type ResponderSiteView = SiteView & { operation_title: string };
+export const listMySites = () => getJson<{ sites: ResponderSiteView[] }>('/api/operations/sites').then((r) => r.sites);
 
 /** A file as the import route takes it: CSV text, or a parsed GeoJSON document. */
 export async function readImportFile(file: File): Promise<{ csv?: string; geojson?: unknown }> {

@@ -28,7 +28,7 @@ export function OutboxPanel({ entries, whistles, sending, stoppedBy, onSendNow }
               {t(`responder.kind.${e.kind}`)}
               {e.photos.length ? ` · ${t('responder.photos', { n: e.photos.length })}` : ''}
             </span>
-            <span className="outbox__what">{title(e.whistle_id)}</span>
+            <span className="outbox__what">{e.site ? e.site.label : title(e.whistle_id!)}</span>
             <span className="outbox__time">{clock(e.client_at)}</span>
             {e.state === 'rejected' ? (
               <span className="outbox__refused">

@@ -2,17 +2,17 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ViewHeader } from '../../app/ViewHeader.tsx';
 import { useI18n } from '../../app/i18n.tsx';
 import { useMe } from '../auth/auth.tsx';
-import { useLiveEvent, useLiveEvents } from '../../live/index.ts';
-import { OPERATION_EVENT_TYPES } from '../../../../server/src/realtime/events.ts';
-import { OperationSites } from '../operations/OperationSites.tsx';
+import { useLiveEvent } from '../../live/index.ts';
 import type { WhistleView } from '../../../../server/src/whistles/schemas.ts';
 import type { CaseSummary } from '../../../../server/src/cases/schemas.ts';
 import { useOutbox } from './use-outbox.ts';
 import { usePosition } from './use-position.ts';
 import { useResponderData } from './use-responder-data.ts';
+import { useResponderSites } from './use-responder-sites.ts';
+import { SiteCard } from './SiteCard.tsx';
 import { useOnline } from './use-online.ts';
 import { registerResponderApp } from './install.ts';
-import { enqueue, type QueuedAction } from './outbox.ts';
+import { enqueue, type NewAction, type QueuedAction } from './outbox.ts';
 import { WhistleCard } from './WhistleCard.tsx';
 import { OutboxPanel } from './OutboxPanel.tsx';
 import { CaseList } from './CaseList.tsx';
@@ -57,8 +57,10 @@ export function ResponderView() {
 
   const data = useResponderData(me?.department_id);
   const { departmentId } = data;
+  const [sentRound, setSentRound] = useState(0);
   const outbox = useOutbox((n) => {
     data.refresh();
+    setSentRound((r) => r + 1);
     notify(t('responder.sentCount', { n }));
   });
   useEffect(() => registerResponderApp(), []);
@@ -80,18 +82,18 @@ export function ResponderView() {
   useLiveEvent('whistle.missing', (e) => mine(e.whistle) && e.department_code === codeOf(e.whistle, departmentId) && notify(t('responder.whistleMissing', { title: title(e.whistle) })));
   useLiveEvent('whistle.closed', (e) => mine(e.whistle) && notify(t('responder.whistleClosed', { title: title(e.whistle) })));
   const pendingOf = (id: number): QueuedAction[] => outbox.entries.filter((e) => e.whistle_id === id);
+  const pendingAtSite = (id: number): QueuedAction[] => outbox.entries.filter((e) => e.site?.site_id === id);
 
   const act = useCallback(
-    async (action: Parameters<typeof enqueue>[0]) => {
+    async (action: NewAction) => {
       await enqueue(action);
       void outbox.sendNow();
     },
     [outbox.sendNow],
   );
 
-  // The department's operation sites are read online only; any operation push re-reads them.
-  const [sitesRound, setSitesRound] = useState(0);
-  useLiveEvents(OPERATION_EVENT_TYPES, () => setSitesRound((n) => n + 1));
+  // Operation sites: read online, kept for offline; any operation push or sent action re-reads them.
+  const sites = useResponderSites(online, sentRound);
 
   return (
     <div className="view view--responder" data-online={online ? 'yes' : 'no'}>
@@ -116,7 +118,14 @@ export function ResponderView() {
             <WhistleCard key={w.id} whistle={w} departmentId={departmentId} pending={pendingOf(w.id)} position={position} onAct={act} />
           ))}
         </section>
-        {online ? <OperationSites refreshKey={sitesRound} /> : null}
+        <section className="responder-section" aria-labelledby="responder-sites" data-testid="operation-sites">
+          <h2 id="responder-sites">
+            {t('operations.mySites')} <span className="responder-count">{sites.sites?.length ?? 0}</span>
+          </h2>
+          {sites.error && online ? <p className="auth-error" role="alert">{sites.error}</p> : null}
+          {sites.sites?.length === 0 ? <p className="responder-empty">{t('operations.noSites')}</p> : null}
+          {sites.sites?.map((s) => <SiteCard key={s.id} site={s} pending={pendingAtSite(s.id)} position={position} onAct={act} />)}
+        </section>
         <CaseList cases={cases} />
       </main>
     </div>

@@ -1,19 +1,17 @@
-import { useState, type ChangeEvent } from 'react';
+import { useState } from 'react';
 import { useI18n } from '../../app/i18n.tsx';
 import type { WhistleView } from '../../../../server/src/whistles/schemas.ts';
 import { fencePreview } from './geofence.ts';
 import type { PositionState } from './use-position.ts';
-import type { QueuedAction, enqueue } from './outbox.ts';
-import { compressPhoto } from './photo.ts';
+import type { NewAction, QueuedAction } from './outbox.ts';
+import { PhotoPicker, releasePhotos, type PickedPhoto } from './PhotoPicker.tsx';
 import { clock, formatDistance } from './format.ts';
 
-type Act = (action: Parameters<typeof enqueue>[0]) => Promise<void>;
+export type Act = (action: NewAction) => Promise<void>;
 
 const CAN_ACCEPT = new Set(['summoned', 'missing']);
 const CAN_CHECK_IN = new Set(['summoned', 'accepted', 'missing']);
 const CHECKED_IN = new Set(['checked_in_on_time', 'checked_in_late']);
-/** A report carries at most this many photos (the server's limit). */
-const MAX_PHOTOS = 6;
 
 /** One whistle summoning the department: where, by when, the department's state, and what it can do now. */
 export function WhistleCard({ whistle: w, departmentId, pending, position, onAct }: { whistle: WhistleView; departmentId: number | null | undefined; pending: QueuedAction[]; position: PositionState; onAct: Act }) {
@@ -96,28 +94,12 @@ const NEEDS_ANSWER = new Set(['summoned', 'accepted', 'missing']);
 function ReportForm({ whistleId, onAct }: { whistleId: number; onAct: Act }) {
   const { t } = useI18n();
   const [note, setNote] = useState('');
-  const [photos, setPhotos] = useState<{ blob: Blob; url: string }[]>([]);
+  const [photos, setPhotos] = useState<PickedPhoto[]>([]);
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>(undefined);
-
-  const pick = async (e: ChangeEvent<HTMLInputElement>) => {
-    const files = [...(e.target.files ?? [])].slice(0, MAX_PHOTOS - photos.length);
-    e.target.value = '';
-    setBusy(true);
-    setError(undefined);
-    try {
-      const small = await Promise.all(files.map(compressPhoto));
-      setPhotos((p) => [...p, ...small.map((blob) => ({ blob, url: URL.createObjectURL(blob) }))]);
-    } catch {
-      setError(t('responder.photoUnreadable'));
-    } finally {
-      setBusy(false);
-    }
-  };
   const submit = async () => {
     if (!note.trim()) return;
     await onAct({ kind: 'report', whistle_id: whistleId, body: { note: note.trim() }, photos: photos.map((p) => p.blob) });
-    photos.forEach((p) => URL.revokeObjectURL(p.url));
+    releasePhotos(photos);
     setPhotos([]);
     setNote('');
   };
@@ -125,18 +107,7 @@ function ReportForm({ whistleId, onAct }: { whistleId: number; onAct: Act }) {
   return (
     <div className="report-form">
       <textarea data-testid="report-note" placeholder={t('responder.notePlaceholder')} value={note} onChange={(e) => setNote(e.target.value)} rows={2} maxLength={4000} />
-      <div className="report-form__photos">
-        {photos.map((p, i) => (
-          <img key={p.url} src={p.url} alt={t('responder.photoN', { n: i + 1 })} data-testid="report-photo" data-bytes={p.blob.size} />
-        ))}
-        {photos.length < MAX_PHOTOS ? (
-          <label className="photo-pick">
-            {busy ? t('responder.compressing') : t('responder.addPhoto')}
-            <input type="file" accept="image/*" capture="environment" multiple data-testid="report-file" onChange={(e) => void pick(e)} disabled={busy} />
-          </label>
-        ) : null}
-      </div>
-      {error ? <p className="auth-error">{error}</p> : null}
+      <PhotoPicker photos={photos} onChange={setPhotos} onBusy={setBusy} testId="report" />
       <button type="button" className="primary" data-testid="report-send" disabled={busy || !note.trim()} onClick={() => void submit()}>
         {t('responder.report')}
       </button>

@@ -1,17 +1,28 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { CaseSummary } from '../../../../server/src/cases/schemas.ts';
 import type { WhistleView } from '../../../../server/src/whistles/schemas.ts';
+import type { ResponderSiteView } from '../operations/api.ts';
 import { blobToBase64 } from './photo.ts';
 
 /**
- * The responder's outbox: every action (accept, check in, report) is written here first, with an
+ * The responder's outbox: every action (on a whistle: accept, check in, report; on an operation
+ * site: before/after photos, start, clear) is written here first, with an
  * idempotency key and the phone's time, and sent in the order it was taken. Online it leaves at
  * once; offline it waits in IndexedDB — through a reload or a closed tab — until the connection
  * returns (`online`, the page becoming visible, or "send now"). The server answers a key it has
  * seen with the first result, so a resend after a lost answer changes nothing.
  */
 
-export type ActionKind = 'accept' | 'check_in' | 'report';
+export type WhistleActionKind = 'accept' | 'check_in' | 'report';
+export type SiteActionKind = 'site_photos' | 'site_start' | 'site_clear';
+export type ActionKind = WhistleActionKind | SiteActionKind;
+
+/** The operation site a site action is on, with its label so the outbox can name it offline. */
+export interface SiteTarget {
+  operation_id: number;
+  site_id: number;
+  label: string;
+}
 
 export interface QueuedAction {
   /** Auto-increment: the order the actions were taken in, which is the order they are sent in. */
@@ -19,12 +30,15 @@ export interface QueuedAction {
   /** The `Idempotency-Key` header. */
   key: string;
   kind: ActionKind;
-  whistle_id: number;
+  /** Whistle actions: the whistle. */
+  whistle_id?: number;
+  /** Site actions: the site. */
+  site?: SiteTarget;
   /** The phone's time when the responder acted (the server stores it next to its own). */
   client_at: string;
-  /** Check-in: lng, lat, accuracy_m; report: note. */
+  /** Check-in: lng, lat, accuracy_m; report: note; site photos: stage. */
   body: Record<string, string | number>;
-  /** A report's photos, already compressed, kept as blobs until sent. */
+  /** A report's or a site's photos, already compressed, kept as blobs until sent. */
   photos: Blob[];
   /** waiting: not yet accepted by the server; rejected: the server refused it (4xx) and said why. */
   state: 'waiting' | 'rejected';
@@ -41,9 +55,16 @@ export interface Snapshot {
   cases: CaseSummary[];
 }
 
+/** The department's operation sites as last read, so the list opens offline too. */
+export interface SiteSnapshot {
+  as_of: string;
+  sites: ResponderSiteView[];
+}
+
 interface ResponderDB extends DBSchema {
   outbox: { key: number; value: QueuedAction };
-  snapshot: { key: string; value: Snapshot };
+  /** 'current': the whistles and cases (Snapshot); 'sites': the operation sites (SiteSnapshot). */
+  snapshot: { key: string; value: Snapshot | SiteSnapshot };
 }
 
 const DB_NAME = 'cityops-responder';
@@ -75,7 +96,9 @@ function newKey(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-export async function enqueue(action: Pick<QueuedAction, 'kind' | 'whistle_id' | 'body'> & { photos?: Blob[] }): Promise<QueuedAction> {
+export type NewAction = Pick<QueuedAction, 'kind' | 'body'> & ({ whistle_id: number; site?: undefined } | { site: SiteTarget; whistle_id?: undefined }) & { photos?: Blob[] };
+
+export async function enqueue(action: NewAction): Promise<QueuedAction> {
   const entry: QueuedAction = { key: newKey(), client_at: new Date().toISOString(), photos: [], state: 'waiting', attempts: 0, ...action };
   entry.id = await (await db()).add('outbox', entry);
   changed();
@@ -92,22 +115,37 @@ export async function saveSnapshot(s: Snapshot): Promise<void> {
   await (await db()).put('snapshot', s, 'current');
 }
 export async function loadSnapshot(): Promise<Snapshot | undefined> {
-  return (await db()).get('snapshot', 'current');
+  return (await db()).get('snapshot', 'current') as Promise<Snapshot | undefined>;
+}
+export async function saveSites(s: SiteSnapshot): Promise<void> {
+  await (await db()).put('snapshot', s, 'sites');
+}
+export async function loadSites(): Promise<SiteSnapshot | undefined> {
+  return (await db()).get('snapshot', 'sites') as Promise<SiteSnapshot | undefined>;
 }
 
-const PATHS: Record<ActionKind, string> = { accept: 'accept', check_in: 'check-ins', report: 'reports' };
+/** Where each kind of action is sent, and what it adds to the queued body. */
+const ROUTES: Record<ActionKind, (a: QueuedAction) => { path: string; body?: Record<string, string> }> = {
+  accept: (a) => ({ path: `/api/whistles/${a.whistle_id}/accept` }),
+  check_in: (a) => ({ path: `/api/whistles/${a.whistle_id}/check-ins` }),
+  report: (a) => ({ path: `/api/whistles/${a.whistle_id}/reports` }),
+  site_photos: (a) => ({ path: `/api/operations/${a.site!.operation_id}/sites/${a.site!.site_id}/photos` }),
+  site_start: (a) => ({ path: `/api/operations/${a.site!.operation_id}/sites/${a.site!.site_id}/transitions`, body: { action: 'start' } }),
+  site_clear: (a) => ({ path: `/api/operations/${a.site!.operation_id}/sites/${a.site!.site_id}/transitions`, body: { action: 'clear' } }),
+};
 
 /** How one attempt ended: sent, refused for good (4xx), or to be tried again later. */
 type Outcome = { sent: true } | { sent: false; refused: string } | { sent: false; retry: string };
 
 async function send(a: QueuedAction): Promise<Outcome> {
-  const photos = a.kind === 'report' ? await Promise.all(a.photos.map(blobToBase64)) : undefined;
+  const photos = a.photos.length ? await Promise.all(a.photos.map(blobToBase64)) : undefined;
+  const route = ROUTES[a.kind](a);
   let res: Response;
   try {
-    res = await fetch(`/api/whistles/${a.whistle_id}/${PATHS[a.kind]}`, {
+    res = await fetch(route.path, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json', 'idempotency-key': a.key },
-      body: JSON.stringify({ ...a.body, client_at: a.client_at, ...(photos ? { photos } : {}) }),
+      body: JSON.stringify({ ...a.body, ...route.body, client_at: a.client_at, ...(photos ? { photos } : {}) }),
     });
   } catch (err) {
     return { sent: false, retry: (err as Error).message };
