@@ -68,6 +68,13 @@ describe('the simulator against a database of its own', () => {
       `INSERT INTO admin_unit (level, code, name_zh, name_en, geom) VALUES ('district', '110102', '西城区', 'Xicheng', ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON($1), 4326)))`,
       [JSON.stringify(outline.geometry)],
     );
+    // One named street across the district, so that places near it get an address and the others none.
+    await client.query(
+      `WITH c AS (SELECT ST_Centroid(geom) AS p, ST_XMin(geom) AS x0, ST_XMax(geom) AS x1 FROM admin_unit WHERE level = 'district'),
+            n AS (INSERT INTO walk_node (id, geom) SELECT v.id, ST_SetSRID(ST_MakePoint(v.x, ST_Y(c.p)), 4326) FROM c, LATERAL (VALUES (1, c.x0), (2, c.x1)) v(id, x) RETURNING id)
+       INSERT INTO walk_edge (source, target, length_m, cost_s, kind, name, geom)
+       SELECT 1, 2, 1, 1, 'arterial', '平安里西大街', ST_MakeLine(ST_SetSRID(ST_MakePoint(c.x0, ST_Y(c.p)), 4326), ST_SetSRID(ST_MakePoint(c.x1, ST_Y(c.p)), 4326)) FROM c, (SELECT count(*) FROM n) k`,
+    );
     await client.query(`INSERT INTO department (code, name_zh, name_en, kind) SELECT DISTINCT d, d, d, 'government' FROM unnest($1::text[]) d`, [
       listCategories().map((c) => c.department),
     ]);
@@ -102,6 +109,19 @@ describe('the simulator against a database of its own', () => {
         const total = sla.register + sla.dispatch + sla.respond + sla.handle + sla.verify;
         expect(s.close_due_at.getTime() - s.reported_at.getTime()).toBeCloseTo(total * 3_600_000, -1);
       }
+      // An address as a caller gives one where a street is named nearby: that street (within about
+      // 300 m) and a door number; none where no named street is near.
+      const addresses = (
+        await client.query(
+          `SELECT count(address)::int AS n,
+                  count(*) FILTER (WHERE address IS NOT NULL AND (address !~ '^平安里西大街 [0-9]+号$'
+                    OR NOT EXISTS (SELECT 1 FROM walk_edge e WHERE ST_DWithin(e.geom::geography, c.geom::geography, 340))))::int AS wrong,
+                  count(*) FILTER (WHERE address IS NULL AND EXISTS (SELECT 1 FROM walk_edge e WHERE ST_DWithin(e.geom::geography, c.geom::geography, 250)))::int AS missing
+           FROM cases c`,
+        )
+      ).rows[0];
+      expect(addresses.n).toBeGreaterThan(0);
+      expect([addresses.wrong, addresses.missing]).toEqual([0, 0]);
       expect(await backfillDemoCases(client, { seed: 11, days: 3, perDay: 200 })).toBe(0);
     } finally {
       client.release();
@@ -138,5 +158,9 @@ describe('the simulator against a database of its own', () => {
       expect(e.payload.to).toBe(t.to);
     }
     for (const e of created) expect(e.payload.case.out_of_area).toBe(false);
+    // The live stream draws from the same places, addresses included.
+    const placed = (await pool.query<{ address: string | null }>(`SELECT DISTINCT address FROM cases WHERE external_id LIKE 'sim-live-%'`)).rows.map((r) => r.address);
+    expect(placed.every((a) => a === null || /^平安里西大街 [0-9]+号$/.test(a))).toBe(true);
+    expect(created.map((e) => e.payload.case.address ?? null).every((a: string | null) => placed.includes(a))).toBe(true);
   });
 });

@@ -181,6 +181,7 @@ export class LiveSimulator {
           description: descriptionFor(category, this.rand()),
           lng: place.lng,
           lat: place.lat,
+          ...(place.address ? { address: place.address } : {}),
         }),
         prefix: '',
         actor,

@@ -9,6 +9,8 @@ export interface Place {
   lat: number;
   /** The subdistrict the place lies in (null outside every one): its units' pace shapes the case. */
   unit: number | null;
+  /** What a caller would say: the nearest named street and a door number; null where no street is named nearby. */
+  address: string | null;
 }
 
 /**
@@ -21,17 +23,22 @@ export async function samplePlaces(db: Db, seed: number, n: number): Promise<Rec
   const q = async (sql: string) => (await db.query<Place>(sql, [String(seed), n])).rows;
   // One after another: the caller may hand a single client.
   const unit = (p: string) => `(SELECT a.id::int FROM admin_unit a WHERE a.level = 'subdistrict' AND ST_Intersects(a.geom, ${p}) ORDER BY a.id LIMIT 1) AS unit`;
-  const old = await q(`SELECT ST_X(centroid) AS lng, ST_Y(centroid) AS lat, ${unit('centroid')} FROM building
+  // Hotline cases come with an address: the nearest named street within about 300 m, and a
+  // door number drawn from the place's own id (so the same seed gives the same addresses).
+  const address = (p: string, key: string) =>
+    `(SELECT e.name || ' ' || (1 + abs(hashtext(${key}::text)) % 120) || '号' FROM walk_edge e
+      WHERE e.name IS NOT NULL AND ST_DWithin(e.geom, ${p}, 0.003) ORDER BY e.geom <-> ${p} LIMIT 1) AS address`;
+  const old = await q(`SELECT ST_X(centroid) AS lng, ST_Y(centroid) AS lat, ${unit('centroid')}, ${address('centroid', 'id')} FROM building
        WHERE built_year < 1990 ORDER BY md5(id::text || $1) LIMIT $2`);
-  const street = await q(`SELECT ST_X(p) AS lng, ST_Y(p) AS lat, ${unit('p')} FROM (
+  const street = await q(`SELECT ST_X(p) AS lng, ST_Y(p) AS lat, ${unit('p')}, ${address('p', 'id')} FROM (
          SELECT ST_LineInterpolatePoint(geom, 0.5) AS p, id FROM walk_edge WHERE kind IN ('arterial', 'secondary')
          ORDER BY md5(id::text || $1) LIMIT $2) s`);
-  const any = await q(`SELECT ST_X(centroid) AS lng, ST_Y(centroid) AS lat, ${unit('centroid')} FROM building ORDER BY md5(id::text || $1) LIMIT $2`);
+  const any = await q(`SELECT ST_X(centroid) AS lng, ST_Y(centroid) AS lat, ${unit('centroid')}, ${address('centroid', 'id')} FROM building ORDER BY md5(id::text || $1) LIMIT $2`);
   let fallback: Place[] = [];
   if (!old.length || !street.length || !any.length) {
     fallback = (
       await db.query<Place>(
-        `SELECT ST_X(d.geom) AS lng, ST_Y(d.geom) AS lat, ${unit('d.geom')}
+        `SELECT ST_X(d.geom) AS lng, ST_Y(d.geom) AS lat, ${unit('d.geom')}, ${address('d.geom', 'd.path[1]')}
          FROM ST_Dump(ST_GeneratePoints((SELECT geom FROM admin_unit WHERE level = 'district' LIMIT 1), $2, $1::int)) d`,
         [seed % 2_000_000_000, n],
       )
@@ -50,14 +57,14 @@ export async function stagePlaces(client: pg.ClientBase, places: Place[]): Promi
   // Points first, assignment second: the planner does better on a table it has counted.
   await client.query(
     `CREATE TEMP TABLE sim_point ON COMMIT DROP AS
-     SELECT t.i::int AS i, ST_SetSRID(ST_MakePoint(t.lng, t.lat), 4326) AS g
-     FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS t(lng, lat, i)`,
-    [places.map((p) => p.lng), places.map((p) => p.lat)],
+     SELECT t.i::int AS i, ST_SetSRID(ST_MakePoint(t.lng, t.lat), 4326) AS g, t.address
+     FROM unnest($1::float8[], $2::float8[], $3::text[]) WITH ORDINALITY AS t(lng, lat, address, i)`,
+    [places.map((p) => p.lng), places.map((p) => p.lat), places.map((p) => p.address)],
   );
   await client.query('ANALYZE sim_point');
   await client.query(
     `CREATE TEMP TABLE sim_place ON COMMIT DROP AS
-     SELECT p.i, p.g, a.* FROM sim_point p CROSS JOIN LATERAL case_assign(p.g) a`,
+     SELECT p.i, p.g, p.address, a.* FROM sim_point p CROSS JOIN LATERAL case_assign(p.g) a`,
   );
   await client.query('CREATE INDEX ON sim_place (i)');
 }
@@ -121,10 +128,10 @@ export async function insertHistoricCases(client: pg.ClientBase, rows: HistoricC
   const timeParams = TIME_COLUMNS.map((_, i) => `$${i + 13}::timestamptz[]`).join(', ');
   const { rowCount } = await client.query(
     `INSERT INTO cases (source, external_id, category, description, priority, status, status_note, return_count, reopen_count,
-                        satisfaction, geom, out_of_area, subdistrict_id, community_id, grid_id, building_id, department_id,
+                        satisfaction, geom, address, out_of_area, subdistrict_id, community_id, grid_id, building_id, department_id,
                         ${TIME_COLUMNS.join(', ')}, created_at)
      SELECT u.source, u.external_id, u.category, u.description, u.priority, u.status, u.status_note, u.return_count, u.reopen_count,
-            u.satisfaction, p.g, p.out_of_area, p.subdistrict_id, p.community_id, p.grid_id, p.building_id, d.id,
+            u.satisfaction, p.g, p.address, p.out_of_area, p.subdistrict_id, p.community_id, p.grid_id, p.building_id, d.id,
             ${TIME_COLUMNS.map((t) => `u.${t}`).join(', ')}, u.reported_at
      FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::int[],
                  $11::smallint[], $12::text[], ${timeParams})
