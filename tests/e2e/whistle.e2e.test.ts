@@ -9,7 +9,7 @@ import { addUser } from '../../server/src/auth/service.ts';
 import { systemPrincipal } from '../../server/src/auth/principal.ts';
 import { simulatorPrincipal } from '../../server/src/auth/demo.ts';
 import { createCase } from '../../server/src/cases/service.ts';
-import { eastOf, independentRanking, whistleFixture } from '../whistles/helpers.ts';
+import { eastOf, independentRanking, jpegWithExif, whistleFixture } from '../whistles/helpers.ts';
 
 /** Scores are shown to one decimal, and the case composite inside them too (as in tests/whistles/ranking.test.ts). */
 const ROUNDING = 0.0751;
@@ -137,6 +137,20 @@ describe('whistle and report in Chromium', () => {
     await expect.poll(() => call(cmd, depA.code), { timeout: 10_000 }).toBe('in_on_time');
     await expect.poll(() => chip(depB.id), { timeout: 10_000 }).toBe('wait');
 
+    // A reports from the site with a photo; the commander's open whistle shows it as it arrives,
+    // the photo served back from the server.
+    const row = `[data-testid="command-board"] [data-whistle-id="${id}"]`;
+    await cmd.waitForSelector(`${row} [data-testid="whistle-reports"][data-count="0"]`, { timeout: 10_000 });
+    const photo = (await jpegWithExif({ at: new Date(), where: near })).toString('base64');
+    const reported = await phone.evaluate(
+      ([whistle, b64]) => fetch(`/api/whistles/${whistle}/reports`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ note: '路面已清扫，待复核', photos: [b64] }) }).then((r) => r.status),
+      [id, photo] as const,
+    );
+    expect(reported).toBe(201);
+    await cmd.waitForSelector(`${row} [data-testid="whistle-reports"][data-count="1"]`, { timeout: 10_000 });
+    expect(await cmd.textContent(`${row} [data-testid="whistle-reports"]`)).toContain('路面已清扫，待复核');
+    await expect.poll(() => cmd.$eval(`${row} [data-testid="report-thumb"]`, (img) => (img as HTMLImageElement).naturalWidth), { timeout: 10_000 }).toBeGreaterThan(0);
+
     // The deadline passes (it lives in the database: the whistle is moved 20 minutes into the
     // past), then B checks in 600 m away: late and outside, flagged.
     await pool.query(`UPDATE whistle SET called_at = called_at - interval '20 minutes', deadline_at = deadline_at - interval '20 minutes' WHERE id = $1`, [id]);
@@ -151,7 +165,6 @@ describe('whistle and report in Chromium', () => {
     await expect.poll(() => call(cmd, depB.code), { timeout: 10_000 }).toBe('flagged');
 
     // The commander accepts B's check-in with a note (B stays late), then closes: A 5, B 2.
-    const row = `[data-testid="command-board"] [data-whistle-id="${id}"]`;
     await cmd.fill(`${row} [data-department-code="${depB.code}"] [data-testid="flag-note"]`, '道路封闭绕行');
     await cmd.click(`${row} [data-department-code="${depB.code}"] [data-testid="flag-accept"]`);
     await expect.poll(() => call(cmd, depB.code), { timeout: 10_000 }).toBe('in_late');

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useI18n } from '../../app/i18n.tsx';
 import type { WhistleView } from './api.ts';
 import { countdown, shortTime } from './format.ts';
+import { WhistleReports } from './WhistleReports.tsx';
 
 type Call = WhistleView['calls'][number];
 
@@ -137,6 +138,7 @@ function WhistleCard({
           );
         })}
       </ul>
+      {selected && <WhistleReports whistleId={w.id} />}
       {w.status === 'open' && (
         <div className="cmd-buttons">
           {!grading ? (
