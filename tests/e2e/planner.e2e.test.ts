@@ -1,3 +1,4 @@
+import { FONT_FAMILY } from '../../client/src/app/font.ts';
 import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import type { Browser, Page } from 'playwright-core';
@@ -78,8 +79,16 @@ describe('the planner in Chromium', () => {
 
   it('names every subdistrict on the overview, and a table row zooms to its unit, where community and street names appear', async () => {
     await page.waitForSelector('[data-map-state="ready"]', { timeout: 30_000 });
-    const subdistricts = ((await (await planner('/api/admin-units?level=subdistrict')).json()) as { features: unknown[] }).features.length;
+    const units = ((await (await planner('/api/admin-units?level=subdistrict')).json()) as { features: { properties: { name_zh: string } }[] }).features;
+    const subdistricts = units.length;
     await expect.poll(async () => (await labels()).subdistrict, { timeout: 20_000 }).toBe(subdistricts);
+    // Drawn in the page's web font: every character of the names was loaded before the labels
+    // showed (MapLibre draws CJK glyphs locally and keeps the first drawing of each; one drawn
+    // before its font file arrived would stay a box).
+    const { label_chars } = (await (await planner('/tiles/base.json')).json()) as { label_chars: string };
+    const names = units.map((u) => u.properties.name_zh).join('') + label_chars;
+    expect(label_chars.length).toBeGreaterThan(100);
+    expect(await page.evaluate(([family, text]) => document.fonts.check(`16px "${family}"`, text), [FONT_FAMILY, names] as const)).toBe(true);
     const before = await view();
     await page.click('[data-testid="tab-community"]');
     const row = page.locator('[data-testid="coverage-table"] tbody tr').first();

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Map as MaplibreMap, MapMouseEvent } from 'maplibre-gl';
 import type { FeatureCollection } from 'geojson';
 import { MapView } from '../../map/MapView.tsx';
@@ -6,6 +6,7 @@ import { wallStyle } from '../../map/style.ts';
 import { caseLayers, subdistrictLayer, whistleSiteLayers, type CommandCasePoint, type CommandWhistleMark } from '../../map/command-layers.ts';
 import { featureCollectionBounds } from '../../lib/bbox.ts';
 import { useI18n } from '../../app/i18n.tsx';
+import { useBasemapLabels } from '../../map/use-basemap-labels.ts';
 
 /** A click within this many pixels of a case picks the case; elsewhere it picks a point for a whistle. */
 const PICK_PX = 10;
@@ -35,9 +36,13 @@ export function CommandMap({
   onMap?: (map: MaplibreMap) => void;
   ready: boolean;
 }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const style = useMemo(() => wallStyle(), []);
   const mapRef = useRef<MaplibreMap | null>(null);
+  const [loadedMap, setLoadedMap] = useState<MaplibreMap | null>(null);
+  // Street, community and subdistrict names: a commander sends people to places by name.
+  const frame = useRef<HTMLDivElement | null>(null);
+  useBasemapLabels(loadedMap, subdistricts, lang, frame);
   const casesRef = useRef(cases);
   casesRef.current = cases;
   const handlers = useRef({ onPickCase, onPickPoint });
@@ -56,6 +61,7 @@ export function CommandMap({
 
   const onMapLoad = (map: MaplibreMap) => {
     mapRef.current = map;
+    setLoadedMap(map);
     onMap?.(map);
     map.getCanvas().style.cursor = 'crosshair';
     map.on('click', (e: MapMouseEvent) => {
@@ -81,7 +87,7 @@ export function CommandMap({
   }, [selectedCaseId]);
 
   return (
-    <div className="map-frame cmd-map" data-testid="command-map">
+    <div className="map-frame cmd-map" data-testid="command-map" ref={frame}>
       <MapView layers={layers} mapStyle={style} fitBounds={bounds} fitPadding={30} ready={ready} readyOnce onMapLoad={onMapLoad} />
       <div className="cmd-map__hint">{t('command.map.hint')}</div>
       <div className="cmd-map__legend">

@@ -16,7 +16,7 @@ import { plannerApi, type ChecklistResponse, type ComplaintsResponse, type Cover
 import { candidateLayers, complaintDensityLayer, gainedLayer, gapLayer, gapLegendPx, isochroneLayers, plannedLayers, siteAreaLayer, siteLayers, unitOutlineLayer, PLANNER_COLOURS } from './layers.ts';
 import { download, renderReport, toCsv, toGeoJsonBlob } from './export.ts';
 import { useCoverageProgress } from './use-coverage-progress.ts';
-import { usePlannerLabels } from './use-planner-labels.ts';
+import { useBasemapLabels } from '../../map/use-basemap-labels.ts';
 import { COMPARE_MAX, SitesCard, siteName } from './SitesCard.tsx';
 import { ComparePanel } from './ComparePanel.tsx';
 import { ComplaintsTable } from './ComplaintsTable.tsx';
@@ -26,8 +26,6 @@ type Level = 'subdistrict' | 'community';
 type Tab = Level | 'checklist' | 'complaints';
 /** The gap sizes the legend shows, residents per building. */
 const GAP_LEGEND = [100, 500, 1000];
-/** The label layers whose rendered names tests and monitoring count (data-labels). */
-const COUNTED_LABELS = { subdistrict: 'label-subdistrict', community: 'label-community', street: 'label-streets' } as const;
 /** Metres per pixel of the map's canvas at its centre (Web Mercator, 512-pixel tiles). */
 function mapMetresPerPixel(map: MaplibreMap | null): number | null {
   if (!map) return null;
@@ -217,14 +215,9 @@ export function PlannerView() {
   const onMapLoad = useCallback((m: MaplibreMap) => {
     m.getCanvas().style.cursor = 'crosshair';
     m.on('click', (e) => setCandidate([e.lngLat.lng, e.lngLat.lat]));
-    // How many names each label layer shows, for tests and monitoring: "subdistrict:15 community:0 street:9".
-    m.on('idle', () => {
-      const counts = Object.entries(COUNTED_LABELS).map(([k, id]) => `${k}:${m.getLayer(id) && m.getLayoutProperty(id, 'visibility') === 'visible' ? m.queryRenderedFeatures({ layers: [id] }).length : 0}`);
-      mapBox.current?.setAttribute('data-labels', counts.join(' '));
-    });
     setMap(m);
   }, []);
-  const labelsReady = usePlannerLabels(map, units.subdistrict, lang);
+  const labelsReady = useBasemapLabels(map, units.subdistrict, lang, mapBox);
 
   /** Moves the camera to a feature's extent (a unit from the table, a site's walking area). */
   const zoomTo = useCallback(

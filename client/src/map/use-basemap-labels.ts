@@ -1,22 +1,25 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState, type RefObject } from 'react';
 import type { FeatureCollection } from 'geojson';
 import type { GeoJSONSource, Map as MaplibreMap } from 'maplibre-gl';
 import { pointOnFeature } from '@turf/turf';
-import { getJson } from '../../lib/api.ts';
+import { getJson } from '../lib/api.ts';
+import { FONT_FAMILY } from '../app/font.ts';
 
-/** The label layers of the shared basemap style the planner shows: places first, then streets. */
-const PLANNER_LABELS = ['label-water', 'label-green', 'label-streets', 'label-community', 'label-subdistrict'] as const;
+/** The label layers of the shared basemap style the working views show: places first, then streets. */
+const VIEW_LABELS = ['label-water', 'label-green', 'label-streets', 'label-community', 'label-subdistrict'] as const;
 /** Communities are named from this zoom (the wall waits longer: it is read from afar). */
 const COMMUNITY_LABEL_MINZOOM = 13.2;
-const FONT = 'Noto Sans SC';
+/** The label layers whose rendered names tests and monitoring count (`data-labels`). */
+const COUNTED_LABELS = { subdistrict: 'label-subdistrict', community: 'label-community', street: 'label-streets' } as const;
 
 /**
- * Subdistrict, community and street names on the planner's map: the basemap's own MapLibre
+ * Subdistrict, community and street names on a working view's map (the planner, the
+ * commander; the wall sizes and times its own): the basemap's own MapLibre
  * symbol layers (so labels never collide), in the page's language, shown once the web font's
  * subsets for their characters are loaded (a glyph drawn before would stay in a fallback).
  * Subdistrict names go on a point inside each subdistrict.
  */
-export function usePlannerLabels(map: MaplibreMap | null, subdistricts: FeatureCollection | null, lang: string): boolean {
+export function useBasemapLabels(map: MaplibreMap | null, subdistricts: FeatureCollection | null, lang: string, countsOn?: RefObject<HTMLElement | null>): boolean {
   const [chars, setChars] = useState<string | null>(null);
   const [fontReady, setFontReady] = useState(false);
 
@@ -42,7 +45,7 @@ export function usePlannerLabels(map: MaplibreMap | null, subdistricts: FeatureC
     if (chars === null || !places) return;
     let alive = true;
     const text = chars + places.features.map((f) => String(f.properties?.name ?? '')).join('');
-    Promise.all([400, 700].map((w) => document.fonts.load(`${w} 16px "${FONT}"`, text)))
+    Promise.all([400, 700].map((w) => document.fonts.load(`${w} 16px "${FONT_FAMILY}"`, text)))
       .catch(() => [])
       .finally(() => alive && setFontReady(true));
     return () => {
@@ -57,12 +60,28 @@ export function usePlannerLabels(map: MaplibreMap | null, subdistricts: FeatureC
 
   useEffect(() => {
     if (!map) return;
-    for (const id of PLANNER_LABELS) if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', fontReady ? 'visible' : 'none');
+    for (const id of VIEW_LABELS) if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', fontReady ? 'visible' : 'none');
     if (map.getLayer('label-community')) {
       map.setLayerZoomRange('label-community', COMMUNITY_LABEL_MINZOOM, 24);
       map.setLayoutProperty('label-community', 'text-field', ['get', lang === 'en' ? 'name_en' : 'name_zh']);
     }
   }, [map, fontReady, lang]);
+
+  // How many names each label layer shows once the map settles, for tests and monitoring:
+  // `data-labels="subdistrict:15 community:0 street:9"` on the map's frame.
+  useEffect(() => {
+    if (!map || !countsOn) return;
+    const onIdle = () => {
+      const counts = Object.entries(COUNTED_LABELS).map(([k, id]) => `${k}:${map.getLayer(id) && map.getLayoutProperty(id, 'visibility') === 'visible' ? map.queryRenderedFeatures({ layers: [id] }).length : 0}`);
+      countsOn.current?.setAttribute('data-labels', counts.join(' '));
+    };
+    map.on('idle', onIdle);
+    // The map may have settled before this ran; a later change makes it settle again.
+    if (map.loaded()) onIdle();
+    return () => {
+      map.off('idle', onIdle);
+    };
+  }, [map, countsOn]);
 
   return fontReady;
 }
