@@ -101,7 +101,7 @@ describe('the planner in Chromium', () => {
     const pool = testPool();
     const inside = await pool.query(`SELECT ST_Intersects(geom, ST_SetSRID(ST_MakePoint($1, $2), 4326)) AS hit FROM admin_unit WHERE id = $3`, [lng, lat, id]).finally(() => pool.end());
     expect(inside.rows[0].hit).toBe(true);
-    await expect.poll(async () => { const l = await labels(); return l.community! > 0 && l.street! > 0; }, { timeout: 20_000 }).toBe(true);
+    await expect.poll(async () => { const l = await labels(); return l.community! > 0 && l.street! > 0; }, { timeout: 60_000 }).toBe(true);
     await row.click();
     await expect.poll(async () => (await view())[2], { timeout: 20_000 }).toBeCloseTo(before[2], 1);
     await page.click('[data-testid="tab-subdistrict"]');

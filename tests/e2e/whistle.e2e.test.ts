@@ -98,6 +98,9 @@ describe('whistle and report in Chromium', () => {
     await cmd.fill('input[name="password"]', TEST_PASSWORD);
     await cmd.click('.login-form button[type="submit"]');
     await cmd.waitForSelector('[data-testid="command-queue"][data-state="ready"]', { timeout: 30_000 });
+    // The map names the streets the commander sends people to.
+    const streetLabels = async () => Number(/street:(\d+)/.exec((await cmd.getAttribute('[data-testid="command-map"]', 'data-labels')) ?? '')?.[1] ?? 0);
+    await expect.poll(streetLabels, { timeout: 60_000 }).toBeGreaterThan(0);
     await cmd.fill('[data-testid="command-queue"] input[type="search"]', String(kase.id));
     await cmd.click(`[data-testid="queue-list"] [data-case-id="${kase.id}"]`);
     await cmd.waitForSelector(`[data-testid="case-detail"][data-case-id="${kase.id}"]`);
