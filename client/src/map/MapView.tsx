@@ -43,20 +43,15 @@ export interface MapViewProps {
   preserveDrawingBuffer?: boolean;
   /** ms labels take to fade in and out (MapLibre's default 300); a wall sets 0 so placing labels adds no frames. */
   fadeDuration?: number;
-  /** Called once data-map-state first turns "ready", for work that should wait for the first full frame. */
-  onReady?: () => void;
 }
 
 /** A MapLibre map with a deck.gl overlay in interleaved mode (deck layers share the map's WebGL context). */
-export function MapView({ layers, fitBounds, fitPadding, ready, className, mapStyle, onMapLoad, animate, readyOnce, antialias, preserveDrawingBuffer, fadeDuration, onReady }: MapViewProps) {
+export function MapView({ layers, fitBounds, fitPadding, ready, className, mapStyle, onMapLoad, animate, readyOnce, antialias, preserveDrawingBuffer, fadeDuration }: MapViewProps) {
   const container = useRef<HTMLDivElement>(null);
   const mapRef = useRef<MaplibreMap | null>(null);
   const overlayRef = useRef<MapboxOverlay | null>(null);
   const onLoadRef = useRef(onMapLoad);
   onLoadRef.current = onMapLoad;
-  const onReadyRef = useRef(onReady);
-  onReadyRef.current = onReady;
-  const readyCalled = useRef(false);
   const [loaded, setLoaded] = useState(false);
   const [drawn, setDrawn] = useState(false);
 
@@ -134,12 +129,6 @@ export function MapView({ layers, fitBounds, fitPadding, ready, className, mapSt
       map.off('idle', onIdle);
     };
   }, [ready, loaded, layers, animate, readyOnce]);
-
-  useEffect(() => {
-    if (!drawn || readyCalled.current) return;
-    readyCalled.current = true;
-    onReadyRef.current?.();
-  }, [drawn]);
 
   return <div ref={container} className={className ?? 'map'} data-map-state={drawn ? 'ready' : 'loading'} data-ready={drawn ? '' : undefined} />;
 }

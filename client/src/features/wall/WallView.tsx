@@ -170,10 +170,7 @@ export function WallView() {
   const settings = useMemo(() => parseWallSettings(window.location.search), []);
   const [layers, setLayers] = useState<Set<WallLayerId>>(settings.layers);
   const live = useWallLive(settings.window);
-  // Set once the map first drew everything: slower extras (isochrones) are asked for after it.
-  const [firstDrawn, setFirstDrawn] = useState(false);
-  const onFirstDrawn = useCallback(() => setFirstDrawn(true), []);
-  const mapData = useWallMapData(firstDrawn);
+  const mapData = useWallMapData();
   const scale = useScale();
   const [now, setNow] = useState(Date.now());
   const [map, setMap] = useState<MaplibreMap | null>(null);
@@ -475,7 +472,6 @@ export function WallView() {
             fitPadding={homePadding}
             ready={Boolean(summary) && live.heat !== null && mapData.loaded}
             readyOnce
-            onReady={onFirstDrawn}
             antialias={false}
             preserveDrawingBuffer={false}
             fadeDuration={0}

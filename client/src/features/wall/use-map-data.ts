@@ -110,15 +110,9 @@ function toSites(fc: FeatureCollection | null): RenovationSite[] {
     .filter((s): s is RenovationSite => s !== null);
 }
 
-/**
- * The wall's slow-changing map layers: cached, then refreshed from the server once. The
- * service circles turn into walking isochrones only once `upgrade` is true (the wall passes it
- * after its first full render): the server computes isochrones on demand, seconds of CPU that
- * would otherwise delay the summary, the basemap tiles and the first frame.
- */
-export function useWallMapData(upgrade = true): WallMapData {
+/** The wall's slow-changing map layers: cached, then refreshed from the server once. */
+export function useWallMapData(): WallMapData {
   const [data, setData] = useState<WallMapData>({ parks: null, planned: [], renovation: [], areas: [], loaded: false });
-  const [fresh, setFresh] = useState<WallMapData | null>(null);
   useEffect(() => {
     let alive = true;
     void cacheGet<WallMapData>('map-data').then((d) => alive && d && setData((prev) => (prev.loaded ? prev : { ...d, planned: d.planned ?? [], loaded: false })));
@@ -131,28 +125,18 @@ export function useWallMapData(upgrade = true): WallMapData {
       if (!alive) return;
       const next = { parks, planned, renovation: toSites(renovation), areas, loaded: true };
       setData(next);
-      setFresh(next);
       void cachePut('map-data', next);
-    })();
-    return () => {
-      alive = false;
-    };
-  }, []);
-  useEffect(() => {
-    if (!upgrade || !fresh) return;
-    let alive = true;
-    void (async () => {
-      // The circles become walking isochrones all at once: each redraw of the map is costly
-      // on a wall without a GPU.
-      const isochrones = await Promise.all(fresh.areas.map((a) => loadIsochrone(a.kind)));
+      // Then upgrade the circles to walking isochrones, all at once: each redraw of the map
+      // is costly on a wall without a GPU.
+      const isochrones = await Promise.all(areas.map((a) => loadIsochrone(a.kind)));
       if (!alive || isochrones.every((p) => p === null)) return;
-      const upgraded = { ...fresh, areas: fresh.areas.map((a, i) => ({ ...a, polygons: isochrones[i] ?? null })) };
+      const upgraded = { ...next, areas: areas.map((a, i) => ({ ...a, polygons: isochrones[i] ?? null })) };
       setData(upgraded);
       void cachePut('map-data', upgraded);
     })();
     return () => {
       alive = false;
     };
-  }, [upgrade, fresh]);
+  }, []);
   return data;
 }
