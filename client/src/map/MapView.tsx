@@ -76,14 +76,24 @@ export function MapView({ layers, fitBounds, fitPadding, ready, className, mapSt
       container.current?.setAttribute('data-view', `${c.lng.toFixed(5)},${c.lat.toFixed(5)},${map.getZoom().toFixed(2)}`);
     };
     map.on('moveend', writeView);
+    let fired = false;
     map.on('load', () => {
+      fired = true;
       writeView();
       setLoaded(true);
       onLoadRef.current?.(map);
     });
+    // MapLibre fires 'load' at the end of a frame drawn with the style and every tile loaded. A
+    // map that redraws only when something changes can have everything loaded and no frame to
+    // say so until the next change (on the wall, the summary's refresh 30 s later): ask for it.
+    const nudge = setInterval(() => {
+      if (fired) clearInterval(nudge);
+      else if (map.isStyleLoaded() && map.areTilesLoaded()) map.triggerRepaint();
+    }, 250);
     mapRef.current = map;
     overlayRef.current = overlay;
     return () => {
+      clearInterval(nudge);
       map.remove();
       mapRef.current = null;
       overlayRef.current = null;

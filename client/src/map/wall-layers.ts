@@ -112,21 +112,42 @@ export function heatScaleMax(points: Float32Array): number {
   return Math.max(2, [1, 2, 2.5, 5, 10].find((m) => m * mag >= p95)! * mag);
 }
 
+/** The heat's colours: one array for every layer made, so deck.gl never sees a new colour range. */
+const HEAT_COLOR_RANGE = WALL_LAYER_COLORS.heat.slice(1);
+
+/**
+ * The binary data and weight accessor of one set of heat points, made once per array: deck.gl
+ * compares `data` by reference, and a new object would make the layer bin every point again
+ * (seconds on a wall without a GPU), each time the wall's other layers change.
+ */
+const heatInputs = new WeakMap<Float32Array, { data: unknown; getColorWeight: (_: unknown, o: { index: number }) => number }>();
+function heatInputsOf(points: Float32Array) {
+  let hit = heatInputs.get(points);
+  if (!hit) {
+    hit = {
+      data: { length: points.length / 3, attributes: { getPosition: { value: points, size: 2, stride: 12, offset: 0 } } },
+      getColorWeight: (_: unknown, { index }: { index: number }) => points[index * 3 + 2]!,
+    };
+    heatInputs.set(points, hit);
+  }
+  return hit;
+}
+
 export function heatLayer(points: Float32Array, _scale: number, opts: { zoom?: number; max?: number } = {}) {
-  const n = points.length / 3;
   const max = opts.max ?? heatScaleMax(points);
+  const { data, getColorWeight } = heatInputsOf(points);
   return new HexagonLayer({
     id: 'wall-heat',
-    data: { length: n, attributes: { getPosition: { value: points, size: 2, stride: 12, offset: 0 } } },
+    data,
     radius: HEAT_HEX_RADIUS_M,
     coverage: 0.9,
     extruded: false,
     gpuAggregation: false,
-    colorRange: WALL_LAYER_COLORS.heat.slice(1),
+    colorRange: HEAT_COLOR_RANGE,
     colorScaleType: 'quantize',
     colorDomain: [0, max],
     colorAggregation: 'SUM',
-    getColorWeight: (_: unknown, { index }: { index: number }) => points[index * 3 + 2]!,
+    getColorWeight,
     opacity: heatOpacity(opts.zoom ?? HEAT_OPACITY.from),
     pickable: false,
   } as never);
@@ -206,34 +227,38 @@ export function focusLayer(c: CasePoint | null, now: number, scale: number) {
   });
 }
 
-/** 15-minute service circles: isochrone polygons, or 1,000 m circles around facilities. */
+/**
+ * 15-minute service circles: isochrone polygons, or 1,000 m circles around facilities. One layer
+ * per kind, whichever of the two it draws, so no empty layer costs a pass over the frame.
+ */
 export function serviceAreaLayers(areas: { kind: string; color: Color; polygons: FeatureCollection | null; points: [number, number][] }[], scale: number) {
-  return areas.flatMap((a) => [
-    new GeoJsonLayer({
-      id: `wall-circles-poly-${a.kind}`,
-      data: a.polygons ?? { type: 'FeatureCollection', features: [] },
-      // Outlines only: four kinds' areas overlap almost everywhere, and fills would muddy the heat.
-      filled: false,
-      stroked: true,
-      getLineColor: alpha(a.color, 110),
-      getLineWidth: 1.2 * scale,
-      lineWidthUnits: 'pixels',
-      pointType: 'circle',
-      getPointRadius: 0,
-    }),
-    new ScatterplotLayer<[number, number]>({
-      id: `wall-circles-${a.kind}`,
-      data: a.polygons ? [] : a.points,
-      getPosition: (p) => p,
-      getRadius: 1000,
-      radiusUnits: 'meters',
-      stroked: true,
-      filled: false,
-      getLineColor: alpha(a.color, 120),
-      lineWidthUnits: 'pixels',
-      getLineWidth: 1.2 * scale,
-    }),
-  ]);
+  return areas.map((a) =>
+    a.polygons
+      ? new GeoJsonLayer({
+          id: `wall-circles-poly-${a.kind}`,
+          data: a.polygons,
+          // Outlines only: four kinds' areas overlap almost everywhere, and fills would muddy the heat.
+          filled: false,
+          stroked: true,
+          getLineColor: alpha(a.color, 110),
+          getLineWidth: 1.2 * scale,
+          lineWidthUnits: 'pixels',
+          pointType: 'circle',
+          getPointRadius: 0,
+        })
+      : new ScatterplotLayer<[number, number]>({
+          id: `wall-circles-${a.kind}`,
+          data: a.points,
+          getPosition: (p) => p,
+          getRadius: 1000,
+          radiusUnits: 'meters',
+          stroked: true,
+          filled: false,
+          getLineColor: alpha(a.color, 120),
+          lineWidthUnits: 'pixels',
+          getLineWidth: 1.2 * scale,
+        }),
+  );
 }
 
 export function pocketParkLayer(parks: FeatureCollection, scale: number) {

@@ -347,6 +347,8 @@ export function WallView() {
     return { measure, breaks, value, days: summary.score_period_days ?? 30, version: [...value].join(';') };
   }, [settings.choropleth, summary]);
 
+  // Only layers with something to draw: each deck.gl layer costs its shaders' compilation at
+  // start and a pass over the frame on every redraw, which a software-rendered wall feels.
   const deckLayers = useMemo<LayersList>(() => {
     const out: LayersList = [];
     if (choropleth && live.subdistricts) {
@@ -355,17 +357,18 @@ export function WallView() {
     }
     if (layers.has('circles') && detail) out.push(...serviceAreaLayers(mapData.areas.map((a, i) => ({ ...a, color: circleColor(i) })), scale));
     if (layers.has('complaints') && complaintGaps) out.push(complaintGapLayer(complaintGaps, scale));
-    if (layers.has('parks') && mapData.parks) out.push(pocketParkLayer(mapData.parks, scale));
+    if (layers.has('parks') && mapData.parks?.features.length) out.push(pocketParkLayer(mapData.parks, scale));
     if (layers.has('heat') && live.heat && live.heat.points.length) out.push(heatLayer(live.heat.points, scale, { zoom: zoom1080, max: heatMax }));
-    out.push(focusAreaLayer(stop?.id ? (subFeatures.get(stop.id) as Feature | undefined) ?? null : null, scale));
-    if (layers.has('renovation') && detail) out.push(...renovationLayers(mapData.renovation, scale));
+    const focusFeature = stop?.id ? ((subFeatures.get(stop.id) as Feature | undefined) ?? null) : null;
+    if (focusFeature) out.push(focusAreaLayer(focusFeature, scale));
+    if (layers.has('renovation') && detail && mapData.renovation.length) out.push(...renovationLayers(mapData.renovation, scale));
     if (layers.has('cases') && summary) {
-      out.push(overdueLayer(summary.overdue, scale));
-      out.push(...newCaseLayers(pulsing, clock, scale).slice(1));
+      if (summary.overdue.length) out.push(overdueLayer(summary.overdue, scale));
+      if (pulsing.length) out.push(...newCaseLayers(pulsing, clock, scale).slice(1));
     }
-    if (layers.has('operations')) out.push(...operationLayers(operationSites, scale));
+    if (layers.has('operations') && operationSites.length) out.push(...operationLayers(operationSites, scale));
     if (layers.has('circles') && mapData.planned.length) out.push(...plannedFacilityLayers(mapData.planned, scale));
-    if (layers.has('whistles')) out.push(...whistleLayers(whistleMarks, clock, scale));
+    if (layers.has('whistles') && whistleMarks.length) out.push(...whistleLayers(whistleMarks, clock, scale));
     // Under the map's labels, so names stay readable over the data.
     return out.map((l) => (l ? (l as Layer).clone({ beforeId: FIRST_LABEL_LAYER } as never) : l));
   }, [layers, mapData, live.heat, heatMax, zoom1080, detail, summary, pulsing, clock, stop, subFeatures, whistleMarks, operationSites, scale, complaintGaps, choropleth, live.subdistricts]);

@@ -1,5 +1,5 @@
 import { rankScale } from './rank-scale.ts';
-import type { ReactNode } from 'react';
+import { memo, type ReactNode } from 'react';
 import { useI18n } from '../../app/i18n.tsx';
 import type { WallCase, WallSummary } from './use-wall-live.ts';
 
@@ -38,8 +38,11 @@ function Arrow({ now, before, higherIsBetter }: { now: number; before: number; h
   );
 }
 
+// The panels below change only with the summary (or the minute): memoised, they sit out the
+// wall's once-a-second re-render, which would otherwise take frames from the map.
+
 /** Today's cases, the three rates against their targets, and the overdue count, each with a trend arrow. */
-export function KpiTiles({ summary }: { summary: WallSummary | null }) {
+export const KpiTiles = memo(function KpiTiles({ summary }: { summary: WallSummary | null }) {
   const { t } = useI18n();
   const k = summary?.kpis;
   const tiles: { key: string; label: string; value: string; target?: string; ok?: boolean; arrow?: ReactNode; tone?: 'danger' }[] = k
@@ -67,10 +70,10 @@ export function KpiTiles({ summary }: { summary: WallSummary | null }) {
       ))}
     </div>
   );
-}
+});
 
 /** The 15 subdistricts by composite score. */
-export function Ranking({ summary, focusId }: { summary: WallSummary | null; focusId: number | null }) {
+export const Ranking = memo(function Ranking({ summary, focusId }: { summary: WallSummary | null; focusId: number | null }) {
   const { t, lang } = useI18n();
   const rows = summary?.subdistricts ?? [];
   if (!rows.length) return <div className="wall-empty">{summary ? t('wall.noSubdistricts') : t('wall.loading')}</div>;
@@ -96,10 +99,10 @@ export function Ranking({ summary, focusId }: { summary: WallSummary | null; foc
       ))}
     </ol>
   );
-}
+});
 
 /** 红黑榜: the five best and five worst departments by the same composite score. */
-export function RedBlackList({ summary }: { summary: WallSummary | null }) {
+export const RedBlackList = memo(function RedBlackList({ summary }: { summary: WallSummary | null }) {
   const { t, lang } = useI18n();
   const deps = (summary?.departments ?? []).filter((d) => d.cases > 0);
   if (!deps.length) return <div className="wall-empty">{summary ? t('wall.noCases') : t('wall.loading')}</div>;
@@ -125,10 +128,10 @@ export function RedBlackList({ summary }: { summary: WallSummary | null }) {
       {col(black, 'black')}
     </div>
   );
-}
+});
 
 /** 民生地图: the most frequent complaint categories of the last 7 days, with the change on the 7 days before. */
-export function TopCategories({ summary }: { summary: WallSummary | null }) {
+export const TopCategories = memo(function TopCategories({ summary }: { summary: WallSummary | null }) {
   const { t, lang } = useI18n();
   const cats = summary?.categories ?? [];
   if (!cats.length) return <div className="wall-empty">{summary ? t('wall.noCases') : t('wall.loading')}</div>;
@@ -150,10 +153,10 @@ export function TopCategories({ summary }: { summary: WallSummary | null }) {
       })}
     </ol>
   );
-}
+});
 
 /** Cases reported and closed per hour over the last 24 hours, as an SVG chart. */
-export function TrendChart({ summary }: { summary: WallSummary | null }) {
+export const TrendChart = memo(function TrendChart({ summary }: { summary: WallSummary | null }) {
   const { t } = useI18n();
   const data = summary?.trend ?? [];
   if (!data.length) return <div className="wall-empty">{t('wall.loading')}</div>;
@@ -188,12 +191,12 @@ export function TrendChart({ summary }: { summary: WallSummary | null }) {
       </div>
     </div>
   );
-}
+});
 
 const PRIORITY_CLASS: Record<string, string> = { urgent: 'p-urgent', high: 'p-high', normal: 'p-normal', low: 'p-low' };
 
 /** The newest cases, newest on top; a case that just arrived is flagged. */
-export function Ticker({ cases, summary, newIds }: { cases: WallCase[]; summary: WallSummary | null; newIds: Set<number> }) {
+export const Ticker = memo(function Ticker({ cases, summary, newIds }: { cases: WallCase[]; summary: WallSummary | null; newIds: Set<number> }) {
   const { t, lang } = useI18n();
   if (!cases.length) return <div className="wall-empty">{summary ? (summary.cases_available ? t('wall.noCases') : t('wall.casesUnavailable')) : t('wall.loading')}</div>;
   const sub = new Map((summary?.subdistricts ?? []).map((s) => [s.id, s]));
@@ -213,7 +216,7 @@ export function Ticker({ cases, summary, newIds }: { cases: WallCase[]; summary:
       })}
     </ol>
   );
-}
+});
 
 function countdown(ms: number): string {
   const s = Math.abs(Math.round(ms / 1000));
@@ -263,7 +266,7 @@ function lateBy(ms: number, t: (k: string, p?: Record<string, string | number>) 
  * The alarms column of an ultra-wide wall: overdue cases, most overdue first, each with where,
  * what, its priority and how late it is.
  */
-export function AlarmList({ summary, now }: { summary: WallSummary | null; now: number }) {
+export const AlarmList = memo(function AlarmList({ summary, now }: { summary: WallSummary | null; now: number }) {
   const { t, lang } = useI18n();
   const cases = summary?.overdue ?? [];
   if (!cases.length) return <div className="wall-empty">{summary ? t('wall.alarmsCol.none') : t('wall.loading')}</div>;
@@ -283,4 +286,4 @@ export function AlarmList({ summary, now }: { summary: WallSummary | null; now: 
       })}
     </ol>
   );
-}
+});
