@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, watchPage } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { testPool } from '../helpers/db.ts';
-import { testDisplayToken } from '../helpers/auth.ts';
+import { fetchAs, jsonApi, testDisplayToken } from '../helpers/auth.ts';
+import { listCategories } from '../../server/src/cases/categories.ts';
 
 /**
  * Every text on the wall fits its box, in Chinese and in English, at the three wall sizes: no
@@ -25,7 +26,26 @@ describe('the wall fits its text', () => {
     server = await startTestServer();
     browser = await launchBrowser();
     const pool = testPool();
-    display = await testDisplayToken(pool).finally(() => pool.end());
+    try {
+      display = await testDisplayToken(pool);
+      // The ticker's worst case, whatever else is in the database: the twelve categories with
+      // the longest English names, each in one of the subdistricts with the longest names.
+      const places = (
+        await pool.query<{ lng: number; lat: number }>(
+          `SELECT ST_X(p) AS lng, ST_Y(p) AS lat FROM (SELECT ST_PointOnSurface(geom) AS p, name_en FROM admin_unit WHERE level = 'subdistrict') s ORDER BY length(name_en) DESC, name_en LIMIT 12`,
+        )
+      ).rows;
+      const longest = [...listCategories()].sort((a, b) => b.name_en.length - a.name_en.length || a.code.localeCompare(b.code)).slice(0, 12);
+      const dispatcher = jsonApi(await fetchAs(server.url, pool, 'dispatcher'));
+      const run = Date.now().toString(36);
+      for (const [i, c] of longest.entries()) {
+        const p = places[i % places.length]!;
+        const res = await dispatcher.post('/api/cases', { source: 'wechat', external_id: `fit-${run}-${i}`, category: c.code, description: 'fit', lng: p.lng, lat: p.lat });
+        expect(res.status).toBe(201);
+      }
+    } finally {
+      await pool.end();
+    }
   });
   afterAll(async () => {
     await browser?.close();
