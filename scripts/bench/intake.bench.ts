@@ -6,6 +6,7 @@
 // BENCH_INTAKE_S sets the batch run's length (default 60 s), BENCH_INTAKE_SINGLE_S the
 // single and Open311 runs' (default 20 s).
 import pg from 'pg';
+import { httpClient } from './lib/http.ts';
 import { districtPoints, scratchCity, startServerProcess } from './lib/scratch.ts';
 import type { BenchContext, BenchResult } from './types.ts';
 
@@ -19,6 +20,12 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const pool = new pg.Pool({ connectionString: city.url, max: 2 });
   pool.on('error', () => {});
   const server = await startServerProcess(city.url);
+  const http = httpClient(server.url);
+  const post = async (apiKey: string, path: string, body: unknown): Promise<unknown> => {
+    const res = await http.post(path, JSON.stringify(body), { 'content-type': 'application/json', 'x-api-key': apiKey });
+    if (res.status >= 300) throw new Error(`POST ${path} answered ${res.status}: ${res.text.slice(0, 300)}`);
+    return JSON.parse(res.text);
+  };
   try {
     const points = await districtPoints(pool, 20_000);
     const categories = ((await (await fetch(`${server.url}/api/case-categories`)).json()) as { code: string }[]).map((c) => c.code);
@@ -30,18 +37,18 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     };
 
     // Warm-up: compile the routes' validators and the statements' plans.
-    await post(server.url, city.apiKey, '/api/cases/batch', { cases: Array.from({ length: 50 }, nextCase) });
-    await Promise.all(Array.from({ length: 16 }, () => post(server.url, city.apiKey, '/api/cases', nextCase())));
+    await post(city.apiKey, '/api/cases/batch', { cases: Array.from({ length: 50 }, nextCase) });
+    await Promise.all(Array.from({ length: 16 }, () => post(city.apiKey, '/api/cases', nextCase())));
 
     ctx.log(`intake: batches of ${BATCH}, 4 in flight, for ${batchSeconds} s …`);
     const batchRate = await sustained(batchSeconds, 4, async () => {
-      const res = await post(server.url, city.apiKey, '/api/cases/batch', { cases: Array.from({ length: BATCH }, nextCase) });
+      const res = await post(city.apiKey, '/api/cases/batch', { cases: Array.from({ length: BATCH }, nextCase) });
       return (res as { results: unknown[] }).results.length;
     });
 
     ctx.log(`intake: single POSTs at concurrency 16 for ${singleSeconds} s …`);
     const singleRate = await sustained(singleSeconds, 16, async () => {
-      await post(server.url, city.apiKey, '/api/cases', nextCase());
+      await post(city.apiKey, '/api/cases', nextCase());
       return 1;
     });
 
@@ -51,9 +58,8 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
       const c = nextCase();
       const form = new URLSearchParams({ service_code: services[n % services.length]!.service_code, lat: String(c.lat), long: String(c.lng), description: c.description });
       form.set('api_key', city.apiKey);
-      const res = await fetch(`${server.url}/open311/v2/requests.json`, { method: 'POST', body: form });
-      if (res.status !== 201 && res.status !== 200) throw new Error(`Open311 POST answered ${res.status}: ${await res.text()}`);
-      await res.arrayBuffer();
+      const res = await http.post('/open311/v2/requests.json', form.toString(), { 'content-type': 'application/x-www-form-urlencoded' });
+      if (res.status !== 201 && res.status !== 200) throw new Error(`Open311 POST answered ${res.status}: ${res.text}`);
       return 1;
     });
 
@@ -69,17 +75,11 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
       { name: `intake, Open311 POST (form) at concurrency 16, ${singleSeconds} s`, value: open311Rate, floor, floorName, unit: 'cases/s', higherIsBetter: true },
     ];
   } finally {
+    http.close();
     await server.stop();
     await pool.end();
     await city.drop();
   }
-}
-
-async function post(base: string, apiKey: string, path: string, body: unknown): Promise<unknown> {
-  const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': apiKey }, body: JSON.stringify(body) });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`POST ${path} answered ${res.status}: ${text.slice(0, 300)}`);
-  return JSON.parse(text);
 }
 
 /** Runs `workers` loops of `step` for `seconds`; returns the cases stored per second. */

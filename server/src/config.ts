@@ -34,6 +34,8 @@ export interface Config {
   frameAncestors: string[];
   /** Requests per minute per client on the intake routes (cases, batches, Open311 POST). */
   intakeRatePerMinute: number;
+  /** How long a process trusts an API key it has looked up; a revocation reaches every process sooner, through the log. */
+  apiKeyCacheMs: number;
   /** Failed sign-ins per 15 minutes, per user name and per address, before sign-in answers 429 (counted in the audit log, so across nodes). */
   loginRate: { perUser: number; perAddress: number };
   /** Heavy requests (batches, siting, what-if) run at most this many at once; this many more wait; the rest get 503. */
@@ -131,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: parseList(env.CITYOPS_CORS_ORIGINS).map((o) => parseOrigin('CITYOPS_CORS_ORIGINS', o)),
     frameAncestors: parseFrameAncestors(env.CITYOPS_FRAME_ANCESTORS),
     intakeRatePerMinute: parseNumber('CITYOPS_INTAKE_RATE', env.CITYOPS_INTAKE_RATE, 1200, 1, 1_000_000),
+    apiKeyCacheMs: parseNumber('CITYOPS_API_KEY_CACHE_MS', env.CITYOPS_API_KEY_CACHE_MS, 10_000, 0, 3_600_000),
     loginRate: {
       perUser: parseNumber('CITYOPS_LOGIN_RATE_USER', env.CITYOPS_LOGIN_RATE_USER, 5, 1, 10_000),
       perAddress: parseNumber('CITYOPS_LOGIN_RATE_ADDRESS', env.CITYOPS_LOGIN_RATE_ADDRESS, 20, 1, 100_000),

@@ -42,7 +42,7 @@ export function apiKeyOf(request: FastifyRequest): string | undefined {
 /** Resolves whoever stands behind a request's credentials; anonymous when there are none. */
 export async function resolvePrincipal(app: FastifyInstance, request: FastifyRequest): Promise<Principal> {
   const key = apiKeyOf(request);
-  if (key) return principalFromApiKey(app.db, key);
+  if (key) return principalFromApiKey(app.db, key, app.config.apiKeyCacheMs);
   const cookie = request.cookies?.[SESSION_COOKIE];
   if (cookie) return principalFromSession(app.db, cookie);
   return ANONYMOUS;

@@ -99,10 +99,38 @@ export async function principalFromSession(db: Pool, token: string): Promise<Pri
   return displayPrincipal(row.display_token_id!, row.display_name!, sessionId);
 }
 
+/**
+ * Keys resolved recently, per pool (so per database). An intake system sends thousands of
+ * requests a minute with one key, and looking it up each time was a round trip per request.
+ * A revocation clears the client's entry at once in the process that made it and, through the
+ * log's `auth.revoked`, in every other process (`forgetApiClient`); the time limit
+ * (`CITYOPS_API_KEY_CACHE_MS`, 0 turns the cache off) is the backstop for a process that does
+ * not read the log. Unknown keys are never kept.
+ */
+const API_KEY_CACHE_MAX = 1_000;
+const apiKeyCache = new WeakMap<Pool, Map<string, { principal: Principal; until: number }>>();
+
 /** The principal behind an API key, or anonymous. */
-export async function principalFromApiKey(db: Pool, key: string): Promise<Principal> {
-  const row = await repo.apiClientByHash(db, digest(key));
-  return row ? clientPrincipal(row) : ANONYMOUS;
+export async function principalFromApiKey(db: Pool, key: string, cacheMs = 10_000): Promise<Principal> {
+  const hash = digest(key);
+  let cache = apiKeyCache.get(db);
+  const hit = cache?.get(hash);
+  if (hit && hit.until > Date.now()) return hit.principal;
+  const row = await repo.apiClientByHash(db, hash);
+  if (!row) return ANONYMOUS;
+  const principal = clientPrincipal(row);
+  if (cacheMs <= 0) return principal;
+  if (!cache) apiKeyCache.set(db, (cache = new Map()));
+  if (cache.size >= API_KEY_CACHE_MAX) cache.clear();
+  cache.set(hash, { principal, until: Date.now() + cacheMs });
+  return principal;
+}
+
+/** Drops the cached keys of an integration client (all clients when `id` is null). */
+export function forgetApiClient(db: Pool, id: number | null): void {
+  const cache = apiKeyCache.get(db);
+  if (!cache) return;
+  for (const [hash, entry] of cache) if (id === null || entry.principal.id === id) cache.delete(hash);
 }
 
 /** The principal of an in-process writer (the live simulator) that holds no key, by the client's name. */
@@ -371,12 +399,15 @@ export async function addApiClient(
 }
 
 export async function revokeApiClient(ctx: Ctx, name: string): Promise<void> {
-  await withTransaction(ctx.db, async (c) => {
+  const id = await withTransaction(ctx.db, async (c) => {
     const row = await repo.apiClientByName(c, name);
     if (!row || !(await repo.revokeApiClient(c, row.id))) throw notFound(`integration client ${name} does not exist or is already revoked`);
     await audit(c, ctx.principal, 'api_client.revoked', `api_client:${name}`);
     await announceRevoked(c, ctx.principal, [], row.id);
+    return row.id;
   });
+  // This process forgets the key now; the others when they read the `auth.revoked` just logged.
+  forgetApiClient(ctx.db, id);
 }
 
 /** Roles a principal can be shown as, for `me`. */

@@ -24,7 +24,8 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 async function principalOfHandshake(db: Pool, handshake: SocketHandshake): Promise<Principal | null> {
   const key = handshake.auth?.apiKey;
   let p: Principal | null = null;
-  if (typeof key === 'string' && key) p = await principalFromApiKey(db, key);
+  // A handshake is rare and must see a revocation at once: no cache.
+  if (typeof key === 'string' && key) p = await principalFromApiKey(db, key, 0);
   else {
     const token = cookieValue(typeof handshake.headers.cookie === 'string' ? handshake.headers.cookie : undefined, SESSION_COOKIE);
     if (token) p = await principalFromSession(db, token);

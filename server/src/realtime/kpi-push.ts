@@ -42,6 +42,9 @@ export class KpiPush {
 
   private async flush(): Promise<void> {
     if (!this.dirty) return;
+    // Nobody on this process to tell: keep the change pending for the next socket instead of
+    // querying the KPIs every interval while cases stream in (an intake-only node never computes them).
+    if (this.io.of('/').sockets.size === 0) return;
     this.dirty = false;
     const seq = this.publisher.currentSeq;
     try {

@@ -6,6 +6,7 @@ import { attachRealtime, type RealtimeServer } from './gateway.ts';
 import { KpiPush } from './kpi-push.ts';
 import { EventPublisher } from './publisher.ts';
 import { authenticateSocket, disconnectRevoked, sessionRoom } from '../auth/socket.ts';
+import { forgetApiClient } from '../auth/service.ts';
 import type { ServerToClientEvents } from './events.ts';
 
 /** Sends an ephemeral message to one session's sockets, on whichever node holds them. */
@@ -36,7 +37,10 @@ export function attachEventPush(app: FastifyInstance, config: Config, pool: Pool
   publisherOf.set(io, publisher);
   // Ended sessions and revoked keys travel through the log, so every node disconnects its sockets.
   publisher.subscribe((row) => {
-    if (row.type === 'auth.revoked') disconnectRevoked(io, row.payload);
+    if (row.type !== 'auth.revoked') return;
+    disconnectRevoked(io, row.payload);
+    const clientId = (row.payload as { api_client_id?: unknown }).api_client_id;
+    if (typeof clientId === 'number') forgetApiClient(pool, clientId);
   });
   publisher.attach(io);
   const kpis = new KpiPush(publisher, io, { intervalMs: config.kpiPushIntervalMs, compute: async () => ({ ...(await kpiSnapshot(pool)) }), log: app.log });
