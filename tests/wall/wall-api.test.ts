@@ -104,4 +104,24 @@ describe('the wall read models', () => {
     for (let i = 1; i < w.whistles.length; i++) expect(Date.parse(w.whistles[i - 1]!.deadline_at)).toBeLessThanOrEqual(Date.parse(w.whistles[i]!.deadline_at));
     expect(w.whistles.some((x) => x.calls.some((k) => k.checked_in_at !== null))).toBe(true);
   });
+
+  it('hands walls that ask while the log stands still one summary, and a new one as soon as a case is logged', async () => {
+    type S = { as_of: string; seq: number; latest: { id: number }[] };
+    const summary = async () => (await (await as(`/api/wall/summary`)).json()) as S;
+    // Other test files write to this database too: look for two answers with nothing logged between them.
+    let shared = false;
+    for (let attempt = 0; attempt < 10 && !shared; attempt++) {
+      const [a, b] = [await summary(), await summary()];
+      if (a.seq !== b.seq) continue;
+      expect(b.as_of).toBe(a.as_of);
+      shared = true;
+    }
+    expect(shared).toBe(true);
+    const before = await summary();
+    const made = await post({ source: 'wechat', category: 'shared_bikes', description: 'wall summary freshness', lng: spot.lng, lat: spot.lat });
+    const after = await summary();
+    expect(Number(after.seq)).toBeGreaterThan(Number(before.seq));
+    expect(Date.parse(after.as_of)).toBeGreaterThan(Date.parse(before.as_of));
+    expect(after.latest.some((c) => c.id === made.id)).toBe(true);
+  });
 });

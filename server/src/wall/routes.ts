@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { readHeatPoints } from './repository.ts';
-import { readWallSummary } from './service.ts';
+import { sharedWallSummary } from './service.ts';
 import { HEAT_WINDOWS, type HeatWindow } from './scoring.ts';
 import { Binary, Described } from '../lib/response-schemas.ts';
 
@@ -49,9 +49,9 @@ export async function wallRoutes(app: FastifyInstance): Promise<void> {
     return reply.type('application/octet-stream').send(Buffer.from(points.buffer, points.byteOffset, points.byteLength));
   });
 
-  /** KPIs, rankings, red/black list, categories, 24-h trend, newest and overdue cases, active whistles. */
+  /** KPIs, rankings, red/black list, categories, 24-h trend, newest and overdue cases, active whistles; shared by the walls that ask within seconds of each other while nothing changes. */
   app.get('/api/wall/summary', { config: { permission: 'wall.read' }, schema: { querystring: Empty, response: { 200: WallSummaryResponse } } }, async (_req, reply) => {
     reply.header('cache-control', 'no-store');
-    return readWallSummary(app.db);
+    return sharedWallSummary(app.db);
   });
 }
