@@ -12,20 +12,27 @@ export interface HttpAnswer {
 export function httpClient(baseUrl: string, maxSockets = 64) {
   const base = new URL(baseUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets });
-  const post = (path: string, body: string, headers: Record<string, string>): Promise<HttpAnswer> =>
+  const send = (method: 'GET' | 'POST', path: string, body: string | null, headers: Record<string, string>): Promise<HttpAnswer & { bytes: Buffer }> =>
     new Promise((resolve, reject) => {
-      const data = Buffer.from(body);
+      const data = body === null ? null : Buffer.from(body);
       const req = http.request(
-        { host: base.hostname, port: base.port, path, method: 'POST', agent, headers: { ...headers, 'content-length': String(data.length) } },
+        { host: base.hostname, port: base.port, path, method, agent, headers: data ? { ...headers, 'content-length': String(data.length) } : headers },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+          res.on('end', () => {
+            const bytes = Buffer.concat(chunks);
+            resolve({ status: res.statusCode ?? 0, bytes, get text() { return bytes.toString(); } });
+          });
           res.on('error', reject);
         },
       );
       req.on('error', reject);
-      req.end(data);
+      req.end(data ?? undefined);
     });
-  return { post, close: () => agent.destroy() };
+  return {
+    post: (path: string, body: string, headers: Record<string, string>) => send('POST', path, body, headers),
+    get: (path: string, headers: Record<string, string> = {}) => send('GET', path, null, headers),
+    close: () => agent.destroy(),
+  };
 }

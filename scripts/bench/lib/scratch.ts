@@ -93,7 +93,10 @@ export async function startServerProcess(databaseUrl: string, env: Record<string
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, 'server/src/server.ts')], {
     cwd: root,
     // The per-client intake limit guards production against one runaway sender; the benchmark is that sender.
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', CITYOPS_LOG_LEVEL: 'warn', CITYOPS_INTAKE_RATE: '1000000', ...env },
+    // The coverage model is not loaded at start-up: its load (seconds of SQL, in a worker) would
+    // share the CPUs with the first seconds of whatever these benchmarks measure; coverage.bench.ts
+    // measures coverage on a server of its own.
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', CITYOPS_LOG_LEVEL: 'warn', CITYOPS_INTAKE_RATE: '1000000', CITYOPS_COVERAGE_PRELOAD: '0', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
