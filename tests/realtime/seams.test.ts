@@ -17,11 +17,12 @@ describe('realtime authentication seam', () => {
 });
 
 describe('KPI push', () => {
-  it('recomputes only after a case event reaches it through the publisher subscription, once per interval, to local sockets', async () => {
+  it('recomputes only after a case event reaches it through the publisher subscription, once per interval, to local sockets, and only while it has some', async () => {
     let listener: ((row: EventRow) => void) | undefined;
     const publisher = { currentSeq: 41, subscribe: (l: (row: EventRow) => void) => ((listener = l), () => (listener = undefined)) } as unknown as EventPublisher;
     const sent: { event: string; msg: { seq: number; n: number } }[] = [];
-    const io = { local: { emit: (event: string, msg: { seq: number; n: number }) => sent.push({ event, msg }) } } as unknown as RealtimeServer;
+    let socketsHere = 0;
+    const io = { local: { emit: (event: string, msg: { seq: number; n: number }) => sent.push({ event, msg }) }, of: () => ({ sockets: { size: socketsHere } }) } as unknown as RealtimeServer;
     let computed = 0;
     const push = new KpiPush(publisher, io, { intervalMs: 20, compute: async () => ({ n: ++computed }), log: { info() {}, warn() {}, error() {} } });
     push.start();
@@ -31,6 +32,9 @@ describe('KPI push', () => {
     expect(computed, 'no case event, no recompute').toBe(0);
     listener!(row('case.created'));
     listener!(row('case.updated'));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(computed, 'no socket on this process, no recompute: the change waits').toBe(0);
+    socketsHere = 1;
     for (let i = 0; i < 50 && !sent.length; i++) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 60));
     expect(computed).toBe(1);

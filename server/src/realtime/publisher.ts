@@ -229,7 +229,12 @@ export class EventPublisher {
         this.drainAgain = false;
         for (;;) {
           const rows = await readEvents(client, this.published, null, PAGE);
-          for (const row of rows) this.emit(row);
+          const release = rows.length > 1 ? this.holdWrites() : undefined;
+          try {
+            for (const row of rows) this.emit(row);
+          } finally {
+            release?.();
+          }
           if (rows.length < PAGE) break;
         }
       } while (this.drainAgain && !this.closed);
@@ -272,6 +277,27 @@ export class EventPublisher {
     } catch (err) {
       this.opts.log.warn({ err: (err as Error).message }, 'a targeted message could not be read');
     }
+  }
+
+  /**
+   * Holds every local WebSocket's writes while one page of rows is emitted, so a client gets
+   * the page's frames in one write instead of one write (and one wake-up of its process) per
+   * event: at 200 cases/s to 200 walls that is tens of thousands of writes a second. Frames
+   * and their order are unchanged. Reaches the TCP socket under engine.io's transport (ws's
+   * `_socket`); a socket of another shape (HTTP long-polling) is simply not held.
+   */
+  private holdWrites(): () => void {
+    const held: { cork(): void; uncork(): void }[] = [];
+    for (const socket of this.io?.of('/').sockets.values() ?? []) {
+      const tcp = (socket.conn as unknown as { transport?: { socket?: { _socket?: { cork?: () => void; uncork?: () => void } } } }).transport?.socket?._socket;
+      if (typeof tcp?.cork === 'function' && typeof tcp.uncork === 'function') {
+        tcp.cork();
+        held.push(tcp as { cork(): void; uncork(): void });
+      }
+    }
+    return () => {
+      for (const tcp of held) tcp.uncork();
+    };
   }
 
   private emit(row: EventRow): void {
