@@ -54,11 +54,14 @@ describe('the planner in Chromium', () => {
     await page.waitForSelector('[data-testid="planner-kind"] option[value="kindergarten"]', { state: 'attached', timeout: 45_000 });
     await page.selectOption('[data-testid="planner-kind"]', kind);
     // Kindergartens belong to the 5-minute circle, so the 5-minute threshold is chosen with them.
-    await expect.poll(() => page.getAttribute('[data-testid="threshold-minutes-5"]', 'class')).toBe('on');
+    await expect.poll(() => page.getAttribute('[data-testid="threshold-minutes-5"]', 'class'), { timeout: 10_000 }).toBe('on');
     const api = (await (await planner(`/api/coverage?kind=${kind}&minutes=5`)).json()) as { district: { share: number }; units: Unit[] };
     const subdistricts = api.units.filter((u) => u.level === 'subdistrict');
     await expect.poll(() => page.locator('[data-testid="coverage-table"] tbody tr').count(), { timeout: 30_000 }).toBe(subdistricts.length);
-    await expect.poll(() => page.textContent('[data-testid="kpi-share"]')).toBe(`${(api.district.share * 100).toFixed(1)}%`);
+    // The table of the kind shown before has as many rows; the district share says the new kind's
+    // figures have arrived (a coverage request on a loaded machine can take seconds, and a poll's
+    // default is one).
+    await expect.poll(() => page.textContent('[data-testid="kpi-share"]'), { timeout: 30_000 }).toBe(`${(api.district.share * 100).toFixed(1)}%`);
     const rows = await page.$$eval('[data-testid="coverage-table"] tbody tr', (trs) =>
       trs.map((tr) => ({
         id: Number(tr.getAttribute('data-unit-id')),
