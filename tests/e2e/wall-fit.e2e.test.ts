@@ -81,6 +81,16 @@ describe('the wall fits its text', () => {
         });
         expect(report.checked).toBeGreaterThan(100);
         expect(report.over).toEqual([]);
+        // The newest cases show whole rows only: every row still shown ends inside its panel.
+        const rows = await page.$$eval('[data-testid="wall-ticker"] li', (lis) => {
+          const bottom = lis[0]!.closest('.wall-panel__body')!.getBoundingClientRect().bottom;
+          return lis.map((li) => ({ cut: li.hasAttribute('data-cut'), shown: getComputedStyle(li).visibility !== 'hidden', past: li.getBoundingClientRect().bottom - bottom }));
+        });
+        expect(rows.filter((r) => !r.cut).length).toBeGreaterThan(0);
+        for (const r of rows) {
+          expect(r.shown).toBe(!r.cut);
+          if (!r.cut) expect(r.past).toBeLessThanOrEqual(0.5);
+        }
         expect(seen.errors).toEqual([]);
         await page.close();
       }, 300_000);

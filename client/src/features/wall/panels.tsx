@@ -1,5 +1,5 @@
 import { rankScale } from './rank-scale.ts';
-import { memo, type ReactNode } from 'react';
+import { memo, useLayoutEffect, useRef, type ReactNode } from 'react';
 import { useI18n } from '../../app/i18n.tsx';
 import type { WallCase, WallSummary } from './use-wall-live.ts';
 
@@ -198,10 +198,30 @@ const PRIORITY_CLASS: Record<string, string> = { urgent: 'p-urgent', high: 'p-hi
 /** The newest cases, newest on top; a case that just arrived is flagged. */
 export const Ticker = memo(function Ticker({ cases, summary, newIds }: { cases: WallCase[]; summary: WallSummary | null; newIds: Set<number> }) {
   const { t, lang } = useI18n();
+  const list = useRef<HTMLOListElement>(null);
+  // A wall shows whole rows only: a row that the panel cuts is hidden (`data-cut`), after every
+  // render and whenever the panel's size changes. Hidden, not removed, so the rows' layout and
+  // the panel's scroll width stay as they are.
+  useLayoutEffect(() => {
+    const ol = list.current;
+    const box = ol?.parentElement;
+    if (!ol || !box) return;
+    const hideCut = () => {
+      const bottom = box.getBoundingClientRect().bottom;
+      for (const li of Array.from(ol.children) as HTMLElement[]) {
+        if (li.getBoundingClientRect().bottom > bottom + 0.5) li.setAttribute('data-cut', '');
+        else li.removeAttribute('data-cut');
+      }
+    };
+    hideCut();
+    const resized = new ResizeObserver(hideCut);
+    resized.observe(box);
+    return () => resized.disconnect();
+  });
   if (!cases.length) return <div className="wall-empty">{summary ? (summary.cases_available ? t('wall.noCases') : t('wall.casesUnavailable')) : t('wall.loading')}</div>;
   const sub = new Map((summary?.subdistricts ?? []).map((s) => [s.id, s]));
   return (
-    <ol className="ticker" data-testid="wall-ticker">
+    <ol className="ticker" data-testid="wall-ticker" ref={list}>
       {cases.slice(0, 12).map((c) => {
         const s = c.subdistrict_id ? sub.get(c.subdistrict_id) : undefined;
         return (
