@@ -126,11 +126,11 @@ export async function principalFromApiKey(db: Pool, key: string, cacheMs = 10_00
   return principal;
 }
 
-/** Drops the cached keys of an integration client (all clients when `id` is null). */
-export function forgetApiClient(db: Pool, id: number | null): void {
+/** Drops the cached keys of an integration client. */
+export function forgetApiClient(db: Pool, id: number): void {
   const cache = apiKeyCache.get(db);
   if (!cache) return;
-  for (const [hash, entry] of cache) if (id === null || entry.principal.id === id) cache.delete(hash);
+  for (const [hash, entry] of cache) if (entry.principal.id === id) cache.delete(hash);
 }
 
 /** The principal of an in-process writer (the live simulator) that holds no key, by the client's name. */

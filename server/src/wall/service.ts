@@ -94,7 +94,7 @@ export async function sharedWallSummary(db: Pool): Promise<WallSummary> {
   const now = Date.now();
   const last = lastSummary.get(db);
   if (last && last.seq === seq && now - last.at < SUMMARY_REUSE_MS) return last.summary;
-  const summary = readWallSummary(db, new Date(now));
+  const summary = readWallSummary(db, new Date(now), seq);
   lastSummary.set(db, { seq, at: now, summary });
   summary.catch(() => {
     if (lastSummary.get(db)?.summary === summary) lastSummary.delete(db);
@@ -103,7 +103,8 @@ export async function sharedWallSummary(db: Pool): Promise<WallSummary> {
 }
 
 /** Everything the wall's panels show, in one read (the map's heat points come separately). */
-export async function readWallSummary(db: Pool, now = new Date()): Promise<WallSummary> {
+/** `knownSeq`: the log's newest seq, when the caller has just read it (read here otherwise). */
+export async function readWallSummary(db: Pool, now = new Date(), knownSeq?: number): Promise<WallSummary> {
   const available = await hasCases(db);
   const subdistrictPlaces = await readSubdistricts(db);
   const as_of = now.toISOString();
@@ -119,7 +120,7 @@ export async function readWallSummary(db: Pool, now = new Date()): Promise<WallS
       departments: [], categories: [], trend: [], latest: [], overdue: [], whistles: await listActiveWhistles(db), operations: await listOpenForWall(db),
     };
   }
-  const seq = await readLatestSeq(db);
+  const seq = knownSeq ?? (await readLatestSeq(db));
   const [today, yesterday, period, periodDayAgo, bySub, byDep, cats, catsBefore, trend, latest, overdue, overdueDayAgo, whistles, operations] = await Promise.all([
     kpis(db, { window: 'today', group: 'district', as_of }),
     kpis(db, { window: 'today', group: 'district', as_of: dayAgo }),
