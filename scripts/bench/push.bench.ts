@@ -1,14 +1,16 @@
 // Live push under load: 200 socket.io clients in the `wall` room of a server process on a
 // scratch demo city, cases created at 200/s by single POSTs; for every case and every client,
-// the time from sending the POST to the client receiving `case.created`. The floor is a bare
-// socket.io server (another process, no database) emitting the same payload to 200 clients
-// at the same rate, timed from the emit to the receipt. Clocks: performance.timeOrigin +
+// the time from sending the POST to the client receiving the frame with its `case.created`. The
+// floor is a bare socket.io server (another process, no database) emitting the same payload to
+// 200 clients at the same rate, timed from the emit to the receipt: a frame per case, as the
+// issue's floor, and one frame per 10 ms tick, as batched as the server's frames. Clocks: performance.timeOrigin +
 // performance.now(), comparable across processes on one machine.
 // BENCH_PUSH_CLIENTS (200), BENCH_PUSH_RATE (200 cases/s), BENCH_PUSH_S (15 s).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io as connect, type Socket } from 'socket.io-client';
+import { httpClient } from './lib/http.ts';
 import { freePort, quantile, scratchCity, startServerProcess } from './lib/scratch.ts';
 import type { BenchContext, BenchResult } from './types.ts';
 
@@ -21,6 +23,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const seconds = Number(process.env.BENCH_PUSH_S ?? 15);
   const city = await scratchCity(ctx.databaseUrl, 'push', ctx.log);
   const server = await startServerProcess(city.url);
+  const http = httpClient(server.url);
   let sample: unknown = null;
   let ours: number[] = [];
   let expected = 0;
@@ -37,15 +40,18 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     const seq = ((await (await fetch(`${server.url}/api/wall/summary`, { headers: key })).json()) as { seq?: number }).seq ?? 0;
     const sockets = await connectAll(server.url, clients, { since: seq, rooms: ['wall'], apiKey: city.apiKey });
     for (const s of sockets) {
-      s.on('case.created', (m: { case: { external_id: string } }) => {
-        const t = sentAt.get(m.case.external_id);
-        if (t !== undefined) {
-          const at = now();
-          ours.push(at - t);
-          if (!firstSeen.has(m.case.external_id)) firstSeen.set(m.case.external_id, at);
-          lastSeen.set(m.case.external_id, at);
+      s.on('events', (batch: { type: string; case?: { external_id: string } }[]) => {
+        const at = now();
+        for (const m of batch) {
+          if (m.type !== 'case.created' || !m.case) continue;
+          const t = sentAt.get(m.case.external_id);
+          if (t !== undefined) {
+            ours.push(at - t);
+            if (!firstSeen.has(m.case.external_id)) firstSeen.set(m.case.external_id, at);
+            lastSeen.set(m.case.external_id, at);
+          }
+          sample ??= m;
         }
-        sample ??= m;
       });
     }
     const { x, y } = await insidePoint(server.url, key);
@@ -55,26 +61,25 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     await paced(rate, seconds, () => {
       const id = `push-${i++}`;
       sentAt.set(id, now());
-      void fetch(`${server.url}/api/cases`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...key },
-        body: JSON.stringify({ source: 'sensor', external_id: id, category: 'street_vending', description: '推送基准', lng: x, lat: y }),
-      }).then((r) => {
-        answered.set(id, now());
-        return r.arrayBuffer();
-      });
+      void http.post('/api/cases', JSON.stringify({ source: 'sensor', external_id: id, category: 'street_vending', description: '推送基准', lng: x, lat: y }), { 'content-type': 'application/json', ...key }).then(
+        () => answered.set(id, now()),
+        () => {},
+      );
     });
     expected = i * clients;
     await settle(() => ours.length >= expected, 10_000);
     loop = await loopDelay(server.url);
     for (const s of sockets) s.disconnect();
   } finally {
+    http.close();
     await server.stop();
     await city.drop();
   }
   const delivered = ours.length;
   ctx.log(`push: ours delivered ${delivered} of ${expected}; floor: a bare socket.io emit …`);
-  const floor = await rawEmit(clients, rate, seconds, sample);
+  const floor = await rawEmit(clients, rate, seconds, sample, false);
+  ctx.log('push: floor, batched: a bare socket.io emit of one frame per 10 ms tick …');
+  const batchedFloor = await rawEmit(clients, rate, seconds, sample, true);
   const note = (v: number[]) => `${v.length.toLocaleString('en-US')} receipts`;
   ours = ours.length ? ours : [NaN];
   const since = (to: Map<string, number>, from: Map<string, number>) => [...to].filter(([k]) => from.has(k)).map(([k, t]) => t - from.get(k)!);
@@ -84,6 +89,8 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   return [
     { name: `push p50, POST → case.created at each of ${clients} clients, ${rate} cases/s (${note(ours)} of ${expected.toLocaleString('en-US')})`, value: quantile(ours, 0.5), floor: quantile(floor, 0.5), floorName: 'bare socket.io emit of the same payload, same clients and rate' },
     { name: `push p99, same run`, value: quantile(ours, 0.99), floor: quantile(floor, 0.99), floorName: 'same', target: 100 },
+    { name: `push p50 beside a bare emit that batches as the server does (one frame per 10 ms tick)`, value: quantile(ours, 0.5), floor: quantile(batchedFloor, 0.5), floorName: 'bare socket.io emit, each 10 ms tick\'s cases in one frame' },
+    { name: `push p99, same`, value: quantile(ours, 0.99), floor: quantile(batchedFloor, 0.99), floorName: 'same' },
     { name: `push p99 split: POST → its answer (intake queueing and statement)`, value: quantile(intake, 0.99), floor: null },
     { name: `push p99 split: POST → first client's receipt (intake and the publisher's read)`, value: quantile(first, 0.99), floor: null },
     { name: `push p99 split: first → last client's receipt (fan-out to ${clients})`, value: quantile(spread, 0.99), floor: null },
@@ -138,8 +145,11 @@ async function settle(done: () => boolean, timeoutMs: number): Promise<void> {
   while (!done() && Date.now() - t0 < timeoutMs) await new Promise((r) => setTimeout(r, 50));
 }
 
-/** The floor: a bare socket.io server process emitting `payload` to all its clients at `rate`. */
-async function rawEmit(clients: number, rate: number, seconds: number, payload: unknown): Promise<number[]> {
+/**
+ * The floor: a bare socket.io server process emitting `payload` to all its clients at `rate`,
+ * a frame per case, or (`batched`) one `events` frame per 10 ms tick with that tick's cases.
+ */
+async function rawEmit(clients: number, rate: number, seconds: number, payload: unknown, batched: boolean): Promise<number[]> {
   const port = await freePort();
   const script = `
     import { Server } from 'socket.io';
@@ -150,7 +160,10 @@ async function rawEmit(clients: number, rate: number, seconds: number, payload: 
       const t0 = performance.now(); let sent = 0;
       const tick = setInterval(() => {
         const due = Math.floor(((performance.now() - t0) / 1000) * ${rate});
-        while (sent < due) { io.emit('case.created', { ...payload, sent_at: now() }); sent++; }
+        const frame = [];
+        while (sent < due) { frame.push({ ...payload, sent_at: now() }); sent++; }
+        if (${batched}) { if (frame.length) io.emit('events', frame); }
+        else for (const m of frame) io.emit('case.created', m);
         if (performance.now() - t0 >= ${seconds * 1000}) { clearInterval(tick); io.emit('done', sent); }
       }, 10);
     }));
@@ -164,7 +177,13 @@ async function rawEmit(clients: number, rate: number, seconds: number, payload: 
     });
     const sockets = await connectAll(`http://127.0.0.1:${port}`, clients);
     const lat: number[] = [];
-    for (const s of sockets) s.on('case.created', (m: { sent_at: number }) => lat.push(now() - m.sent_at));
+    for (const s of sockets) {
+      s.on('case.created', (m: { sent_at: number }) => lat.push(now() - m.sent_at));
+      s.on('events', (batch: { sent_at: number }[]) => {
+        const at = now();
+        for (const m of batch) lat.push(at - m.sent_at);
+      });
+    }
     const total = new Promise<number>((resolve) => sockets[0]!.once('done', resolve));
     sockets[0]!.emit('go');
     const sent = await total;

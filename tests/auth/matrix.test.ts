@@ -8,7 +8,7 @@ import { testPool } from '../helpers/db.ts';
 import { GUARDED } from '../../server/src/auth/plugin.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { ensureTestUser, loginCookie, testApiKey, testDisplayToken, testScopes, TEST_PASSWORD, type TestUser } from '../helpers/auth.ts';
-import { until } from '../realtime/helpers.ts';
+import { onLogRows, until } from '../realtime/helpers.ts';
 
 /** The principals the matrix tries: nobody, each person's role, a wall and an intake system. */
 type Who = 'anonymous' | TestUser | 'display' | 'integration';
@@ -224,8 +224,8 @@ describe('authorization: every route, socket and tile against every role', () =>
     const { subdistricts } = await testScopes(pool);
     const s = socketOf('commander');
     const got: { rooms?: string[]; case?: { subdistrict_id: number } }[] = [];
-    s.onAny((event: string, msg: { case?: { subdistrict_id: number } }) => {
-      if (event.startsWith('case.')) got.push(msg);
+    onLogRows(s, (event, msg) => {
+      if (event.startsWith('case.')) got.push(msg as { case?: { subdistrict_id: number } });
     });
     try {
         await new Promise<void>((resolve) => s.once('connect', () => resolve()));

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testPool } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { fetchAs, loginCookie, type AuthedFetch } from '../helpers/auth.ts';
+import { onLogRows } from '../realtime/helpers.ts';
 
 /** Samples of the exposition text: `name{labels} value` → value, keyed by `name{labels}`. */
 function parse(text: string): Map<string, number> {
@@ -76,7 +77,7 @@ describe('Prometheus metrics', () => {
     const { rows } = await pool.query(`SELECT ST_X(p) AS lng, ST_Y(p) AS lat FROM (SELECT ST_PointOnSurface(geom) AS p FROM admin_unit WHERE level = 'grid' ORDER BY id LIMIT 1) x`);
     const before = await scrape();
     const created = (k: Map<string, number>, outcome: string) => sample(k, 'cityops_intake_cases_total', { source: 'grid_patrol', outcome }) ?? 0;
-    const pushed = new Promise<void>((resolve) => socket.once('case.created', () => resolve()));
+    const pushed = new Promise<void>((resolve) => onLogRows(socket, (type) => type === 'case.created' && resolve()));
     const body = JSON.stringify({ source: 'grid_patrol', external_id: `metrics-${Date.now()}`, category: 'street_vending', description: 'm', lng: rows[0].lng, lat: rows[0].lat });
     const post = () => as(`/api/cases`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect((await post()).status).toBe(201);

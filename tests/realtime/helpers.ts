@@ -13,6 +13,17 @@ export function useSocketCookie(cookie: string): void {
   socketCookie = cookie;
 }
 
+/**
+ * Calls `fn` with each event-log row a socket is pushed, in order: rows come in `events`
+ * frames (one per page of rows the server read); `replay.skipped` is passed on as a row too.
+ */
+export function onLogRows(socket: Socket, fn: (type: string, msg: Record<string, unknown>) => void): void {
+  socket.on('events', (batch: Record<string, unknown>[]) => {
+    for (const msg of batch) fn(msg.type as string, msg);
+  });
+  socket.on('replay.skipped', (msg: Record<string, unknown>) => fn('replay.skipped', msg));
+}
+
 /** A socket.io client that records every event-log push it gets and catches up from its last seq on every (re)connection. */
 export function recordingClient(url: string, rooms: string[], since: number, cookie = socketCookie) {
   const received: Received[] = [];
@@ -25,8 +36,7 @@ export function recordingClient(url: string, rooms: string[], since: number, coo
     // Evaluated on every connection attempt, so a reconnect asks for what came after the last push seen.
     auth: (cb) => cb({ since: last, rooms }),
   });
-  socket.onAny((event: string, msg: Record<string, unknown>) => {
-    if (event === 'server.heartbeat' || event === 'kpi.updated') return;
+  onLogRows(socket, (event, msg) => {
     received.push({ event, seq: msg.seq as number, msg });
     last = Math.max(last, msg.seq as number);
   });

@@ -5,7 +5,7 @@ import { EventPublisher } from '../../server/src/realtime/publisher.ts';
 import { testDatabaseUrl, testPool } from '../helpers/db.ts';
 import { exitOf, spawnTs } from '../helpers/process.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { expectedSeqs, maxSeq, recordingClient, until, useSocketCookie } from './helpers.ts';
+import { expectedSeqs, maxSeq, onLogRows, recordingClient, until, useSocketCookie } from './helpers.ts';
 import { fetchAs, type AuthedFetch } from '../helpers/auth.ts';
 
 const run = `rt${process.pid}${Date.now().toString(36)}`;
@@ -97,6 +97,51 @@ describe('live push from the event log', () => {
     }
   });
 
+  it('sends each socket one frame per page of rows: its rooms\' rows in seq order, a row for two of its rooms once', async () => {
+    const room = 'department:999998';
+    const since = await maxSeq(pool);
+    const { io } = await import('socket.io-client');
+    const frames = (rooms: string[]) => {
+      const got: number[][] = [];
+      const socket = io(server.url, { transports: ['websocket'], extraHeaders: { cookie: as.cookie }, auth: { since, rooms } });
+      socket.on('events', (batch: { seq: number }[]) => got.push(batch.map((m) => m.seq)));
+      const joined = () => [...activePublishers].some((p) => rooms.every((r) => p.roomsOfSocket(socket.id ?? '').includes(r)));
+      return { socket, got, joined, connected: new Promise<void>((r) => socket.once('connect', () => r())) };
+    };
+    const wall = frames(['wall']);
+    const dept = frames([room]);
+    const both = frames(['wall', room]);
+    try {
+      await Promise.all([wall.connected, dept.connected, both.connected]);
+      // Let the handshakes' catch-up join the rooms.
+      await until(() => wall.joined() && dept.joined() && both.joined(), 'the rooms to be joined');
+      const client = await pool.connect();
+      let seqs: number[];
+      try {
+        await client.query('BEGIN');
+        const payloads = [{ rooms: ['wall'] }, { rooms: [room] }, { rooms: ['wall', room] }, { rooms: [] }, {}];
+        seqs = [];
+        for (const [i, payload] of payloads.entries()) {
+          const { rows } = await client.query(`INSERT INTO event (actor, type, subject, payload) VALUES ('psql', 'frame.test', $1, $2) RETURNING seq::float8 AS seq`, [`frame:${i}`, JSON.stringify(payload)]);
+          seqs.push(rows[0].seq);
+        }
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+      const [toWall, toDept, toBoth, toNobody, byDefault] = seqs;
+      const ours = (got: number[][]) => got.map((f) => f.filter((s) => seqs.includes(s))).filter((f) => f.length);
+      await until(() => ours(wall.got).length > 0 && ours(dept.got).length > 0 && ours(both.got).length > 0, 'the frames');
+      // One transaction is read as one page, so each socket gets its rows in a single frame.
+      expect(ours(wall.got)).toEqual([[toWall, toBoth, byDefault]]);
+      expect(ours(dept.got)).toEqual([[toDept, toBoth]]);
+      expect(ours(both.got)).toEqual([[toWall, toDept, toBoth, byDefault]]);
+      expect([...wall.got, ...dept.got, ...both.got].flat()).not.toContain(toNobody);
+    } finally {
+      for (const f of [wall, dept, both]) f.socket.close();
+    }
+  });
+
   it('refuses to change or delete a row of the log', async () => {
     const seq = await maxSeq(pool);
     await expect(pool.query("UPDATE event SET actor = 'x' WHERE seq = $1", [seq])).rejects.toThrow(/append-only/);
@@ -143,9 +188,7 @@ describe('live push from the event log', () => {
     const { io } = await import('socket.io-client');
     const socket = io(server.url, { transports: ['websocket'], extraHeaders: { cookie: as.cookie } });
     const got: { event: string; seq: number; msg: Record<string, unknown> }[] = [];
-    socket.onAny((event, msg) => {
-      if (event !== 'server.heartbeat' && event !== 'kpi.updated') got.push({ event, seq: msg.seq, msg });
-    });
+    onLogRows(socket, (event, msg) => got.push({ event, seq: msg.seq as number, msg }));
     try {
       await new Promise<void>((r) => socket.once('connect', () => r()));
       const ack = await socket.timeout(10_000).emitWithAck('catch_up', { since: before, rooms: [`department:${departmentId}`, 'nonsense'] });
@@ -221,10 +264,11 @@ describe('live push from the event log', () => {
       expect(emitted).toEqual([['replay.skipped', { from: before, to: result.seq, seq: result.seq }]]);
       expect(joined).toEqual(['wall']);
       // Within the limit it replays.
-      const near: string[] = [];
-      const again = await publisher.catchUp({ emit: (e) => near.push(e), join: () => {}, leave: () => {} }, result.seq - 1, ['wall']);
+      const near: unknown[] = [];
+      const again = await publisher.catchUp({ emit: (e, m) => e === 'events' && near.push(...(m as unknown[])), join: () => {}, leave: () => {} }, result.seq - 1, ['wall']);
       expect(again.skipped).toBeUndefined();
       expect(again.replayed).toBe(near.length);
+      expect(near.length).toBeGreaterThan(0);
     } finally {
       await publisher.close();
     }

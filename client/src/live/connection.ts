@@ -1,14 +1,20 @@
 import { io, type Socket } from 'socket.io-client';
 import type { CaseSummary } from '../../../server/src/cases/schemas.ts';
 import type { WhistleView } from '../../../server/src/whistles/schemas.ts';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../../server/src/realtime/events.ts';
-import { OPERATION_EVENT_TYPES, WHISTLE_EVENT_TYPES } from '../../../server/src/realtime/events.ts';
+import type { ClientToServerEvents, LogEventMap, LogMessage, ServerToClientEvents } from '../../../server/src/realtime/events.ts';
+import { WHISTLE_EVENT_TYPES } from '../../../server/src/realtime/events.ts';
 
 export type { CaseSummary, WhistleView };
 
-/** The events a view may listen to: the server's, plus `live.reconnected` (a connection after the first). */
-export type LiveEventName = keyof ServerToClientEvents | 'live.reconnected';
-type Payload<K extends LiveEventName> = K extends keyof ServerToClientEvents ? Parameters<ServerToClientEvents[K]>[0] : undefined;
+/** The server's socket events other than the frames of log rows, which are unpacked into their rows. */
+type DirectEvents = Omit<ServerToClientEvents, 'events'>;
+/** The events a view may listen to: each log row's type, the server's other events, and `live.reconnected` (a connection after the first). */
+export type LiveEventName = keyof LogEventMap | keyof DirectEvents | 'live.reconnected';
+type Payload<K extends LiveEventName> = K extends keyof LogEventMap
+  ? LogEventMap[K]
+  : K extends keyof DirectEvents
+    ? Parameters<DirectEvents[K]>[0]
+    : undefined;
 export type LiveListener<K extends LiveEventName> = (payload: Payload<K>) => void;
 
 /** What the page knows, replaced (never mutated) on every change so React can compare it. */
@@ -27,7 +33,8 @@ export interface LiveSnapshot {
 }
 
 /** Case events carry the case as it now is; whistle events the whole whistle. */
-const CASE_EVENTS = ['case.created', 'case.updated', 'case.commented'] as const;
+const CASE_EVENTS: ReadonlySet<string> = new Set(['case.created', 'case.updated', 'case.commented']);
+const WHISTLE_EVENTS: ReadonlySet<string> = new Set(WHISTLE_EVENT_TYPES);
 
 /**
  * The page's one live connection: one socket.io socket (the session cookie authenticates it;
@@ -144,42 +151,42 @@ export class LiveConnection {
       this.set({ lastBeat: Date.now() });
       this.emit('server.heartbeat', beat);
     });
-    for (const name of CASE_EVENTS) {
-      socket.on(name, (e: { seq: number; case: CaseSummary }) => {
-        if (e?.case && typeof e.case.id === 'number') {
-          const cases = new Map(this.snap.cases);
-          cases.set(e.case.id, e.case);
-          this.caseSeq.set(e.case.id, e.seq);
-          this.set({ cases, seq: Math.max(this.snap.seq, Number(e.seq) || 0) });
-        }
-        this.emit(name, e);
-      });
-    }
-    for (const name of WHISTLE_EVENT_TYPES) {
-      socket.on(name, (e) => {
-        if (e?.whistle && typeof e.whistle.id === 'number') {
-          const whistles = new Map(this.snap.whistles);
-          whistles.set(e.whistle.id, e.whistle);
-          this.whistleSeq.set(e.whistle.id, e.seq);
-          this.set({ whistles, seq: Math.max(this.snap.seq, Number(e.seq) || 0) });
-        }
-        this.emit(name, e);
-      });
-    }
-    // Operation events are read again by the views that show them; the page only notes their seq.
-    for (const name of OPERATION_EVENT_TYPES) {
-      socket.on(name, (e) => {
-        this.noteSeq(Number((e as { seq?: unknown })?.seq) || 0);
-        this.emit(name, e as never);
-      });
-    }
+    socket.on('events', (batch) => this.takeBatch(Array.isArray(batch) ? batch : []));
     socket.on('replay.skipped', (e) => {
       this.noteSeq(e.seq);
       this.emit('replay.skipped', e);
     });
-    for (const name of ['kpi.updated', 'cases.backfilled', 'coverage.progress', 'auth.revoked'] as const) {
+    for (const name of ['kpi.updated', 'coverage.progress', 'auth.revoked'] as const) {
       socket.on(name, (e: unknown) => this.emit(name, e as never));
     }
+  }
+
+  /**
+   * Takes in one frame of log rows (oldest first): the cases and whistles they carry go into
+   * the store in one change, so a busy second costs the page one re-render, not one per row;
+   * then each row goes to the views listening to its type.
+   */
+  private takeBatch(batch: LogMessage[]): void {
+    let cases: Map<number, CaseSummary> | undefined;
+    let whistles: Map<number, WhistleView> | undefined;
+    let seq = this.snap.seq;
+    batch = batch.filter((e) => typeof e?.type === 'string');
+    for (const e of batch) {
+      const rowSeq = Number(e?.seq) || 0;
+      seq = Math.max(seq, rowSeq);
+      const c = (e as { case?: CaseSummary }).case;
+      if (CASE_EVENTS.has(e.type) && c && typeof c.id === 'number') {
+        (cases ??= new Map(this.snap.cases)).set(c.id, c);
+        this.caseSeq.set(c.id, rowSeq);
+      }
+      const w = (e as { whistle?: WhistleView }).whistle;
+      if (WHISTLE_EVENTS.has(e.type) && w && typeof w.id === 'number') {
+        (whistles ??= new Map(this.snap.whistles)).set(w.id, w);
+        this.whistleSeq.set(w.id, rowSeq);
+      }
+    }
+    this.set({ seq, ...(cases && { cases }), ...(whistles && { whistles }) });
+    for (const e of batch) this.emit(e.type as LiveEventName, e);
   }
 
   close(): void {

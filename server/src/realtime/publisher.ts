@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Pool } from '../db/pool.ts';
 import { latestSeq, readEvents, type EventRow } from '../events/repository.ts';
 import { mayReceive, ROOM_PATTERN, type SocketPrincipal } from './auth.ts';
+import type { LogMessage } from './events.ts';
 import type { RealtimeServer } from './gateway.ts';
 const PAGE = 1000;
 /**
@@ -18,7 +19,7 @@ const TARGETED_ROOM = /^session:\d{1,12}$/;
 /** The most rows a reconnecting client is replayed; further behind, it is told to reload. */
 const MAX_REPLAY = 20_000;
 
-/** Log rows carry their event name as data, so they are emitted without the typed map's per-name check. */
+/** Targeted messages carry their event name as data, so they are emitted without the typed map's per-name check. */
 interface LooseEmitter {
   emit(event: string, message: unknown): unknown;
 }
@@ -229,12 +230,7 @@ export class EventPublisher {
         this.drainAgain = false;
         for (;;) {
           const rows = await readEvents(client, this.published, null, PAGE);
-          const release = rows.length > 1 ? this.holdWrites() : undefined;
-          try {
-            for (const row of rows) this.emit(row);
-          } finally {
-            release?.();
-          }
+          this.publish(rows);
           if (rows.length < PAGE) break;
         }
       } while (this.drainAgain && !this.closed);
@@ -280,45 +276,54 @@ export class EventPublisher {
   }
 
   /**
-   * Holds every local WebSocket's writes while one page of rows is emitted, so a client gets
-   * the page's frames in one write instead of one write (and one wake-up of its process) per
-   * event: at 200 cases/s to 200 walls that is tens of thousands of writes a second. Frames
-   * and their order are unchanged. Reaches the TCP socket under engine.io's transport (ws's
-   * `_socket`); a socket of another shape (HTTP long-polling) is simply not held.
+   * Publishes one page of log rows (in seq order): each local socket gets one `events` frame
+   * with the rows for its rooms, then subscribers and waiters hear of each row. Sockets that sit
+   * in the same rooms of the page share one frame, encoded once (socket.io's broadcast to their
+   * id rooms). Everything happens in one tick, which catch-up relies on (see `catchUp`).
    */
-  private holdWrites(): () => void {
-    const held: { cork(): void; uncork(): void }[] = [];
-    for (const socket of this.io?.of('/').sockets.values() ?? []) {
-      const tcp = (socket.conn as unknown as { transport?: { socket?: { _socket?: { cork?: () => void; uncork?: () => void } } } }).transport?.socket?._socket;
-      if (typeof tcp?.cork === 'function' && typeof tcp.uncork === 'function') {
-        tcp.cork();
-        held.push(tcp as { cork(): void; uncork(): void });
-      }
-    }
-    return () => {
-      for (const tcp of held) tcp.uncork();
-    };
-  }
-
-  private emit(row: EventRow): void {
-    if (row.seq <= this.published) return;
-    this.published = row.seq;
-    // To this process's sockets only: every process reads the log, so each client gets a row once.
-    // A row for no room (audit-only: sign-ins, user administration) goes to nobody; an empty
-    // room list given to socket.io would mean everybody.
-    const rooms = roomsOf(row);
-    if (this.io && rooms.length) (this.io.local.to(rooms) as unknown as LooseEmitter).emit(row.type, messageOf(row));
-    for (const s of this.subscribers) {
-      try {
-        s(row);
-      } catch (err) {
-        this.opts.log.warn({ err: (err as Error).message }, 'an event subscriber failed');
+  private publish(page: EventRow[]): void {
+    const rows = page.filter((row) => row.seq > this.published);
+    if (!rows.length) return;
+    if (this.io) this.fanOut(rows);
+    for (const row of rows) {
+      this.published = row.seq;
+      for (const s of this.subscribers) {
+        try {
+          s(row);
+        } catch (err) {
+          this.opts.log.warn({ err: (err as Error).message }, 'an event subscriber failed');
+        }
       }
     }
     if (this.waiters.length) {
       const ready = this.waiters.filter((w) => w.seq <= this.published);
       this.waiters = this.waiters.filter((w) => w.seq > this.published);
       for (const w of ready) w.resolve();
+    }
+  }
+
+  /**
+   * To this process's sockets only: every process reads the log, so each client gets a row
+   * once. A row for no room (audit-only: sign-ins, user administration) goes to nobody.
+   */
+  private fanOut(rows: EventRow[]): void {
+    const io = this.io!;
+    const routed = rows.map((row) => ({ rooms: roomsOf(row), message: messageOf(row) }));
+    const pageRooms = [...new Set(routed.flatMap((r) => r.rooms))];
+    if (!pageRooms.length) return;
+    // Sockets in the same rooms of this page (all the walls, say) form one audience.
+    const audiences = new Map<string, { rooms: Set<string>; ids: string[] }>();
+    for (const socket of io.of('/').sockets.values()) {
+      const mine = pageRooms.filter((r) => socket.rooms.has(r));
+      if (!mine.length) continue;
+      const key = mine.join('\n');
+      let audience = audiences.get(key);
+      if (!audience) audiences.set(key, (audience = { rooms: new Set(mine), ids: [] }));
+      audience.ids.push(socket.id);
+    }
+    for (const { rooms, ids } of audiences.values()) {
+      const batch = routed.filter((r) => r.rooms.some((room) => rooms.has(room))).map((r) => r.message);
+      io.local.to(ids).emit('events', batch as unknown as LogMessage[]);
     }
   }
 
@@ -369,12 +374,9 @@ export class EventPublisher {
       const target = this.published;
       while (from < target) {
         const rows = await readEvents(this.opts.pool, from, target, PAGE);
-        for (const row of rows) {
-          if (roomsOf(row).some((r) => wanted.has(r))) {
-            socket.emit(row.type, messageOf(row));
-            replayed++;
-          }
-        }
+        const batch = rows.filter((row) => roomsOf(row).some((r) => wanted.has(r))).map(messageOf);
+        if (batch.length) socket.emit('events', batch);
+        replayed += batch.length;
         from = rows.length ? rows[rows.length - 1]!.seq : target;
       }
       if (this.published === target) {
