@@ -28,6 +28,7 @@ import { tileCatalogRoutes } from './tiles/catalog.ts';
 import { installMetrics, metricsRoutes } from './metrics/plugin.ts';
 import { installAccessLog } from './lib/access-log.ts';
 import { exportRoutes } from './exports/routes.ts';
+import { eventLogRoutes } from './events/plugin.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -85,6 +86,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, opt
   await fastify.register(tileCatalogRoutes);
   await fastify.register(metricsRoutes, { registry: metrics });
   await fastify.register(exportRoutes);
+  await fastify.register(eventLogRoutes);
 
   await registerClient(fastify, opts.config.clientDist);
 };

@@ -22,6 +22,8 @@ export interface Config {
   };
   /** Live push: `kpi.updated` is sent at most once per this many milliseconds while cases change. */
   kpiPushIntervalMs: number;
+  /** Whole months of the event log kept before the current one (older monthly partitions are dropped); 0 keeps all. */
+  eventRetentionMonths: number;
   /** Whistles: where report photos are stored (outside the web root), their size limit, escalation and sweep timing. */
   whistles: { uploadDir: string; photoMaxBytes: number; escalateMinutes: number; sweepMs: number };
   /** Open311 POST without an API key (a jurisdiction that takes anonymous citizen reports). */
@@ -61,6 +63,12 @@ function parseNumber(name: string, raw: string | undefined, fallback: number, mi
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isFinite(n) || n < min || n > max) throw new ConfigError(`${name} must be a number between ${min} and ${max}, got "${raw}"`);
+  return n;
+}
+
+function parseInteger(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  const n = parseNumber(name, raw, fallback, min, max);
+  if (!Number.isInteger(n)) throw new ConfigError(`${name} must be a whole number between ${min} and ${max}, got "${raw}"`);
   return n;
 }
 
@@ -122,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loadWaitMs: parseNumber('CITYOPS_COVERAGE_WAIT_MS', env.CITYOPS_COVERAGE_WAIT_MS, 15_000, 0, 120_000),
     },
     kpiPushIntervalMs: parseNumber('CITYOPS_KPI_PUSH_MS', env.CITYOPS_KPI_PUSH_MS, 2000, 100, 60_000),
+    eventRetentionMonths: parseInteger('CITYOPS_EVENT_RETENTION_MONTHS', env.CITYOPS_EVENT_RETENTION_MONTHS, 13, 0, 1200),
     whistles: {
       uploadDir: env.CITYOPS_UPLOAD_DIR || new URL('../../.cityops/uploads/', import.meta.url).pathname,
       photoMaxBytes: parseNumber('CITYOPS_PHOTO_MAX_BYTES', env.CITYOPS_PHOTO_MAX_BYTES, 5 * 1024 * 1024, 10_000, 20 * 1024 * 1024),

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Pool } from '../db/pool.ts';
+import { eventHorizon } from '../events/partitions.ts';
 import { latestSeq, readEvents, type EventRow } from '../events/repository.ts';
 import { mayReceive, ROOM_PATTERN, type SocketPrincipal } from './auth.ts';
 import type { LogMessage } from './events.ts';
@@ -363,8 +364,9 @@ export class EventPublisher {
     let from = since;
     let replayed = 0;
     const wanted = new Set(rooms);
-    // Too far behind (a screen that slept for a day): replaying would flood it; it reloads over REST instead.
-    if (this.published - since > (this.opts.maxReplay ?? MAX_REPLAY)) {
+    // Too far behind (a screen that slept for a day): replaying would flood it; it reloads over REST
+    // instead. So does one that saw nothing since rows the retention has dropped (`eventHorizon`).
+    if (this.published - since > (this.opts.maxReplay ?? MAX_REPLAY) || since < (await eventHorizon(this.opts.pool)) - 1) {
       const skippedTo = this.published;
       socket.emit('replay.skipped', { from: since, to: skippedTo, seq: skippedTo });
       for (const r of rooms) socket.join(r);
