@@ -5,7 +5,7 @@ import { scopeOf } from '../auth/principal.ts';
 import { notFound } from '../lib/errors.ts';
 import { listActiveWhistles } from './repository.ts';
 import * as repo from './repository.ts';
-import { ensureDemoWhistles } from './demo.ts';
+import { ensureDemoWhistles, rotateDemoWhistles } from './demo.ts';
 import { PHOTO_RESPONSE, sendPhoto } from '../photos/photos.ts';
 import * as service from './service.ts';
 import { departmentRanking } from './ranking.ts';
@@ -62,7 +62,11 @@ export async function whistleRoutes(app: FastifyInstance): Promise<void> {
   const settings = app.config.whistles;
   let timer: NodeJS.Timeout | undefined;
   const runSweep = () =>
-    service.sweep(app.db).catch((err: Error) => app.log.warn({ err }, 'the whistle deadline sweep failed; it runs again shortly'));
+    Promise.all([
+      service.sweep(app.db).catch((err: Error) => app.log.warn({ err }, 'the whistle deadline sweep failed; it runs again shortly')),
+      // A demo city's whistles are closed some time after their deadline and blown again.
+      rotateDemoWhistles(app.db).catch((err: Error) => app.log.warn({ err }, 'rotating the demo whistles failed; it runs again shortly')),
+    ]);
   // A demo city gets a few synthetic whistles once, so its arrival board is not empty.
   // Deadlines live in the database: the sweep runs at once on start (a deadline that passed
   // while no server ran is recorded now) and then every few seconds.

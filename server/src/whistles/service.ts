@@ -31,11 +31,13 @@ function roomsOf(w: WhistleView): string[] {
   return scopedRooms(w.subdistrict_id, w.calls.map((c) => c.department_id));
 }
 
-function event(principal: Principal, type: string, w: WhistleView, extra: Record<string, unknown> = {}): NewEvent {
+/** A whistle's log event: the whole whistle as it now is, to its rooms. */
+export function event(principal: Principal, type: string, w: WhistleView, extra: Record<string, unknown> = {}): NewEvent {
   return { ...actorOf(principal), type, subject: `whistle:${w.id}`, payload: { ...extra, whistle: w, rooms: roomsOf(w) } };
 }
 
-async function view(db: pg.Pool | PoolClient, id: number): Promise<WhistleView> {
+/** A whistle as events and lists carry it. */
+export async function view(db: pg.Pool | PoolClient, id: number): Promise<WhistleView> {
   return (await repo.whistleDetail(db, id, { subdistrictId: null, departmentId: null })) as WhistleView;
 }
 
