@@ -96,7 +96,8 @@ async function blowDemoWhistle(
   departments: number[],
 ): Promise<number> {
   const d = DEMO[kind]!;
-  const place = places[(slot * 3 + 1) % places.length]!;
+  // A stride coprime with the 12 places read, so consecutive whistles visit every place in turn.
+  const place = places[(slot * 5 + 1) % places.length]!;
   const calledAt = new Date(now.getTime() - d.minutesAgo * 60_000);
   const calls = Array.from({ length: Math.min(d.calls, departments.length) }, (_, k) => {
     const department_id = departments[(slot * 2 + k * 3) % departments.length]!;
