@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Pool } from '../db/pool.ts';
+import { withTransaction, type Pool } from '../db/pool.ts';
 
 /**
  * The event log's monthly partitions (migration 0180): at a month's turn (Asia/Shanghai) the
@@ -61,15 +61,10 @@ export async function eventHorizon(db: Pool | pg.ClientBase): Promise<number> {
 }
 
 export async function rollEventLog(pool: Pool, opts: RollOptions): Promise<RollResult> {
-  const client = await pool.connect();
-  const result: RollResult = { ran: false, dropped: [] };
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
+    const result: RollResult = { ran: false, dropped: [] };
     const { rows: lock } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [ROLL_LOCK]);
-    if (!lock[0]!.ok) {
-      await client.query('ROLLBACK');
-      return result;
-    }
+    if (!lock[0]!.ok) return result;
     result.ran = true;
     const now = opts.now ?? new Date();
     const { rows: cur } = await client.query<{ month: string }>(
@@ -140,14 +135,8 @@ export async function rollEventLog(pool: Pool, opts: RollOptions): Promise<RollR
         result.dropped.push(partition);
       }
     }
-    await client.query('COMMIT');
     return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** `event_2026_12` for the month starting 2026-12-01. */
