@@ -81,6 +81,24 @@ describe('basemap vector tiles', () => {
     });
   }
 
+  it('names water and parks in both languages, as the city has them', async () => {
+    // Beihai: the lake and the park around it.
+    const [x, y] = tileOf(116.3855, 39.926, 14);
+    for (const layer of ['water', 'green']) {
+      const res = await fetch(`${server.url}/tiles/${layer}/14/${x}/${y}.mvt`);
+      expect(res.status).toBe(200);
+      const tile = new VectorTile(new PbfReader(new Uint8Array(await res.arrayBuffer())));
+      const named = Array.from({ length: tile.layers[layer]?.length ?? 0 }, (_, i) => tile.layers[layer]!.feature(i).properties).filter((p) => p.name);
+      expect(named.length, `named ${layer} areas in the tile`).toBeGreaterThan(0);
+      const { rows } = await pool.query<{ id: number; name: string; name_en: string | null }>(`SELECT id::int AS id, name, name_en FROM land_cover WHERE id = ANY($1::int[])`, [named.map((p) => Number(p.id))]);
+      for (const p of named) {
+        const row = rows.find((r) => r.id === Number(p.id))!;
+        expect(row.name_en, `${row.name} has an English name`).toBeTruthy();
+        expect([p.name, p.name_en]).toEqual([row.name, row.name_en]);
+      }
+    }
+  });
+
   it('thins the streets at low zoom to the kinds drawn there', async () => {
     const [x, y] = tileOf(116.366, 39.913, 11);
     const res = await fetch(`${server.url}/tiles/streets/11/${x}/${y}.mvt`);

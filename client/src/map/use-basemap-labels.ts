@@ -65,6 +65,10 @@ export function useBasemapLabels(map: MaplibreMap | null, subdistricts: FeatureC
       map.setLayerZoomRange('label-community', COMMUNITY_LABEL_MINZOOM, 24);
       map.setLayoutProperty('label-community', 'text-field', ['get', lang === 'en' ? 'name_en' : 'name_zh']);
     }
+    // Water and parks: the English name where the area has one (areas loaded before it had none keep theirs).
+    for (const id of ['label-water', 'label-green']) {
+      if (map.getLayer(id)) map.setLayoutProperty(id, 'text-field', lang === 'en' ? ['coalesce', ['get', 'name_en'], ['get', 'name']] : ['get', 'name']);
+    }
   }, [map, fontReady, lang]);
 
   // How many names each label layer shows once the map settles, for tests and monitoring:

@@ -96,17 +96,17 @@ export async function insertDepartments(db: Q, rows: { code: string; name_zh: st
 }
 
 /** Land cover is kept to the district: the basemap outside it belongs to other districts. */
-export async function insertLandCover(db: Q, rows: { kind: 'water' | 'green'; name: string | null; wkt: string; synthetic: boolean }[]): Promise<void> {
+export async function insertLandCover(db: Q, rows: { kind: 'water' | 'green'; name: string | null; name_en?: string | null; wkt: string; synthetic: boolean }[]): Promise<void> {
   await db.query(
-    `INSERT INTO land_cover (kind, name, synthetic, geom)
-     SELECT * FROM (SELECT kind, name, syn, ST_Multi(ST_CollectionExtract(
+    `INSERT INTO land_cover (kind, name, name_en, synthetic, geom)
+     SELECT * FROM (SELECT t.kind, t.name, t.name_en, t.syn, ST_Multi(ST_CollectionExtract(
               CASE WHEN d.geom IS NULL THEN ST_MakeValid(ST_GeomFromText(wkt, 4326))
                    ELSE ST_Intersection(ST_MakeValid(ST_GeomFromText(wkt, 4326)), d.geom) END, 3)) AS g
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[]) WITH ORDINALITY AS t(kind, name, wkt, syn, ord)
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::text[]) WITH ORDINALITY AS t(kind, name, wkt, syn, name_en, ord)
      LEFT JOIN admin_unit d ON d.level = 'district'
      ORDER BY ord) x
      WHERE NOT ST_IsEmpty(g)`,
-    [rows.map((r) => r.kind), rows.map((r) => r.name), rows.map((r) => r.wkt), rows.map((r) => r.synthetic)],
+    [rows.map((r) => r.kind), rows.map((r) => r.name), rows.map((r) => r.wkt), rows.map((r) => r.synthetic), rows.map((r) => r.name_en ?? null)],
   );
 }
 

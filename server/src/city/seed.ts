@@ -110,9 +110,9 @@ export async function seedDemoCity(client: pg.ClientBase, opts: SeedOptions): Pr
     await repo.insertDepartments(client, departments.map((d) => ({ code: d.code, name_zh: d.name_zh, name_en: d.name_en, kind: d.kind, synthetic: d.synthetic, unitCode: d.subdistrict_code ?? null })));
     const rectWkt = (s: Shape) => polygonWkt(s.rings[0]!);
     await repo.insertLandCover(client, [
-      ...landmarks.water.map((a) => ({ kind: 'water' as const, name: a.name_zh, wkt: rectWkt(a.shape), synthetic: true })),
-      ...landmarks.parks.map((a) => ({ kind: 'green' as const, name: a.name_zh, wkt: rectWkt(a.shape), synthetic: true })),
-      ...landmarks.closed.map((a) => ({ kind: 'green' as const, name: a.name_zh, wkt: rectWkt(a.shape), synthetic: true })),
+      ...landmarks.water.map((a) => ({ kind: 'water' as const, name: a.name_zh, name_en: a.name_en, wkt: rectWkt(a.shape), synthetic: true })),
+      ...landmarks.parks.map((a) => ({ kind: 'green' as const, name: a.name_zh, name_en: a.name_en, wkt: rectWkt(a.shape), synthetic: true })),
+      ...landmarks.closed.map((a) => ({ kind: 'green' as const, name: a.name_zh, name_en: a.name_en, wkt: rectWkt(a.shape), synthetic: true })),
       ...fabric.openSpaces.map((r) => ({ kind: 'green' as const, name: null, wkt: polygonWkt([[r[0], r[1]], [r[2], r[1]], [r[2], r[3]], [r[0], r[3]], [r[0], r[1]]]), synthetic: true })),
     ]);
 

@@ -74,6 +74,7 @@ export async function readLabelChars(db: Pool): Promise<string> {
     `SELECT string_agg(DISTINCT t, '') AS t FROM (
        SELECT name AS t FROM walk_edge WHERE name IS NOT NULL AND kind IN ('arterial', 'secondary')
        UNION SELECT name FROM land_cover WHERE name IS NOT NULL
+       UNION SELECT name_en FROM land_cover WHERE name_en IS NOT NULL
        UNION SELECT name_zh FROM admin_unit UNION SELECT name_en FROM admin_unit) s`,
   );
   return [...new Set([...(rows[0]?.t ?? '')])].filter((c) => c.trim()).sort().join('');
