@@ -1,4 +1,4 @@
-import type { StyleSpecification } from 'maplibre-gl';
+import type { ExpressionSpecification, Map as MaplibreMap, StyleSpecification } from 'maplibre-gl';
 import { FONT_FAMILY } from '../app/font.ts';
 
 /** Colours of the dark command-center theme, shared by the map style and deck.gl layers. */
@@ -202,6 +202,23 @@ function labelLayers(): StyleSpecification['layers'] {
 
 /** Every label layer's id, to show them and to scale their text. */
 export const LABEL_LAYERS = ['label-water', 'label-green', 'label-streets', 'label-community', 'label-ring', 'label-context', 'label-subdistrict', 'label-whistle'] as const;
+/**
+ * Names the labels in the page's language. Admin units, ring roads and context districts have
+ * both names; water and parks have an English one where the city gives it (areas loaded before
+ * English names existed keep their Chinese one). Street names are Chinese only.
+ */
+export function setLabelLanguage(map: Pick<MaplibreMap, 'getLayer' | 'setLayoutProperty'>, lang: string): void {
+  const en = lang === 'en';
+  const fields: Record<string, ExpressionSpecification> = {
+    'label-community': ['get', en ? 'name_en' : 'name_zh'],
+    'label-ring': ['get', en ? 'name_en' : 'name_zh'],
+    'label-context': ['get', en ? 'name_en' : 'name_zh'],
+    'label-water': en ? ['coalesce', ['get', 'name_en'], ['get', 'name']] : ['get', 'name'],
+    'label-green': en ? ['coalesce', ['get', 'name_en'], ['get', 'name']] : ['get', 'name'],
+  };
+  for (const [id, field] of Object.entries(fields)) if (map.getLayer(id)) map.setLayoutProperty(id, 'text-field', field);
+}
+
 /** Their text size at 1080p, in CSS pixels (multiplied by the wall's scale). */
 export const LABEL_SIZES: Record<(typeof LABEL_LAYERS)[number], number> = {
   'label-water': 13, 'label-green': 12, 'label-streets': 12, 'label-community': 12, 'label-ring': 12, 'label-context': 16, 'label-subdistrict': 16, 'label-whistle': 15,

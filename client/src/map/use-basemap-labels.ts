@@ -4,6 +4,7 @@ import type { GeoJSONSource, Map as MaplibreMap } from 'maplibre-gl';
 import { pointOnFeature } from '@turf/turf';
 import { getJson } from '../lib/api.ts';
 import { FONT_FAMILY } from '../app/font.ts';
+import { setLabelLanguage } from './style.ts';
 
 /** The label layers of the shared basemap style the working views show: places first, then streets. */
 const VIEW_LABELS = ['label-water', 'label-green', 'label-streets', 'label-community', 'label-subdistrict'] as const;
@@ -61,14 +62,8 @@ export function useBasemapLabels(map: MaplibreMap | null, subdistricts: FeatureC
   useEffect(() => {
     if (!map) return;
     for (const id of VIEW_LABELS) if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', fontReady ? 'visible' : 'none');
-    if (map.getLayer('label-community')) {
-      map.setLayerZoomRange('label-community', COMMUNITY_LABEL_MINZOOM, 24);
-      map.setLayoutProperty('label-community', 'text-field', ['get', lang === 'en' ? 'name_en' : 'name_zh']);
-    }
-    // Water and parks: the English name where the area has one (areas loaded before it had none keep theirs).
-    for (const id of ['label-water', 'label-green']) {
-      if (map.getLayer(id)) map.setLayoutProperty(id, 'text-field', lang === 'en' ? ['coalesce', ['get', 'name_en'], ['get', 'name']] : ['get', 'name']);
-    }
+    if (map.getLayer('label-community')) map.setLayerZoomRange('label-community', COMMUNITY_LABEL_MINZOOM, 24);
+    setLabelLanguage(map, lang);
   }, [map, fontReady, lang]);
 
   // How many names each label layer shows once the map settles, for tests and monitoring:

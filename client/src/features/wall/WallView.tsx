@@ -4,7 +4,7 @@ import type { Feature } from 'geojson';
 import type { Layer, LayersList } from '@deck.gl/core';
 import { MapView } from '../../map/MapView.tsx';
 import { districtName, useDistrictInfo } from '../district/use-district.ts';
-import { wallStyle, FIRST_LABEL_LAYER, LABEL_LAYERS, LABEL_SIZES } from '../../map/style.ts';
+import { wallStyle, FIRST_LABEL_LAYER, LABEL_LAYERS, LABEL_SIZES, setLabelLanguage } from '../../map/style.ts';
 import {
   circleColor,
   focusAreaLayer,
@@ -392,9 +392,7 @@ export function WallView() {
       const on = fontReady && (id !== 'label-whistle' || layers.has('whistles'));
       map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
     }
-    for (const id of ['label-ring', 'label-context', 'label-community'] as const) {
-      if (map.getLayer(id)) map.setLayoutProperty(id, 'text-field', ['get', lang === 'en' ? 'name_en' : 'name_zh']);
-    }
+    setLabelLanguage(map, lang);
   }, [map, scale, fontReady, layers, lang]);
 
   // The map is created once the tile URL is known (the style is read once).
